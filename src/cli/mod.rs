@@ -1,0 +1,52 @@
+//! The command line: one file per subcommand, each with its clap `Args` and a `run`.
+
+mod import;
+mod progress;
+mod reindex;
+mod serve;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, DEFAULT_HOME};
+
+/// Hearth: find housing, food, legal and health services near a client.
+///
+/// Hearth keeps a directory of community services (from open data and HSDS
+/// files) in a local store with a search index, and serves a search page and
+/// a JSON API. Start with `hearth serve`: on first run it imports the bundled
+/// national data, then prints the address to open.
+#[derive(Debug, Parser)]
+#[command(name = "hearth", version, about, long_about)]
+pub struct Cli {
+    /// Hearth's home directory: the store (`store/`) and search index (`search/`) live here.
+    #[arg(long, global = true, env = "HEARTH_DIR", default_value = DEFAULT_HOME, value_name = "DIR")]
+    pub dir: PathBuf,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the search page and API (imports the bundled data into an empty store first).
+    Serve(serve::Args),
+    /// Import listings from HSDS files or the bundled lists (idempotent: re-importing updates).
+    Import(import::Args),
+    /// Rebuild the search index from the store.
+    Reindex(reindex::Args),
+}
+
+impl Cli {
+    /// Runs the chosen subcommand.
+    pub fn run(self) -> anyhow::Result<()> {
+        let config = Config { home: self.dir };
+        match self.command {
+            Command::Serve(args) => serve::run(&config, args),
+            Command::Import(args) => import::run(&config, args),
+            Command::Reindex(args) => reindex::run(&config, args),
+        }
+    }
+}

@@ -1,0 +1,28 @@
+//! `hearth reindex`: rebuild the search index from the store.
+
+use anyhow::Context;
+
+use super::progress::Bar;
+use crate::config::Config;
+use crate::directory::Directory;
+
+/// Rebuild the search index from the store (the store is not changed).
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+/// Runs `reindex`.
+pub fn run(config: &Config, _args: Args) -> anyhow::Result<()> {
+    let bar = Bar::default();
+    let (directory, _) = Directory::open(&config.home, &bar)
+        .with_context(|| format!("opening Hearth at {}", config.home.display()))?;
+    let started = std::time::Instant::now();
+    let count = directory
+        .rebuild_index(&bar)
+        .context("rebuilding the search index")?;
+    println!(
+        "Reindexed {count} listings ({} searchable locations) in {:.1} s.",
+        directory.searchable_count(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

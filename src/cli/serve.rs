@@ -1,0 +1,123 @@
+//! `hearth serve`: open the directory, seed it with the bundled data when empty, serve HTTP.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+
+use super::progress::Bar;
+use crate::config::{Config, DEFAULT_ADDR, DEFAULT_SEED_DIR, ServeConfig};
+use crate::directory::Directory;
+use crate::import::bundled_sources;
+use crate::web::{AppState, router};
+
+/// Serve the search page and the JSON API.
+///
+/// When the store is empty, the bundled open data in --seed-dir is imported
+/// first (a minute or less), then Hearth listens.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Address to listen on.
+    #[arg(long, env = "HEARTH_ADDR", default_value = DEFAULT_ADDR)]
+    pub addr: SocketAddr,
+
+    /// Bundled open data to import into an empty store.
+    #[arg(long, env = "HEARTH_SEED_DIR", default_value = DEFAULT_SEED_DIR, value_name = "DIR")]
+    pub seed_dir: PathBuf,
+}
+
+/// Runs `serve`.
+pub fn run(config: &Config, args: Args) -> anyhow::Result<()> {
+    let serve = ServeConfig {
+        addr: args.addr,
+        seed_dir: args.seed_dir,
+    };
+    let started = Instant::now();
+    let bar = Bar::default();
+    let (directory, opened) = Directory::open(&config.home, &bar)
+        .with_context(|| format!("opening Hearth at {}", config.home.display()))?;
+    if opened.rebuilt && opened.reindexed > 0 {
+        tracing::info!(
+            listings = opened.reindexed,
+            "search index rebuilt from the store"
+        );
+    } else if opened.reindexed > 0 {
+        tracing::info!(
+            listings = opened.reindexed,
+            "search index caught up with the store"
+        );
+    }
+    if directory.listing_count() == 0 {
+        seed(&directory, &serve, &bar)?;
+    }
+    let listings = directory.listing_count();
+    let state = AppState::new(directory);
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(serve.addr)
+            .await
+            .with_context(|| {
+                format!(
+                    "listening on {} (is another program using that port? pass --addr)",
+                    serve.addr
+                )
+            })?;
+        let local = listener
+            .local_addr()
+            .context("reading the listening address")?;
+        tracing::info!(
+            listings,
+            ready_in_s = format!("{:.1}", started.elapsed().as_secs_f64()),
+            "Hearth is ready: open http://{local}/ in a browser"
+        );
+        axum::serve(listener, router(state))
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .context("serving HTTP")
+    })
+}
+
+fn seed(directory: &Directory, serve: &ServeConfig, bar: &Bar) -> anyhow::Result<()> {
+    let sources = bundled_sources(&serve.seed_dir)
+        .with_context(|| format!("reading the bundled data in {}", serve.seed_dir.display()))?;
+    anyhow::ensure!(
+        !sources.is_empty(),
+        "the store is empty and there is no bundled data in {} (run from the repository root, or pass --seed-dir)",
+        serve.seed_dir.display()
+    );
+    tracing::info!(seed_dir = %serve.seed_dir.display(), sources = sources.len(), "the store is empty: importing the bundled data");
+    let plan: Vec<_> = sources.into_iter().map(|p| (p, None)).collect();
+    let report = directory
+        .import(&plan, bar)
+        .context("importing the bundled data")?;
+    for s in &report.sources {
+        tracing::info!(
+            dataset = %s.dataset,
+            rows = s.rows_read,
+            imported = s.inserted,
+            skipped = s.skipped.len(),
+            "imported {}",
+            s.path.display()
+        );
+    }
+    tracing::info!(
+        listings = directory.listing_count(),
+        searchable = directory.searchable_count(),
+        took_s = format!("{:.1}", report.took.as_secs_f64()),
+        "bundled data imported"
+    );
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        // Without a signal handler we cannot shut down gracefully; keep serving.
+        std::future::pending::<()>().await;
+    }
+    tracing::info!("shutting down");
+}

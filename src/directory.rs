@@ -1,0 +1,323 @@
+//! The directory: the store and the search index, opened together and kept in agreement.
+//!
+//! The store is the record; the index is derived. Opening a directory brings the
+//! index up to date: a missing, unreadable or other-schema index is rebuilt from
+//! the store, and an index that is behind replays only the changes it is missing.
+//! Imports write the store first (flushed), then index what changed.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::geo::{Gazetteer, GazetteerError};
+use crate::import::{
+    self, CategoryMap, CategoryMapError, Format, ImportContext, ImportError, SkippedRow,
+};
+use crate::index::{IndexError, OpenOutcome, SearchIndex, SearchRequest};
+use crate::model::{Location, Service};
+use crate::store::{Store, StoreError};
+
+/// Errors from opening or changing the directory.
+#[derive(Debug, thiserror::Error)]
+pub enum DirectoryError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    #[error(transparent)]
+    Gazetteer(#[from] GazetteerError),
+    #[error(transparent)]
+    Categories(#[from] CategoryMapError),
+}
+
+/// Reports long work to whoever is watching (a progress bar, or nobody).
+pub trait Progress: Sync {
+    /// A new phase starts, with its total units of work when known.
+    fn begin(&self, what: &str, total: Option<u64>);
+    /// `n` more units are done.
+    fn advance(&self, n: u64);
+    /// The phase is over.
+    fn end(&self);
+}
+
+/// A [`Progress`] that shows nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Silent;
+
+impl Progress for Silent {
+    fn begin(&self, _: &str, _: Option<u64>) {}
+    fn advance(&self, _: u64) {}
+    fn end(&self) {}
+}
+
+/// What opening the directory had to do to the index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenReport {
+    pub index: OpenOutcome,
+    /// Listings re-indexed: all of them after a rebuild, the changed ones after a catch-up.
+    pub reindexed: u64,
+    pub rebuilt: bool,
+}
+
+/// One source's import result.
+#[derive(Debug, Clone)]
+pub struct SourceReport {
+    pub path: PathBuf,
+    pub format: &'static str,
+    pub dataset: String,
+    pub rows_read: u64,
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub skipped: Vec<SkippedRow>,
+}
+
+/// What an import did, per source, and how long it took.
+#[derive(Debug, Clone, Default)]
+pub struct ImportReport {
+    pub sources: Vec<SourceReport>,
+    pub reindexed: u64,
+    pub took: std::time::Duration,
+}
+
+impl ImportReport {
+    /// Listings new to the store, over all sources.
+    pub fn inserted(&self) -> u64 {
+        self.sources.iter().map(|s| s.inserted).sum()
+    }
+    /// Listings changed, over all sources.
+    pub fn updated(&self) -> u64 {
+        self.sources.iter().map(|s| s.updated).sum()
+    }
+}
+
+/// A search result with its listing loaded from the store.
+#[derive(Debug, Clone)]
+pub struct SearchResult {
+    pub service: Service,
+    /// The location this result is at (services with several locations appear once per nearby location).
+    pub location: Option<Location>,
+    pub distance_miles: Option<f64>,
+    pub score: f32,
+}
+
+/// A page of search results.
+#[derive(Debug, Clone, Default)]
+pub struct SearchPage {
+    pub total: usize,
+    pub results: Vec<SearchResult>,
+    pub took: std::time::Duration,
+}
+
+/// The store, the index, the gazetteer and the category mapping of one Hearth home.
+#[derive(Debug)]
+pub struct Directory {
+    store: Store,
+    index: SearchIndex,
+    gazetteer: Gazetteer,
+    categories: CategoryMap,
+}
+
+const INDEX_BATCH: usize = 2_000;
+
+impl Directory {
+    /// Opens the directory at `home` (`home/store` and `home/search`) and brings
+    /// the index up to date with the store.
+    pub fn open(
+        home: &Path,
+        progress: &dyn Progress,
+    ) -> Result<(Directory, OpenReport), DirectoryError> {
+        let store = Store::open(&home.join("store"))?;
+        let (index, outcome) = SearchIndex::open(&home.join("search"))?;
+        match &outcome {
+            OpenOutcome::SetAside { moved_to, reason } => tracing::warn!(
+                index.moved_to = %moved_to.display(), index.reason = %reason,
+                "the search index could not be used; set it aside and rebuilding from the store"
+            ),
+            OpenOutcome::Created if store.service_count() > 0 => {
+                tracing::info!("no search index found; rebuilding it from the store")
+            }
+            _ => {}
+        }
+        let directory = Directory {
+            store,
+            index,
+            gazetteer: Gazetteer::bundled()?,
+            categories: CategoryMap::bundled()?,
+        };
+        let rebuild = outcome != OpenOutcome::Opened;
+        let reindexed = if rebuild {
+            directory.rebuild_index(progress)?
+        } else {
+            directory.catch_up(progress)?
+        };
+        Ok((
+            directory,
+            OpenReport {
+                index: outcome,
+                reindexed,
+                rebuilt: rebuild,
+            },
+        ))
+    }
+
+    /// Rebuilds the whole index from the store. Returns the number of listings indexed.
+    pub fn rebuild_index(&self, progress: &dyn Progress) -> Result<u64, DirectoryError> {
+        let seq = self.store.last_seq()?;
+        self.index.clear()?;
+        progress.begin("indexing", Some(self.store.service_count() as u64));
+        let mut batch = Vec::with_capacity(INDEX_BATCH);
+        let mut count = 0;
+        for service in self.store.services() {
+            batch.push(service?);
+            if batch.len() == INDEX_BATCH {
+                self.index.upsert(&batch)?;
+                count += batch.len() as u64;
+                progress.advance(batch.len() as u64);
+                batch.clear();
+            }
+        }
+        self.index.upsert(&batch)?;
+        count += batch.len() as u64;
+        progress.advance(batch.len() as u64);
+        self.index.commit(seq)?;
+        progress.end();
+        Ok(count)
+    }
+
+    /// Indexes the listings changed since the index's last commit.
+    pub fn catch_up(&self, progress: &dyn Progress) -> Result<u64, DirectoryError> {
+        let from = self.index.indexed_seq()?;
+        let (ids, last) = self.store.changed_since(from)?;
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        if from > 0 {
+            tracing::info!(
+                index.seq = from,
+                store.seq = last,
+                changed = ids.len(),
+                "search index is behind the store; catching up"
+            );
+        }
+        progress.begin("indexing", Some(ids.len() as u64));
+        for chunk in ids.chunks(INDEX_BATCH) {
+            let mut services = Vec::with_capacity(chunk.len());
+            for id in chunk {
+                if let Some(service) = self.store.service(id)? {
+                    services.push(service);
+                }
+            }
+            self.index.upsert(&services)?;
+            progress.advance(chunk.len() as u64);
+        }
+        self.index.commit(last)?;
+        progress.end();
+        Ok(ids.len() as u64)
+    }
+
+    /// Imports sources (each read whole before anything is written), flushes
+    /// the store, then indexes what changed. A source that cannot be read fails
+    /// the import with its path and reason; sources before it stay imported
+    /// (each one is written in a single transaction), and it writes nothing.
+    pub fn import(
+        &self,
+        sources: &[(PathBuf, Option<Format>)],
+        progress: &dyn Progress,
+    ) -> Result<ImportReport, DirectoryError> {
+        let started = Instant::now();
+        let ctx = ImportContext {
+            gazetteer: &self.gazetteer,
+            categories: &self.categories,
+        };
+        let mut report = ImportReport::default();
+        progress.begin("importing", Some(sources.len() as u64));
+        let mut failure = None;
+        for (path, format) in sources {
+            let parsed = match import::read_source(ctx, path, *format) {
+                Ok(parsed) => parsed,
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            };
+            let counts = self.store.upsert_services(&parsed.services)?;
+            tracing::debug!(source = %path.display(), rows = parsed.rows_read, "imported");
+            report.sources.push(SourceReport {
+                path: parsed.path,
+                format: parsed.format.name(),
+                dataset: parsed.dataset,
+                rows_read: parsed.rows_read,
+                inserted: counts.inserted,
+                updated: counts.updated,
+                unchanged: counts.unchanged,
+                skipped: parsed.skipped,
+            });
+            progress.advance(1);
+        }
+        progress.end();
+        self.store.flush()?;
+        report.reindexed = self.catch_up(progress)?;
+        report.took = started.elapsed();
+        match failure {
+            Some(e) => Err(e.into()),
+            None => Ok(report),
+        }
+    }
+
+    /// Runs a search and loads each hit's listing from the store.
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchPage, DirectoryError> {
+        let started = Instant::now();
+        let hits = self.index.search(request)?;
+        let mut results = Vec::with_capacity(hits.hits.len());
+        for hit in hits.hits {
+            // A listing the index knows but the store lost would be a bug; skip it rather than fail the page.
+            let Some(service) = self.store.service(&hit.service_id)? else {
+                tracing::warn!(service.id = %hit.service_id, "indexed listing missing from the store");
+                continue;
+            };
+            let location = hit
+                .location_id
+                .as_deref()
+                .and_then(|id| service.location(id))
+                .cloned();
+            results.push(SearchResult {
+                service,
+                location,
+                distance_miles: hit.distance_miles,
+                score: hit.score,
+            });
+        }
+        Ok(SearchPage {
+            total: hits.total,
+            results,
+            took: started.elapsed(),
+        })
+    }
+
+    /// One listing by id.
+    pub fn service(&self, id: &str) -> Result<Option<Service>, DirectoryError> {
+        Ok(self.store.service(id)?)
+    }
+
+    /// The gazetteer, for resolving places.
+    pub fn gazetteer(&self) -> &Gazetteer {
+        &self.gazetteer
+    }
+
+    /// How many listings the store holds.
+    pub fn listing_count(&self) -> usize {
+        self.store.service_count()
+    }
+
+    /// How many service-at-location documents are searchable.
+    pub fn searchable_count(&self) -> u64 {
+        self.index.doc_count()
+    }
+
+    /// The store sequence the index covers, and the store's own.
+    pub fn sequences(&self) -> Result<(u64, u64), DirectoryError> {
+        Ok((self.index.indexed_seq()?, self.store.last_seq()?))
+    }
+}

@@ -1,0 +1,55 @@
+//! Geography: the embedded gazetteer, exact distance, and grid cells for the index.
+//!
+//! Places come from the bundled US Census and GeoNames files (ZIP → point,
+//! "City, ST" → point, county → point), so no network is needed to search.
+//! Distances are exact haversine distances from the `geo` crate. Grid cells
+//! turn "within r miles" into a union of index terms; the distance then decides.
+//! This module knows nothing of tantivy or sled.
+
+mod cells;
+mod gazetteer;
+
+pub use cells::{CELL_LEVELS, cells_covering, cells_for_point};
+pub use gazetteer::{County, Gazetteer, GazetteerError, Place, PlaceError, ZipPlace};
+
+use geo::{Distance, Haversine, Point};
+
+/// Metres in a statute mile.
+pub const METRES_PER_MILE: f64 = 1609.344;
+
+/// Whether (lat, lon) is a valid WGS84 coordinate and not the (0, 0) placeholder.
+pub fn valid_coordinate(lat: f64, lon: f64) -> bool {
+    lat.is_finite()
+        && lon.is_finite()
+        && (-90.0..=90.0).contains(&lat)
+        && (-180.0..=180.0).contains(&lon)
+        && !(lat == 0.0 && lon == 0.0)
+}
+
+/// The haversine distance in miles between two (lat, lon) points.
+pub fn distance_miles(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let pa = Point::new(a.1, a.0);
+    let pb = Point::new(b.1, b.0);
+    Haversine.distance(pa, pb) / METRES_PER_MILE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distance_matches_a_known_pair() {
+        // Miami (33101) to Washington DC (20001) is about 923 miles as the crow flies.
+        let d = distance_miles((25.779298, -80.198739), (38.910353, -77.017739));
+        assert!((d - 923.0).abs() < 5.0, "got {d}");
+        assert_eq!(distance_miles((25.0, -80.0), (25.0, -80.0)), 0.0);
+    }
+
+    #[test]
+    fn placeholder_and_out_of_range_coordinates_are_invalid() {
+        assert!(valid_coordinate(25.7, -80.2));
+        assert!(!valid_coordinate(0.0, 0.0));
+        assert!(!valid_coordinate(100.0, 101.0));
+        assert!(!valid_coordinate(f64::NAN, 1.0));
+    }
+}

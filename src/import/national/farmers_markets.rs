@@ -1,0 +1,449 @@
+//! USDA National Farmers Market Directory (entries updated 2018–2021): markets
+//! with their seasons, what they sell and which payments they take.
+//!
+//! Farmers markets are a food-access resource, not emergency food: a market is
+//! tied to the food-insecurity need only when it takes food benefits (SNAP,
+//! WIC or the Senior Farmers' Market Nutrition Program), through a label term.
+
+use std::path::Path;
+
+use super::super::flat::{CsvRow, read_flat_csv};
+use super::super::{
+    FlatRecord, Format, ImportContext, ImportError, ParsedSource, parse_coordinate,
+};
+use super::la_food_oasis::{meaningful, web_url};
+use crate::model::{Attribute, TaxonomyTerm};
+
+const DATASET: &str = "usda-farmers-markets";
+
+/// The label given to markets that take SNAP, WIC or SFMNP benefits.
+const FOOD_BENEFITS: &str = "food-benefits-accepted";
+
+/// The header columns that identify the USDA farmers market directory.
+pub(super) const SIGNATURE: &[&str] = &[
+    "FMID",
+    "MarketName",
+    "Website",
+    "street",
+    "city",
+    "State",
+    "zip",
+    "Season1Date",
+    "Season1Time",
+    "x",
+    "y",
+    "SNAP",
+    "WIC",
+];
+
+/// Payment flags, with how they are shown.
+const PAYMENTS: [(&str, &str); 5] = [
+    ("SNAP", "SNAP"),
+    ("WIC", "WIC"),
+    ("WICcash", "WIC Cash Value Benefit"),
+    ("SFMNP", "Senior Farmers' Market Nutrition Program (SFMNP)"),
+    ("Credit", "Credit cards"),
+];
+
+/// Product flags, with how they are shown.
+const PRODUCTS: [(&str, &str); 30] = [
+    ("Vegetables", "vegetables"),
+    ("Fruits", "fruit"),
+    ("Eggs", "eggs"),
+    ("Meat", "meat"),
+    ("Poultry", "poultry"),
+    ("Seafood", "seafood"),
+    ("Cheese", "cheese"),
+    ("Bakedgoods", "baked goods"),
+    ("Prepared", "prepared food"),
+    ("Beans", "beans"),
+    ("Grains", "grains"),
+    ("Nuts", "nuts"),
+    ("Mushrooms", "mushrooms"),
+    ("Herbs", "herbs"),
+    ("Honey", "honey"),
+    ("Jams", "jams"),
+    ("Maple", "maple syrup"),
+    ("Juices", "juices"),
+    ("Coffee", "coffee"),
+    ("Tofu", "tofu"),
+    ("Wine", "wine"),
+    ("WildHarvested", "wild-harvested food"),
+    ("Organic", "organic food"),
+    ("Flowers", "flowers"),
+    ("Plants", "plants"),
+    ("Nursery", "nursery stock"),
+    ("Trees", "trees"),
+    ("Soap", "soap"),
+    ("Crafts", "crafts"),
+    ("PetFood", "pet food"),
+];
+
+/// US states, DC and territories by their full name, as the directory writes them.
+const STATES: [(&str, &str); 57] = [
+    ("Alabama", "AL"),
+    ("Alaska", "AK"),
+    ("Arizona", "AZ"),
+    ("Arkansas", "AR"),
+    ("California", "CA"),
+    ("Colorado", "CO"),
+    ("Connecticut", "CT"),
+    ("Delaware", "DE"),
+    ("District of Columbia", "DC"),
+    ("Florida", "FL"),
+    ("Georgia", "GA"),
+    ("Hawaii", "HI"),
+    ("Idaho", "ID"),
+    ("Illinois", "IL"),
+    ("Indiana", "IN"),
+    ("Iowa", "IA"),
+    ("Kansas", "KS"),
+    ("Kentucky", "KY"),
+    ("Louisiana", "LA"),
+    ("Maine", "ME"),
+    ("Maryland", "MD"),
+    ("Massachusetts", "MA"),
+    ("Michigan", "MI"),
+    ("Minnesota", "MN"),
+    ("Mississippi", "MS"),
+    ("Missouri", "MO"),
+    ("Montana", "MT"),
+    ("Nebraska", "NE"),
+    ("Nevada", "NV"),
+    ("New Hampshire", "NH"),
+    ("New Jersey", "NJ"),
+    ("New Mexico", "NM"),
+    ("New York", "NY"),
+    ("North Carolina", "NC"),
+    ("North Dakota", "ND"),
+    ("Ohio", "OH"),
+    ("Oklahoma", "OK"),
+    ("Oregon", "OR"),
+    ("Pennsylvania", "PA"),
+    ("Rhode Island", "RI"),
+    ("South Carolina", "SC"),
+    ("South Dakota", "SD"),
+    ("Tennessee", "TN"),
+    ("Texas", "TX"),
+    ("Utah", "UT"),
+    ("Vermont", "VT"),
+    ("Virginia", "VA"),
+    ("Washington", "WA"),
+    ("West Virginia", "WV"),
+    ("Wisconsin", "WI"),
+    ("Wyoming", "WY"),
+    ("Puerto Rico", "PR"),
+    ("Guam", "GU"),
+    ("Virgin Islands", "VI"),
+    ("U.S. Virgin Islands", "VI"),
+    ("American Samoa", "AS"),
+    ("Northern Mariana Islands", "MP"),
+];
+
+/// The two-letter code of a state or territory written out in full (or already a code).
+fn state_code(name: &str) -> Option<&'static str> {
+    let name = name.trim();
+    STATES
+        .iter()
+        .find(|(full, code)| full.eq_ignore_ascii_case(name) || code.eq_ignore_ascii_case(name))
+        .map(|(_, code)| *code)
+}
+
+/// Reads the USDA farmers market directory.
+pub(super) fn read(
+    ctx: ImportContext<'_>,
+    format: Format,
+    path: &Path,
+) -> Result<ParsedSource, ImportError> {
+    read_flat_csv(
+        ctx,
+        path,
+        format,
+        DATASET,
+        &[
+            "FMID",
+            "MarketName",
+            "street",
+            "city",
+            "State",
+            "zip",
+            "x",
+            "y",
+        ],
+        |row| {
+            let id = row.get("FMID");
+            if id.is_empty() {
+                return Err("no FMID".to_owned());
+            }
+            let flag = |column: &str| row.get(column).eq_ignore_ascii_case("Y");
+            let mut attributes: Vec<Attribute> = PAYMENTS
+                .iter()
+                .filter(|(column, _)| flag(column))
+                .map(|(_, shown)| Attribute {
+                    tag: "accepts".to_owned(),
+                    value: (*shown).to_owned(),
+                })
+                .collect();
+            for (column, tag) in [
+                ("Facebook", "facebook"),
+                ("Twitter", "twitter"),
+                ("Youtube", "youtube"),
+                ("OtherMedia", "social_media"),
+            ] {
+                if let Some(value) = row.opt(column) {
+                    let value = web_url(&value)
+                        .filter(|_| tag != "social_media" && tag != "twitter")
+                        .unwrap_or(value);
+                    attributes.push(Attribute {
+                        tag: tag.to_owned(),
+                        value,
+                    });
+                }
+            }
+            let takes_benefits = ["SNAP", "WIC", "WICcash", "SFMNP"].iter().any(|c| flag(c));
+            let terms = takes_benefits
+                .then(|| TaxonomyTerm {
+                    code: FOOD_BENEFITS.to_owned(),
+                    name: "Accepts SNAP, WIC or SFMNP benefits".to_owned(),
+                    taxonomy: DATASET.to_owned(),
+                })
+                .into_iter()
+                .collect();
+            let products: Vec<&str> = PRODUCTS
+                .iter()
+                .filter(|(column, _)| flag(column))
+                .map(|(_, shown)| *shown)
+                .collect();
+            let mut description = "Farmers market.".to_owned();
+            if !products.is_empty() {
+                description.push_str(&format!(" Sells {}.", products.join(", ")));
+            }
+            let updated = row
+                .opt("updateTime")
+                .map(|t| t.split(' ').next().unwrap_or("").to_owned());
+            let note = match updated.filter(|d| !d.is_empty()) {
+                Some(date) => format!(
+                    "USDA National Farmers Market Directory; this entry was last updated {date}."
+                ),
+                None => {
+                    "USDA National Farmers Market Directory (entries updated 2018–2021).".to_owned()
+                }
+            };
+            Ok(FlatRecord {
+                source_id: id.to_owned(),
+                name: row.get("MarketName").to_owned(),
+                description: Some(description),
+                address_1: meaningful(row.get("street")),
+                city: row.opt("city"),
+                state: state_code(row.get("State")).map(str::to_owned),
+                zip: row.opt("zip"),
+                // x is the longitude, y the latitude.
+                latitude: parse_coordinate(row.get("y"))?,
+                longitude: parse_coordinate(row.get("x"))?,
+                website: web_url(row.get("Website")),
+                hours: seasons(row),
+                terms,
+                attributes,
+                source_note: Some(note),
+                ..FlatRecord::default()
+            })
+        },
+    )
+}
+
+/// The market's seasons as text: "Sat 9:00 AM–1:00 PM (06/10/2020 to 10/07/2020)", one line each.
+fn seasons(row: &CsvRow<'_>) -> Option<String> {
+    let mut lines = Vec::new();
+    for n in 1..=4 {
+        let date = row.get(&format!("Season{n}Date")).trim().to_owned();
+        let time = row.get(&format!("Season{n}Time"));
+        let times: Vec<String> = time
+            .split(';')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| t.replacen(": ", " ", 1).replace('-', "–"))
+            .collect();
+        let date = match date
+            .strip_suffix(" to")
+            .or_else(|| date.strip_suffix("to"))
+            .map(str::trim)
+        {
+            Some(from) if !from.is_empty() => format!("from {from}"),
+            _ => date,
+        };
+        match (times.is_empty(), date.is_empty()) {
+            (false, false) => lines.push(format!("{} ({date})", times.join(", "))),
+            (false, true) => lines.push(times.join(", ")),
+            (true, false) => lines.push(format!("Season: {date}")),
+            (true, true) => {}
+        }
+    }
+    (!lines.is_empty()).then(|| lines.join("\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Dataset;
+    use super::super::la_food_oasis::test_support::{
+        context, fixture, full_file, named, needs, report, slugs,
+    };
+    use super::*;
+    use crate::import::detect_format;
+
+    const FILE: &str = "usda_farmers_markets_2021.csv";
+
+    fn parsed() -> ParsedSource {
+        read(
+            context(),
+            Format::Dataset(Dataset::UsdaFarmersMarkets),
+            &fixture(FILE),
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn accepts(s: &crate::model::Service) -> Vec<&str> {
+        s.attributes
+            .iter()
+            .filter(|a| a.tag == "accepts")
+            .map(|a| a.value.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn a_market_taking_snap_is_tied_to_food_insecurity() {
+        let p = parsed();
+        let s = named(&p, "Legion Park Farmers Market");
+        assert_eq!(slugs(s), vec!["food"]);
+        assert_eq!(needs(s), vec!["food-insecurity"]);
+        assert_eq!(accepts(s), vec!["SNAP", "Credit cards"]);
+        let loc = &s.locations[0];
+        assert_eq!(loc.point(), Some((25.836451, -80.183684)));
+        assert_eq!(
+            loc.address.as_ref().map(|a| a.one_line()).as_deref(),
+            Some("6601 Biscayne Blvd, Miami, FL 33138")
+        );
+        assert_eq!(
+            loc.schedules[0].description.as_deref(),
+            Some("Sat 9:00 AM–2:00 PM (01/01/2020 to 12/31/2020)")
+        );
+        assert!(
+            s.source_note
+                .as_deref()
+                .is_some_and(|n| n.contains("12/28/2020"))
+        );
+    }
+
+    #[test]
+    fn a_market_without_benefits_is_food_without_a_need() {
+        let p = parsed();
+        let s = named(&p, "Pinecrest Farmers Market");
+        assert_eq!(slugs(s), vec!["food"]);
+        assert!(s.needs.is_empty());
+        assert_eq!(accepts(s), vec!["Credit cards"]);
+    }
+
+    #[test]
+    fn names_are_trimmed_zips_padded_and_states_coded() {
+        let p = parsed();
+        let s = named(&p, "Caledonia Farmers Market Association - Danville");
+        let address = s.locations[0].address.clone().unwrap_or_default();
+        assert_eq!(
+            (
+                address.state_province.as_str(),
+                address.postal_code.as_str()
+            ),
+            ("VT", "05828")
+        );
+        let pr = named(&p, "L. A Mercado Agricola");
+        let address = pr.locations[0].address.clone().unwrap_or_default();
+        assert_eq!(
+            (
+                address.state_province.as_str(),
+                address.postal_code.as_str()
+            ),
+            ("PR", "00979")
+        );
+        let dc = named(&p, "Park View Farmers Market");
+        assert_eq!(
+            dc.locations[0]
+                .address
+                .as_ref()
+                .map(|a| a.state_province.as_str()),
+            Some("DC")
+        );
+        let nashville = named(&p, "East Nashville Farmers' Market");
+        assert_eq!(
+            nashville.locations[0]
+                .address
+                .as_ref()
+                .map(|a| a.postal_code.as_str()),
+            Some("")
+        );
+        assert_eq!(state_code("district of columbia"), Some("DC"));
+        assert_eq!(state_code("Atlantis"), None);
+    }
+
+    #[test]
+    fn a_market_without_coordinates_is_placed_at_its_zip_centroid() {
+        let p = parsed();
+        let loc = &named(&p, "Charlotte Regional Farmers Market").locations[0];
+        let centroid = context()
+            .gazetteer
+            .zip("28217")
+            .unwrap_or_else(|| panic!("28217 not in gazetteer"));
+        assert!(loc.approximate);
+        assert_eq!(loc.point(), Some((centroid.lat, centroid.lon)));
+        let hours = loc.schedules[0].description.clone().unwrap_or_default();
+        assert!(
+            hours.starts_with("Tue 8:00 AM–5:00 PM, Wed 8:00 AM–5:00 PM"),
+            "{hours}"
+        );
+    }
+
+    #[test]
+    fn several_seasons_and_open_ended_dates_are_kept() {
+        let p = parsed();
+        let s = named(&p, "Bethesda Central Farm Market");
+        assert_eq!(
+            s.locations[0].schedules[0].description.as_deref(),
+            Some(
+                "Sun 9:00 AM–1:30 PM (04/01/2020 to 12/31/2020)\nSun 9:30 AM–1:30 PM (01/05/2020 to 03/29/2020)"
+            )
+        );
+        let annandale = named(&p, "Annandale Farmers Market");
+        assert_eq!(
+            annandale.locations[0].schedules[0].description.as_deref(),
+            Some("Thu 8:00 AM–12:00 PM (from 05/02/2019)")
+        );
+    }
+
+    #[test]
+    fn the_file_is_detected_and_reads_the_same_twice() {
+        assert_eq!(
+            detect_format(&fixture(FILE)).ok(),
+            Some(Format::Dataset(Dataset::UsdaFarmersMarkets))
+        );
+        let p = parsed();
+        assert_eq!((p.rows_read, p.services.len()), (19, 19), "{:?}", p.skipped);
+        assert_eq!(p.services, parsed().services);
+    }
+
+    #[test]
+    fn full_file_reads_every_row() {
+        let p = read(
+            context(),
+            Format::Dataset(Dataset::UsdaFarmersMarkets),
+            &full_file(FILE),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        report(&p);
+        assert_eq!(p.rows_read, 1_544);
+        assert!(p.services.len() > 1_500);
+        assert!(p.services.iter().all(|s| {
+            s.locations[0]
+                .address
+                .as_ref()
+                .is_none_or(|a| a.state_province.len() == 2)
+        }));
+    }
+}

@@ -1,0 +1,228 @@
+//! HRSA health center service delivery sites (federally qualified health
+//! centers and look-alikes, about 2020–21): one row per clinic site, with a
+//! phone and coordinates but no ZIP column.
+//!
+//! The `testing_status` column (COVID-19 testing at the time) is left out: it
+//! says nothing about the site today.
+
+use std::path::Path;
+
+use super::super::flat::{key_from, read_flat_csv};
+use super::super::{
+    FlatRecord, Format, ImportContext, ImportError, ParsedSource, parse_coordinate,
+};
+use super::la_food_oasis::{meaningful, raw_phone};
+
+const DATASET: &str = "hrsa-health-centers";
+
+/// The header columns that identify the HRSA site list.
+pub(super) const SIGNATURE: &[&str] = &[
+    "name",
+    "st_abbr",
+    "city",
+    "address",
+    "phone",
+    "testing_status",
+    "lon",
+    "lat",
+];
+
+/// Reads the HRSA health center site list.
+pub(super) fn read(
+    ctx: ImportContext<'_>,
+    format: Format,
+    path: &Path,
+) -> Result<ParsedSource, ImportError> {
+    read_flat_csv(
+        ctx,
+        path,
+        format,
+        DATASET,
+        &["name", "st_abbr", "city", "address", "lon", "lat"],
+        |row| {
+            let name = row.get("name");
+            let raw_address = row.get("address");
+            let city = row.get("city");
+            let state = row.get("st_abbr");
+            let (street, zip) = split_trailing_zip(raw_address, city, state);
+            Ok(FlatRecord {
+            source_id: key_from(&[name, raw_address, city, state]),
+            name: name.to_owned(),
+            description: Some(
+                "Community health center site (HRSA Health Center Program): primary care for everyone, \
+                 insured or not."
+                    .to_owned(),
+            ),
+            address_1: meaningful(&street),
+            city: row.opt("city"),
+            state: row.opt("st_abbr"),
+            zip,
+            latitude: parse_coordinate(row.get("lat"))?,
+            longitude: parse_coordinate(row.get("lon"))?,
+            phones: raw_phone(row.get("phone"), "voice", None).into_iter().collect(),
+            fees: Some(
+                "Health centers charge on a sliding fee scale based on income; no one is turned away \
+                 for inability to pay."
+                    .to_owned(),
+            ),
+            source_note: Some("HRSA health center site list (about 2020–21).".to_owned()),
+            ..FlatRecord::default()
+        })
+        },
+    )
+}
+
+/// Splits "… PO Box 263  Elfrida, AZ 85610" into the street part and the ZIP,
+/// when the address ends with the row's state and a ZIP. Runs of two spaces
+/// separate lines of the address in this file; they become commas.
+fn split_trailing_zip(address: &str, city: &str, state: &str) -> (String, Option<String>) {
+    let lines = || {
+        address
+            .split("  ")
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let trimmed = address.trim();
+    let Some((head, last)) = trimmed.rsplit_once(char::is_whitespace) else {
+        return (lines(), None);
+    };
+    let digits: String = last.chars().filter(char::is_ascii_digit).collect();
+    let is_zip = (digits.len() == 5 || digits.len() == 9)
+        && last.chars().all(|c| c.is_ascii_digit() || c == '-');
+    let head = head.trim_end();
+    let Some(before_state) = head
+        .strip_suffix(state)
+        .filter(|_| is_zip && !state.is_empty())
+    else {
+        return (lines(), None);
+    };
+    if !before_state.is_empty() && !before_state.ends_with([' ', ',']) {
+        return (lines(), None);
+    }
+    let mut street = before_state.trim_end_matches([' ', ',']);
+    if !city.is_empty() && street.to_lowercase().ends_with(&city.to_lowercase()) {
+        street = street[..street.len() - city.len()].trim_end_matches([' ', ',']);
+    }
+    let street = street
+        .split("  ")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ");
+    (street, Some(digits[..5].to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Dataset;
+    use super::super::la_food_oasis::test_support::{
+        context, fixture, full_file, named, needs, report, slugs,
+    };
+    use super::*;
+    use crate::import::detect_format;
+
+    const FILE: &str = "hrsa_fqhc_sites_geocoded.csv";
+
+    fn parsed() -> ParsedSource {
+        read(
+            context(),
+            Format::Dataset(Dataset::HrsaHealthCenters),
+            &fixture(FILE),
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_site_maps_to_health_with_a_dialable_phone() {
+        let p = parsed();
+        assert_eq!(p.rows_read, 20);
+        assert_eq!(p.services.len(), 20, "{:?}", p.skipped);
+        let s = named(&p, "Banyan Community Health Center - W. Flagler");
+        assert_eq!(slugs(s), vec!["health"]);
+        assert!(needs(s).contains(&"medical-cost-burden"));
+        let loc = &s.locations[0];
+        let address = loc.address.as_ref().unwrap_or_else(|| panic!("no address"));
+        assert_eq!(address.one_line(), "3800 W Flagler St, Coral Gables, FL");
+        assert_eq!(loc.phones[0].number, "(305) 774-3400");
+        assert_eq!(loc.phones[0].tel_uri().as_deref(), Some("tel:+13057743400"));
+        assert_eq!(loc.point(), Some((25.77179252, -80.25746403)));
+        assert!(!loc.approximate);
+        assert_eq!(
+            s.source_note.as_deref(),
+            Some("HRSA health center site list (about 2020–21).")
+        );
+    }
+
+    #[test]
+    fn a_site_without_a_phone_has_none_and_address_lines_become_commas() {
+        let p = parsed();
+        assert!(
+            named(&p, "Amouli Community Health Center").locations[0]
+                .phones
+                .is_empty()
+        );
+        let ofu = named(&p, "Ofu Community Health Center");
+        let address = ofu.locations[0]
+            .address
+            .as_ref()
+            .map(|a| a.address_1.clone());
+        assert_eq!(
+            address.as_deref(),
+            Some("Ofu Community Health Center, PO Box 3965")
+        );
+    }
+
+    #[test]
+    fn a_zip_at_the_end_of_the_address_is_taken_out() {
+        let (street, zip) = split_trailing_zip(
+            "Chiricahua Community Health Centers, Inc  Cochise County  PO Box 263  Elfrida, AZ 85610",
+            "Elfrida",
+            "AZ",
+        );
+        assert_eq!(
+            street,
+            "Chiricahua Community Health Centers, Inc, Cochise County, PO Box 263"
+        );
+        assert_eq!(zip.as_deref(), Some("85610"));
+        // A suite number that looks like a ZIP is not one.
+        assert_eq!(
+            split_trailing_zip("1900 Strawn Rd # 77039", "Houston", "TX"),
+            ("1900 Strawn Rd # 77039".to_owned(), None)
+        );
+        assert_eq!(
+            split_trailing_zip("PO BOX 85058", "Tucson", "AZ"),
+            ("PO BOX 85058".to_owned(), None)
+        );
+    }
+
+    #[test]
+    fn the_file_is_detected_and_reads_the_same_twice() {
+        assert_eq!(
+            detect_format(&fixture(FILE)).ok(),
+            Some(Format::Dataset(Dataset::HrsaHealthCenters))
+        );
+        assert_eq!(parsed().services, parsed().services);
+    }
+
+    #[test]
+    fn full_file_reads_every_row() {
+        let p = read(
+            context(),
+            Format::Dataset(Dataset::HrsaHealthCenters),
+            &full_file(FILE),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        report(&p);
+        assert_eq!(p.rows_read, 13_577);
+        assert!(p.services.len() > 13_500);
+        assert!(
+            p.skipped
+                .iter()
+                .all(|s| s.reason.starts_with("same source id")),
+            "{:?}",
+            &p.skipped[..3.min(p.skipped.len())]
+        );
+    }
+}

@@ -1,0 +1,230 @@
+//! HUD public housing agency (PHA) contacts (extracted January 2026): the office
+//! where people apply for public housing and Housing Choice Vouchers.
+//!
+//! The list has no coordinates, so every office is placed at its ZIP centroid
+//! (marked approximate); offices without a ZIP cannot be placed. This module
+//! also reads the list for the developments adapter, which shows each
+//! building's agency as its contact.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::super::flat::{make_address, read_flat_csv};
+use super::super::{FlatRecord, Format, ImportContext, ImportError, ParsedSource};
+use super::la_food_oasis::{meaningful, raw_phone};
+use crate::model::normalize_phone;
+
+const DATASET: &str = "hud-pha-contacts";
+
+/// The header columns that identify the PHA contact list.
+pub(super) const SIGNATURE: &[&str] = &[
+    "pha_code", "pha_name", "address", "city", "state", "zip_code", "phone", "fax",
+];
+
+/// Reads the HUD public housing agency contact list.
+pub(super) fn read(
+    ctx: ImportContext<'_>,
+    format: Format,
+    path: &Path,
+) -> Result<ParsedSource, ImportError> {
+    read_flat_csv(
+        ctx,
+        path,
+        format,
+        DATASET,
+        &[
+            "pha_code", "pha_name", "address", "city", "state", "zip_code",
+        ],
+        |row| {
+            let code = row.get("pha_code");
+            if code.is_empty() {
+                return Err("no PHA code".to_owned());
+            }
+            let name = row.get("pha_name");
+            Ok(FlatRecord {
+            source_id: code.to_owned(),
+            name: name.to_owned(),
+            description: Some(format!(
+                "Office of {name}, a public housing agency. This is where people apply for the housing it runs: \
+                 public housing and/or Housing Choice Vouchers (Section 8)."
+            )),
+            application_process: Some(
+                "Contact the agency's office to apply or to ask whether its waiting lists are open.".to_owned(),
+            ),
+            address_1: meaningful(row.get("address")),
+            city: row.opt("city"),
+            state: row.opt("state"),
+            zip: row.opt("zip_code"),
+            phones: [raw_phone(row.get("phone"), "voice", None), raw_phone(row.get("fax"), "fax", None)]
+                .into_iter()
+                .flatten()
+                .collect(),
+            attributes: vec![crate::model::Attribute { tag: "pha_code".to_owned(), value: code.to_owned() }],
+            source_note: Some(
+                "HUD public housing agency contact list (from HUD's PHA contact reports, January 2026); \
+                 shown at the ZIP code's centre."
+                    .to_owned(),
+            ),
+            ..FlatRecord::default()
+        })
+        },
+    )
+}
+
+/// A housing agency's contact, as the developments adapter shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct AgencyContact {
+    /// The agency's name as the contact list writes it.
+    pub name: String,
+    /// The office address on one line, when the list has one.
+    pub address: Option<String>,
+    /// The main phone in display form, with any extension (`(305) 371-8300 x1303`).
+    pub phone: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ContactRow {
+    pha_code: String,
+    pha_name: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    city: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    zip_code: String,
+    #[serde(default)]
+    phone: String,
+}
+
+/// Reads the contact list into agency contacts by PHA code.
+pub(super) fn read_contacts(path: &Path) -> Result<HashMap<String, AgencyContact>, ImportError> {
+    let mut reader = csv::Reader::from_path(path).map_err(|e| ImportError::csv(path, e))?;
+    let mut contacts = HashMap::new();
+    for row in reader.deserialize::<ContactRow>() {
+        let row = row.map_err(|e| ImportError::csv(path, e))?;
+        let address = make_address(
+            meaningful(&row.address).as_deref(),
+            None,
+            Some(&row.city),
+            Some(&row.state),
+            Some(&row.zip_code),
+        )
+        .map(|a| a.one_line());
+        // Written once in display form ("(816) 470-2308 x11"), which reads back to the same number.
+        let phone = raw_phone(&row.phone, "voice", None)
+            .and_then(|p| normalize_phone(&p.number))
+            .map(|n| match n.extension {
+                Some(ext) => format!("{} x{ext}", n.display),
+                None => n.display,
+            });
+        let code = row.pha_code.trim().to_owned();
+        contacts.entry(code).or_insert(AgencyContact {
+            name: row.pha_name.trim().to_owned(),
+            address,
+            phone,
+        });
+    }
+    Ok(contacts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Dataset;
+    use super::super::la_food_oasis::test_support::{
+        context, fixture, full_file, named, needs, report, slugs,
+    };
+    use super::*;
+    use crate::import::detect_format;
+
+    const FILE: &str = "hud_pha_contacts_2026.csv";
+
+    fn parsed() -> ParsedSource {
+        read(
+            context(),
+            Format::Dataset(Dataset::HudPhaContacts),
+            &fixture(FILE),
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn an_agency_office_is_placed_at_its_zip_centroid() {
+        let p = parsed();
+        let s = named(&p, "HIALEAH HOUSING AUTHORITY");
+        assert_eq!(slugs(s), vec!["housing"]);
+        assert_eq!(needs(s), vec!["housing-instability"]);
+        let loc = &s.locations[0];
+        assert!(loc.approximate);
+        let zip = context()
+            .gazetteer
+            .zip("33010")
+            .unwrap_or_else(|| panic!("33010 not in gazetteer"));
+        assert_eq!(loc.point(), Some((zip.lat, zip.lon)));
+        assert_eq!(loc.phones[0].number, "(305) 888-9744");
+        assert!(loc.phones[1].is_fax());
+        assert_eq!(
+            s.primary_phone().map(|p| p.number.as_str()),
+            Some("(305) 888-9744")
+        );
+        assert!(
+            s.description
+                .as_deref()
+                .is_some_and(|d| d.contains("Housing Choice Vouchers"))
+        );
+    }
+
+    #[test]
+    fn an_extension_is_kept_and_agencies_without_a_zip_are_skipped() {
+        let p = parsed();
+        let s = named(&p, "Carrfour Supportive Housing, Inc.");
+        assert_eq!(
+            s.locations[0].phones[0].tel_uri().as_deref(),
+            Some("tel:+13053718300;ext=1303")
+        );
+        assert_eq!(p.rows_read, 16);
+        assert_eq!(p.skipped.len(), 2, "{:?}", p.skipped);
+        assert!(p.skipped.iter().all(|s| s.reason.contains("no ZIP code")));
+    }
+
+    #[test]
+    fn contacts_are_read_by_code() {
+        let contacts = read_contacts(&fixture(FILE)).unwrap_or_else(|e| panic!("{e}"));
+        let fl005 = contacts
+            .get("FL005")
+            .unwrap_or_else(|| panic!("FL005 missing"));
+        assert_eq!(fl005.phone.as_deref(), Some("(786) 469-4106"));
+        assert_eq!(
+            fl005.address.as_deref(),
+            Some("V 701 NW 1st Court, MIAMI, FL 33136")
+        );
+        assert_eq!(contacts.get("FL008").and_then(|c| c.phone.clone()), None);
+        let carrfour = contacts.get("FL881").and_then(|c| c.phone.clone());
+        assert_eq!(carrfour.as_deref(), Some("(305) 371-8300 x1303"));
+    }
+
+    #[test]
+    fn the_file_is_detected_and_reads_the_same_twice() {
+        assert_eq!(
+            detect_format(&fixture(FILE)).ok(),
+            Some(Format::Dataset(Dataset::HudPhaContacts))
+        );
+        assert_eq!(parsed().services, parsed().services);
+    }
+
+    #[test]
+    fn full_file_reads_every_row() {
+        let p = read(
+            context(),
+            Format::Dataset(Dataset::HudPhaContacts),
+            &full_file(FILE),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        report(&p);
+        assert_eq!(p.rows_read, 3_755);
+        assert!(p.services.len() > 3_400);
+    }
+}

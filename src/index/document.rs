@@ -1,0 +1,74 @@
+//! Turning a listing into index documents: one per service-at-location.
+
+use tantivy::TantivyDocument;
+
+use super::schema::Fields;
+use crate::geo::cells_for_point;
+use crate::model::{Service, ServiceStatus};
+
+/// The documents for a service: one per location with a point, or a single
+/// unplaced document (found by text and coverage only) when it has none.
+/// Services that are not active are not indexed.
+pub fn documents(fields: &Fields, service: &Service) -> Vec<TantivyDocument> {
+    if service.status != ServiceStatus::Active {
+        return Vec::new();
+    }
+    let mut body = Vec::new();
+    body.extend(service.alternate_name.iter().cloned());
+    body.extend(service.description.iter().cloned());
+    body.extend(service.eligibility_description.iter().cloned());
+    body.extend(service.categories.iter().map(|c| c.label().to_owned()));
+    body.extend(service.taxonomy_terms.iter().map(|t| t.name.clone()));
+    body.extend(service.organization.alternate_name.iter().cloned());
+    let body = body.join("\n");
+
+    let base = |key: String, location_id: Option<&str>| {
+        let mut doc = TantivyDocument::default();
+        doc.add_u64(fields.key_hash, super::schema::key_hash(&key));
+        doc.add_text(fields.doc_key, key);
+        doc.add_text(fields.service_id, &service.id);
+        if let Some(id) = location_id {
+            doc.add_text(fields.location_id, id);
+        }
+        doc.add_text(fields.name, &service.name);
+        doc.add_text(fields.organization, &service.organization.name);
+        doc.add_text(fields.body, &body);
+        for c in &service.categories {
+            doc.add_text(fields.category, c.slug());
+        }
+        for n in &service.needs {
+            doc.add_text(fields.need, n.code());
+        }
+        for area in &service.service_areas {
+            for c in &area.coverage {
+                doc.add_text(fields.coverage, c.term());
+            }
+        }
+        doc
+    };
+
+    let mut docs: Vec<TantivyDocument> = service
+        .locations
+        .iter()
+        .filter_map(|location| {
+            let (lat, lon) = location.point()?;
+            let mut doc = base(
+                format!("{}/{}", service.id, location.id),
+                Some(&location.id),
+            );
+            if let Some(address) = &location.address {
+                doc.add_text(fields.body, address.one_line());
+            }
+            for cell in cells_for_point(lat, lon) {
+                doc.add_text(fields.cell, cell);
+            }
+            doc.add_f64(fields.lat, lat);
+            doc.add_f64(fields.lon, lon);
+            Some(doc)
+        })
+        .collect();
+    if docs.is_empty() {
+        docs.push(base(service.id.clone(), None));
+    }
+    docs
+}

@@ -1,0 +1,94 @@
+//! The tantivy schema, in one place, and the text analyzer it uses.
+
+use tantivy::schema::{
+    Field, IndexRecordOption, NumericOptions, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions,
+};
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    StopWordFilter, TextAnalyzer,
+};
+
+/// The version of this schema and its document layout; an index with another
+/// version is rebuilt at start.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The name the English analyzer is registered under.
+pub const ENGLISH: &str = "hearth_en";
+
+/// Handles to every field of the schema.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    /// `{service id}/{location id}` (or the service id for a service with no placed location).
+    pub doc_key: Field,
+    pub service_id: Field,
+    pub location_id: Field,
+    /// Service name and alternate name.
+    pub name: Field,
+    /// Organization name.
+    pub organization: Field,
+    /// Description, categories, taxonomy term names, eligibility, address text.
+    pub body: Field,
+    /// Category slugs.
+    pub category: Field,
+    /// SDOH need codes.
+    pub need: Field,
+    /// Grid cell terms of the location's point (see `geo::cells_for_point`).
+    pub cell: Field,
+    /// Coverage terms of the service's areas (`state:FL`, `zip:33157`, `national`).
+    pub coverage: Field,
+    pub lat: Field,
+    pub lon: Field,
+    /// A stable hash of `doc_key`, to order equal-ranked hits the same way in every rebuild.
+    pub key_hash: Field,
+}
+
+/// Builds the schema and returns it with its field handles.
+pub fn build() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(ENGLISH)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let fast_f64 = NumericOptions::default().set_fast().set_stored();
+    let fields = Fields {
+        doc_key: b.add_text_field("doc_key", STRING | STORED),
+        service_id: b.add_text_field("service_id", STRING | STORED),
+        location_id: b.add_text_field("location_id", STRING | STORED),
+        name: b.add_text_field("name", text.clone()),
+        organization: b.add_text_field("organization", text.clone()),
+        body: b.add_text_field("body", text),
+        category: b.add_text_field("category", STRING),
+        need: b.add_text_field("need", STRING),
+        cell: b.add_text_field("cell", STRING),
+        coverage: b.add_text_field("coverage", STRING),
+        lat: b.add_f64_field("lat", fast_f64.clone()),
+        lon: b.add_f64_field("lon", fast_f64),
+        key_hash: b.add_u64_field("key_hash", NumericOptions::default().set_fast()),
+    };
+    (b.build(), fields)
+}
+
+/// The English analyzer: split on non-alphanumerics, drop very long tokens,
+/// lower-case, fold accents, drop stop words, stem.
+pub fn english_analyzer() -> TextAnalyzer {
+    let builder = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter);
+    match StopWordFilter::new(Language::English) {
+        Some(stop) => builder
+            .filter(stop)
+            .filter(Stemmer::new(Language::English))
+            .build(),
+        None => builder.filter(Stemmer::new(Language::English)).build(),
+    }
+}
+
+/// FNV-1a, 64 bit: a stable hash of a document key (the same in every build and rebuild).
+pub fn key_hash(key: &str) -> u64 {
+    key.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}

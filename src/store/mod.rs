@@ -1,0 +1,299 @@
+//! The store: sled holds the record of every listing.
+//!
+//! One tree per entity (see [`keys`]), values as JSON. Every change to a
+//! listing is also appended to a change log under a new sequence number, so the
+//! derived search index can record which sequence it covers and catch up with
+//! only what it is missing. Writes are acknowledged only after [`Store::flush`].
+//! This is the only module that names `sled::`.
+
+pub mod keys;
+
+use std::path::{Path, PathBuf};
+
+use sled::Transactional;
+
+use crate::model::Service;
+
+/// The on-disk format of the store; bump when the encoding changes incompatibly.
+const FORMAT_VERSION: &[u8] = b"1";
+
+/// Errors from the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "the store at {path} is in use by another Hearth process; stop it first, or pass a different --dir"
+    )]
+    InUse { path: PathBuf },
+    #[error("opening the store at {path}: {source}")]
+    Open { path: PathBuf, source: sled::Error },
+    #[error(
+        "the store at {path} was written by a newer or unknown Hearth (format {found}); this build reads format 1"
+    )]
+    Format { path: PathBuf, found: String },
+    #[error("store: {0}")]
+    Sled(#[from] sled::Error),
+    #[error("store record {key} could not be decoded: {message}")]
+    Decode { key: String, message: String },
+    #[error("encoding a record: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+/// What a batch upsert changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UpsertCounts {
+    /// Listings that were not in the store.
+    pub inserted: u64,
+    /// Listings that were there and changed.
+    pub updated: u64,
+    /// Listings that were there, identical.
+    pub unchanged: u64,
+}
+
+/// The sled store. Open once per process.
+#[derive(Debug, Clone)]
+pub struct Store {
+    path: PathBuf,
+    db: sled::Db,
+    services: sled::Tree,
+    changes: sled::Tree,
+}
+
+fn is_lock_error(error: &sled::Error) -> bool {
+    match error {
+        sled::Error::Io(io) => {
+            io.kind() == std::io::ErrorKind::WouldBlock
+                || io.to_string().to_lowercase().contains("lock")
+        }
+        _ => false,
+    }
+}
+
+impl Store {
+    /// Opens (or creates) the store at `path`. Fails at once, without waiting,
+    /// when another process has it open.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(path).map_err(|e| StoreError::Open {
+            path: path.to_owned(),
+            source: sled::Error::Io(e),
+        })?;
+        let db = sled::Config::new().path(path).open().map_err(|source| {
+            if is_lock_error(&source) {
+                StoreError::InUse {
+                    path: path.to_owned(),
+                }
+            } else {
+                StoreError::Open {
+                    path: path.to_owned(),
+                    source,
+                }
+            }
+        })?;
+        let meta = db.open_tree(keys::META)?;
+        match meta.get(keys::META_FORMAT)? {
+            None => {
+                meta.insert(keys::META_FORMAT, FORMAT_VERSION)?;
+            }
+            Some(found) if found.as_ref() == FORMAT_VERSION => {}
+            Some(found) => {
+                return Err(StoreError::Format {
+                    path: path.to_owned(),
+                    found: String::from_utf8_lossy(&found).into_owned(),
+                });
+            }
+        }
+        let services = db.open_tree(keys::SERVICES)?;
+        let changes = db.open_tree(keys::CHANGES)?;
+        Ok(Store {
+            path: path.to_owned(),
+            db,
+            services,
+            changes,
+        })
+    }
+
+    /// Where the store lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Inserts or updates listings in one transaction, logging a change for each
+    /// one that is new or different. Identical records are left alone, so
+    /// re-importing the same data changes nothing. Call [`Store::flush`] before
+    /// acknowledging.
+    pub fn upsert_services(&self, services: &[Service]) -> Result<UpsertCounts, StoreError> {
+        let encoded: Vec<(&str, Vec<u8>)> = services
+            .iter()
+            .map(|s| Ok((s.id.as_str(), serde_json::to_vec(s)?)))
+            .collect::<Result<_, serde_json::Error>>()?;
+        let result = (&self.services, &self.changes).transaction(|(tree, log)| {
+            let mut counts = UpsertCounts::default();
+            for (id, value) in &encoded {
+                let key = keys::service_key(id);
+                match tree.get(key)? {
+                    Some(old) if old.as_ref() == value.as_slice() => {
+                        counts.unchanged += 1;
+                        continue;
+                    }
+                    Some(_) => counts.updated += 1,
+                    None => counts.inserted += 1,
+                }
+                tree.insert(key, value.as_slice())?;
+                let seq = log.generate_id()? + 1;
+                log.insert(&keys::seq_key(seq), key)?;
+            }
+            Ok(counts)
+        });
+        result.map_err(
+            |e: sled::transaction::TransactionError<sled::Error>| match e {
+                sled::transaction::TransactionError::Abort(e)
+                | sled::transaction::TransactionError::Storage(e) => StoreError::Sled(e),
+            },
+        )
+    }
+
+    /// Makes every write so far durable on disk.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// One listing by id.
+    pub fn service(&self, id: &str) -> Result<Option<Service>, StoreError> {
+        self.services
+            .get(keys::service_key(id))?
+            .map(|v| decode(id.as_bytes(), &v))
+            .transpose()
+    }
+
+    /// How many listings the store holds.
+    pub fn service_count(&self) -> usize {
+        self.services.len()
+    }
+
+    /// Every listing, in id order.
+    pub fn services(&self) -> impl Iterator<Item = Result<Service, StoreError>> + '_ {
+        self.services.iter().map(|item| {
+            let (key, value) = item?;
+            decode(&key, &value)
+        })
+    }
+
+    /// The highest sequence number in the change log (0 when nothing was written).
+    pub fn last_seq(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .changes
+            .last()?
+            .and_then(|(k, _)| keys::seq_from_key(&k))
+            .unwrap_or(0))
+    }
+
+    /// Ids of the services changed after sequence `after`, without repeats, with
+    /// the last sequence seen.
+    pub fn changed_since(&self, after: u64) -> Result<(Vec<String>, u64), StoreError> {
+        let mut ids = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut last = after;
+        for item in self.changes.range(keys::seq_key(after.saturating_add(1))..) {
+            let (key, value) = item?;
+            last = keys::seq_from_key(&key).unwrap_or(last);
+            let id = String::from_utf8_lossy(&value).into_owned();
+            if seen.insert(id.clone()) {
+                ids.push(id);
+            }
+        }
+        Ok((ids, last))
+    }
+}
+
+fn decode(key: &[u8], value: &[u8]) -> Result<Service, StoreError> {
+    serde_json::from_slice(value).map_err(|e| StoreError::Decode {
+        key: String::from_utf8_lossy(key).into_owned(),
+        message: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Organization, SourceRef};
+
+    fn service(id: &str, name: &str) -> Service {
+        Service {
+            id: id.into(),
+            source: SourceRef {
+                dataset: "test".into(),
+                id: id.into(),
+            },
+            organization: Organization {
+                id: "org".into(),
+                name: "Org".into(),
+                ..Organization::default()
+            },
+            name: name.into(),
+            ..Service::default()
+        }
+    }
+
+    #[test]
+    fn upserts_are_idempotent_and_logged() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let store = Store::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        let batch = vec![service("a", "Food pantry"), service("b", "Legal aid")];
+        let counts = store
+            .upsert_services(&batch)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            counts,
+            UpsertCounts {
+                inserted: 2,
+                updated: 0,
+                unchanged: 0
+            }
+        );
+        let seq = store.last_seq().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(seq, 2);
+        let again = store
+            .upsert_services(&batch)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            again,
+            UpsertCounts {
+                inserted: 0,
+                updated: 0,
+                unchanged: 2
+            }
+        );
+        assert_eq!(
+            store.last_seq().unwrap_or_default(),
+            seq,
+            "identical records must not be logged"
+        );
+
+        let changed = store
+            .upsert_services(&[service("b", "Legal aid clinic")])
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(changed.updated, 1);
+        let (ids, last) = store.changed_since(seq).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(ids, vec!["b".to_owned()]);
+        assert_eq!(last, 3);
+        assert_eq!(
+            store.service("b").ok().flatten().map(|s| s.name),
+            Some("Legal aid clinic".into())
+        );
+        assert_eq!(store.service_count(), 2);
+    }
+
+    #[test]
+    fn a_second_open_of_the_same_store_fails_at_once_with_a_clear_message() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let _first = Store::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        let second = Store::open(dir.path())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            second.contains("in use by another Hearth process"),
+            "{second}"
+        );
+    }
+}

@@ -1,0 +1,81 @@
+//! The JSON shapes of Hearth's own API (`/api/v1/...`).
+
+use serde::Serialize;
+
+use crate::directory::{SearchPage, SearchResult};
+use crate::geo::Place;
+
+/// `GET /api/v1/search` response.
+#[derive(Debug, Serialize)]
+pub struct SearchResponse {
+    pub total: usize,
+    pub results: Vec<SearchHit>,
+    pub center: Option<Center>,
+    pub radius_mi: Option<f64>,
+}
+
+/// Where a search was centred.
+#[derive(Debug, Serialize)]
+pub struct Center {
+    pub lat: f64,
+    pub lon: f64,
+    pub label: String,
+}
+
+/// One result of `GET /api/v1/search`.
+#[derive(Debug, Serialize)]
+pub struct SearchHit {
+    pub id: String,
+    pub location_id: Option<String>,
+    pub name: String,
+    pub organization: String,
+    pub categories: Vec<&'static str>,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub url: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    /// True when the point is a ZIP centroid, not the building.
+    pub approximate: bool,
+    pub distance_mi: Option<f64>,
+    pub score: f32,
+}
+
+impl SearchHit {
+    fn from_result(r: &SearchResult) -> SearchHit {
+        let location = r.location.as_ref();
+        SearchHit {
+            id: r.service.id.clone(),
+            location_id: location.map(|l| l.id.clone()),
+            name: r.service.name.clone(),
+            organization: r.service.organization.name.clone(),
+            categories: r.service.categories.iter().map(|c| c.slug()).collect(),
+            address: location
+                .and_then(|l| l.address.as_ref())
+                .map(|a| a.one_line()),
+            phone: r.service.primary_phone().map(|p| p.number.clone()),
+            url: r.service.safe_url().map(str::to_owned),
+            lat: location.and_then(|l| l.latitude),
+            lon: location.and_then(|l| l.longitude),
+            approximate: location.is_some_and(|l| l.approximate),
+            distance_mi: r.distance_miles.map(|d| (d * 100.0).round() / 100.0),
+            score: r.score,
+        }
+    }
+}
+
+impl SearchResponse {
+    /// Builds the response from a page of results and the place searched.
+    pub fn new(page: &SearchPage, place: Option<&Place>, radius: f64) -> SearchResponse {
+        SearchResponse {
+            total: page.total,
+            results: page.results.iter().map(SearchHit::from_result).collect(),
+            center: place.map(|p| Center {
+                lat: p.lat,
+                lon: p.lon,
+                label: p.label.clone(),
+            }),
+            radius_mi: place.map(|_| radius),
+        }
+    }
+}

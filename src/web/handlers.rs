@@ -1,0 +1,145 @@
+//! Route handlers, named `<resource>_<action>`: extract, call the domain, render.
+
+use std::any::Any;
+
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use maud::Markup;
+use serde_json::json;
+
+use super::api::SearchResponse;
+use super::{ApiError, AppError, AppState, blocking, search_params, views};
+use crate::search::validate;
+
+/// `GET /`: the search form, and results when something was asked.
+pub async fn search_page(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    let params = search_params(raw.as_deref());
+    let directory = state.directory.clone();
+    let form = params.clone();
+    let outcome = blocking(move || match validate(&params, directory.gazetteer()) {
+        Err(e) => Ok(Err(e)),
+        Ok(valid) if valid.is_empty() => Ok(Ok((valid, None))),
+        Ok(valid) => directory
+            .search(&valid.request)
+            .map(|page| Ok((valid, Some(page)))),
+    })
+    .await??;
+    Ok(match outcome {
+        Err(input) => (
+            StatusCode::BAD_REQUEST,
+            views::search_page(&form, None, Some(&input)),
+        )
+            .into_response(),
+        Ok((valid, page)) => {
+            if let Some(page) = &page {
+                tracing::info!(
+                    query.terms = valid.request.text.split_whitespace().count(),
+                    query.near = valid.place.as_ref().map(|p| p.label.as_str()).unwrap_or(""),
+                    results = page.total,
+                    took_ms = page.took.as_secs_f64() * 1000.0,
+                    "search"
+                );
+            }
+            views::search_page(&form, page.as_ref().map(|p| (&valid, p)), None).into_response()
+        }
+    })
+}
+
+/// `GET /services/{id}`: one listing.
+pub async fn service_show(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Markup, AppError> {
+    let directory = state.directory.clone();
+    let lookup = id.clone();
+    let service = blocking(move || directory.service(&lookup)).await??;
+    let service = service.ok_or_else(|| {
+        AppError::NotFound(format!(
+            "There is no listing with id {id}. It may have been removed; try searching again."
+        ))
+    })?;
+    Ok(views::service_page(&service))
+}
+
+/// `GET /about`: what Hearth is and where its data comes from.
+pub async fn about_page(State(state): State<AppState>) -> Markup {
+    views::about_page(state.directory.listing_count())
+}
+
+/// `GET /static/hearth.css`.
+pub async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        views::STYLESHEET,
+    )
+}
+
+/// `GET /api/v1/search`: search as JSON.
+pub async fn api_search(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<SearchResponse>, ApiError> {
+    let params = search_params(raw.as_deref());
+    let directory = state.directory.clone();
+    let response = blocking(move || -> Result<SearchResponse, ApiError> {
+        let valid = validate(&params, directory.gazetteer())?;
+        if valid.is_empty() {
+            return Err(ApiError(AppError::BadInput(
+                "nothing to search for: give q (what), near (a ZIP code, \"City, ST\" or \"lat,lon\") or category".into(),
+            )));
+        }
+        let page = directory.search(&valid.request)?;
+        Ok(SearchResponse::new(&page, valid.place.as_ref(), valid.radius_miles))
+    })
+    .await??;
+    Ok(Json(response))
+}
+
+/// `GET /api/v1/services/{id}`: one listing, fully nested, as JSON.
+pub async fn api_service_show(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let directory = state.directory.clone();
+    let lookup = id.clone();
+    let service = blocking(move || directory.service(&lookup)).await??;
+    match service {
+        Some(service) => Ok(Json(service).into_response()),
+        None => Err(ApiError(AppError::NotFound(format!(
+            "no service with id {id}"
+        )))),
+    }
+}
+
+/// `GET /healthz`: 200 once the directory is open and serving.
+pub async fn healthz(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(json!({ "status": "ok", "listings": state.directory.listing_count() }))
+}
+
+/// Any other path: a 404 page, or JSON under `/api/`.
+pub async fn not_found(uri: Uri) -> Response {
+    let error = AppError::NotFound(format!("There is no page at {}.", uri.path()));
+    if uri.path().starts_with("/api/") || uri.path().starts_with("/hsds/") {
+        ApiError(error).into_response()
+    } else {
+        error.into_response()
+    }
+}
+
+/// What a panic in a handler becomes: a generic 500, the cause logged.
+pub fn panic_response(cause: Box<dyn Any + Send + 'static>) -> Response {
+    let detail = cause
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| cause.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    AppError::Internal(format!("handler panicked: {detail}")).into_response()
+}

@@ -1,0 +1,106 @@
+//! The web layer: the route table, shared state, handlers and views.
+//!
+//! Handlers are thin: extract, call one domain function (through
+//! [`blocking`], since search and store reads block), render. Views are maud
+//! templates in [`views`]. Errors map to responses in one place ([`AppError`]).
+//! This module never names sled or tantivy.
+
+mod api;
+mod error;
+mod handlers;
+mod views;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::routing::get;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::{ApiError, AppError};
+
+use crate::directory::Directory;
+use crate::search::SearchParams;
+
+/// What every handler shares: the open directory (store, index, gazetteer).
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub directory: Arc<Directory>,
+}
+
+impl AppState {
+    /// Wraps an open directory.
+    pub fn new(directory: Directory) -> AppState {
+        AppState {
+            directory: Arc::new(directory),
+        }
+    }
+}
+
+/// The whole route table, used by `serve` and by the tests alike.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(handlers::search_page))
+        .route("/services/{id}", get(handlers::service_show))
+        .route("/about", get(handlers::about_page))
+        .route("/static/hearth.css", get(handlers::stylesheet))
+        .route("/api/v1/search", get(handlers::api_search))
+        .route("/api/v1/services/{id}", get(handlers::api_service_show))
+        .route("/healthz", get(handlers::healthz))
+        .fallback(handlers::not_found)
+        .with_state(state)
+        .layer(CatchPanicLayer::custom(handlers::panic_response))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("referrer-policy"),
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Runs blocking work (search, store reads) off the async threads, keeping the tracing span.
+pub async fn blocking<T, F>(work: F) -> Result<T, AppError>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || span.in_scope(work))
+        .await
+        .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))
+}
+
+/// Reads search parameters from a raw query string. Never fails: repeated keys
+/// are joined (`category=food&category=legal` → `food,legal`; for other keys the
+/// last wins) and unknown keys are ignored.
+pub fn search_params(raw: Option<&str>) -> SearchParams {
+    let mut params = SearchParams::default();
+    for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        let value = value.into_owned();
+        match key.as_ref() {
+            "q" => params.q = Some(value),
+            "near" => params.near = Some(value),
+            "radius" => params.radius = Some(value),
+            "category" => {
+                params.category = Some(match params.category.take() {
+                    Some(before) if !before.is_empty() && !value.is_empty() => {
+                        format!("{before},{value}")
+                    }
+                    Some(before) if value.is_empty() => before,
+                    _ => value,
+                })
+            }
+            "limit" => params.limit = Some(value),
+            "offset" => params.offset = Some(value),
+            "page" => params.page = Some(value),
+            _ => {}
+        }
+    }
+    params
+}

@@ -1,0 +1,361 @@
+//! Views: maud templates. One layout; partials are functions; small
+//! components implement `Render`. Everything is escaped by maud; nothing from
+//! a listing is ever emitted raw, and listing URLs become links only when http(s).
+
+use maud::{DOCTYPE, Markup, Render, html};
+
+use crate::directory::{SearchPage, SearchResult};
+use crate::model::{Category, Location, Phone, Schedule, Service};
+use crate::search::{DEFAULT_RADIUS_MILES, InputError, SearchParams, ValidSearch};
+
+/// The site stylesheet, served at `/static/hearth.css`.
+pub const STYLESHEET: &str = include_str!("hearth.css");
+
+const RADII: [u32; 6] = [1, 5, 10, 25, 50, 100];
+
+/// The page frame: header, main, footer with data credits.
+pub fn layout(title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · Hearth" }
+                link rel="stylesheet" href="/static/hearth.css";
+            }
+            body {
+                header.site {
+                    a.brand href="/" { "Hearth" }
+                    span.tagline { "Find services near your client" }
+                }
+                main { (body) }
+                footer.site {
+                    p {
+                        "Listings come from open data: HRSA, SAMHSA, HUD, VA, IMLS and USDA (US public domain); "
+                        "211 Miami / Open Referral (2019 snapshot); food bank locators via Pantry Pirate Radio (CC0); "
+                        "Food Oasis LA (MIT). Place names from GeoNames (CC BY 4.0); Open Eligibility taxonomy (CC BY-SA 4.0). "
+                        "Listings can be out of date: call before sending a client. "
+                        a href="/about" { "About the data" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A distance in miles, shown as people read it.
+pub struct Distance(pub f64);
+
+impl Render for Distance {
+    fn render(&self) -> Markup {
+        let text = if self.0 < 0.1 {
+            "under 0.1 mi".to_owned()
+        } else if self.0 < 10.0 {
+            format!("{:.1} mi", self.0)
+        } else {
+            format!("{:.0} mi", self.0)
+        };
+        html! { span.distance { (text) } }
+    }
+}
+
+/// A phone number as a `tel:` link (plain text when it cannot be dialled).
+pub struct PhoneLink<'a>(pub &'a Phone);
+
+impl Render for PhoneLink<'_> {
+    fn render(&self) -> Markup {
+        let p = self.0;
+        let ext = p
+            .extension
+            .as_deref()
+            .map(|e| format!(" ext. {e}"))
+            .unwrap_or_default();
+        html! {
+            @match p.tel_uri() {
+                Some(uri) => a.phone href=(uri) { (p.number) (ext) },
+                None => span.phone { (p.number) (ext) },
+            }
+        }
+    }
+}
+
+fn approximate_note(location: &Location) -> Markup {
+    html! {
+        @if location.approximate {
+            span.approx title="This listing had no exact coordinates; it is placed at the centre of its ZIP code." {
+                "Approximate location (ZIP centre)"
+            }
+        }
+    }
+}
+
+/// A search result card.
+pub struct Card<'a>(pub &'a SearchResult);
+
+impl Render for Card<'_> {
+    fn render(&self) -> Markup {
+        let r = self.0;
+        let s = &r.service;
+        html! {
+            article.card {
+                h3 { a href={ "/services/" (s.id) } { (s.name) } }
+                @if s.organization.name != s.name {
+                    p.org { (s.organization.name) }
+                }
+                p.meta {
+                    @for c in &s.categories { span.badge { (c.label()) } }
+                    @if let Some(d) = r.distance_miles { (Distance(d)) }
+                }
+                @if let Some(location) = &r.location {
+                    @if let Some(address) = &location.address { p.address { (address.one_line()) } }
+                    (approximate_note(location))
+                }
+                p.actions {
+                    @if let Some(phone) = s.primary_phone() { (PhoneLink(phone)) }
+                    @if let Some(url) = s.safe_url() { a.web href=(url) rel="noopener noreferrer" { "Website" } }
+                }
+            }
+        }
+    }
+}
+
+fn search_form(params: &SearchParams, error: Option<&InputError>) -> Markup {
+    let value = |v: &Option<String>| v.clone().unwrap_or_default();
+    let radius = params
+        .radius
+        .as_deref()
+        .and_then(|r| r.trim().parse::<f64>().ok())
+        .unwrap_or(DEFAULT_RADIUS_MILES);
+    let chosen = params.category.as_deref().and_then(Category::parse);
+    let field_error = |name: &str| error.filter(|e| e.param == name).map(|e| e.message.clone());
+    html! {
+        form.search method="get" action="/" role="search" {
+            div.field {
+                label for="q" { "What does your client need?" }
+                input #q type="search" name="q" value=(value(&params.q)) placeholder="food, mental health, legal aid…" maxlength="500";
+            }
+            div.field {
+                label for="near" { "Where" }
+                input #near type="text" name="near" value=(value(&params.near)) placeholder="ZIP code, or City, ST" autocomplete="postal-code"
+                    aria-invalid=[field_error("near").map(|_| "true")];
+                @if let Some(m) = field_error("near") { p.field-error role="alert" { (m) } }
+            }
+            div.field.small {
+                label for="radius" { "Within" }
+                select #radius name="radius" {
+                    @for r in RADII {
+                        option value=(r) selected[(f64::from(r) - radius).abs() < f64::EPSILON] { (r) " mi" }
+                    }
+                }
+                @if let Some(m) = field_error("radius") { p.field-error role="alert" { (m) } }
+            }
+            div.field.small {
+                label for="category" { "Category" }
+                select #category name="category" {
+                    option value="" { "Any" }
+                    @for c in Category::ALL {
+                        option value=(c.slug()) selected[chosen == Some(c)] { (c.label()) }
+                    }
+                }
+                @if let Some(m) = field_error("category") { p.field-error role="alert" { (m) } }
+            }
+            button type="submit" { "Search" }
+            @if let Some(e) = error.filter(|e| !matches!(e.param, "near" | "radius" | "category")) {
+                p.field-error role="alert" { (e.message) }
+            }
+        }
+    }
+}
+
+fn page_link(params: &SearchParams, page: usize) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (key, value) in [
+        ("q", &params.q),
+        ("near", &params.near),
+        ("radius", &params.radius),
+        ("category", &params.category),
+    ] {
+        if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+            query.append_pair(key, v);
+        }
+    }
+    query.append_pair("page", &page.to_string());
+    format!("/?{}", query.finish())
+}
+
+fn results(params: &SearchParams, valid: &ValidSearch, page: &SearchPage) -> Markup {
+    let text = valid.request.text.trim();
+    let shown_text: String = text.chars().take(80).collect();
+    let pages = page.total.div_ceil(valid.request.limit.max(1));
+    let current = valid.page();
+    html! {
+        section.results aria-live="polite" {
+            h2 {
+                (page.total) " " (if page.total == 1 { "result" } else { "results" })
+                @if !shown_text.is_empty() { " for “" (shown_text) "”" }
+                @if let Some(place) = &valid.place { " within " (valid.radius_miles) " miles of " (place.label) }
+            }
+            @if page.total == 0 {
+                div.empty {
+                    p { "Nothing matched. Try:" }
+                    ul {
+                        @if valid.place.is_some() && valid.radius_miles < 100.0 { li { "a larger distance (25, 50 or 100 miles)" } }
+                        @if !valid.request.categories.is_empty() { li { "“Any” category" } }
+                        @if !text.is_empty() { li { "fewer or plainer words (“food”, “housing”, “legal”)" } }
+                        @if valid.place.is_none() { li { "adding a ZIP code or “City, ST” to search near your client" } }
+                    }
+                }
+            }
+            @for r in &page.results { (Card(r)) }
+            @if pages > 1 {
+                nav.pager aria-label="Result pages" {
+                    @if current > 1 { a rel="prev" href=(page_link(params, current - 1)) { "← Previous" } }
+                    span { "Page " (current) " of " (pages) }
+                    @if current < pages { a rel="next" href=(page_link(params, current + 1)) { "Next →" } }
+                }
+            }
+        }
+    }
+}
+
+/// `GET /`: the search form, with results or an input error.
+pub fn search_page(
+    params: &SearchParams,
+    outcome: Option<(&ValidSearch, &SearchPage)>,
+    error: Option<&InputError>,
+) -> Markup {
+    layout(
+        "Search",
+        html! {
+            h1 { "Find a service" }
+            (search_form(params, error))
+            @if let Some((valid, page)) = outcome { (results(params, valid, page)) }
+        },
+    )
+}
+
+fn schedule_line(s: &Schedule) -> Option<String> {
+    match (&s.byday, &s.opens_at, &s.closes_at) {
+        (Some(days), Some(open), Some(close)) => Some(format!("{days}: {open}–{close}")),
+        _ => s.description.clone(),
+    }
+}
+
+fn schedules(list: &[Schedule]) -> Markup {
+    let mut lines: Vec<String> = Vec::new();
+    for line in list.iter().filter_map(schedule_line) {
+        if !lines.contains(&line) {
+            lines.push(line);
+        }
+    }
+    html! {
+        @if !lines.is_empty() {
+            div.hours { h4 { "Hours" } ul { @for l in &lines { li { (l) } } } }
+        }
+    }
+}
+
+fn paragraphs(text: &str) -> Markup {
+    html! { @for p in text.split("\n\n") { p { @for (i, line) in p.lines().enumerate() { @if i > 0 { br; } (line) } } } }
+}
+
+/// `GET /services/{id}`: one listing with everything we know.
+pub fn service_page(s: &Service) -> Markup {
+    let facts: Vec<(&str, &Option<String>)> = vec![
+        ("Who it is for", &s.eligibility_description),
+        ("How to apply", &s.application_process),
+        ("Cost", &s.fees_description),
+        ("Waiting time", &s.wait_time),
+        ("Interpretation", &s.interpretation_services),
+    ];
+    html! {
+        (layout(&s.name, html! {
+            article.listing {
+                h1 { (s.name) }
+                @if s.organization.name != s.name { p.org { "Run by " (s.organization.name) } }
+                p.meta { @for c in &s.categories { span.badge { (c.label()) } } }
+                @if let Some(alert) = &s.alert { p.alert role="note" { (alert) } }
+                @if let Some(d) = &s.description { div.description { (paragraphs(d)) } }
+                p.actions {
+                    @for phone in s.phones.iter().filter(|p| !p.is_fax()) { (PhoneLink(phone)) }
+                    @if let Some(url) = s.safe_url() { a.web href=(url) rel="noopener noreferrer" { "Website" } }
+                    @if let Some(email) = &s.email { a.web href={ "mailto:" (email) } { (email) } }
+                }
+                dl.facts {
+                    @for (label, value) in &facts {
+                        @if let Some(v) = value { dt { (label) } dd { (paragraphs(v)) } }
+                    }
+                    @if !s.languages.is_empty() {
+                        dt { "Languages" }
+                        dd { (s.languages.iter().map(|l| l.name.as_str()).collect::<Vec<_>>().join(", ")) }
+                    }
+                    @if s.minimum_age.is_some() || s.maximum_age.is_some() {
+                        dt { "Ages" }
+                        dd { (s.minimum_age.map(|a| a.to_string()).unwrap_or_else(|| "0".into())) "–" (s.maximum_age.map(|a| a.to_string()).unwrap_or_else(|| "any".into())) }
+                    }
+                    @for a in &s.attributes { dt { (a.tag) } dd { (a.value) } }
+                }
+                (schedules(&s.schedules))
+                @for location in &s.locations {
+                    section.location {
+                        h2 { (location.name.as_deref().unwrap_or("Location")) }
+                        @if let Some(address) = &location.address { p.address { (address.one_line()) } }
+                        (approximate_note(location))
+                        @if let Some((lat, lon)) = location.point() {
+                            p { a href={ "https://www.openstreetmap.org/?mlat=" (lat) "&mlon=" (lon) "#map=17/" (lat) "/" (lon) } rel="noopener noreferrer" { "Map and directions" } }
+                        }
+                        p.actions { @for phone in location.phones.iter().filter(|p| !p.is_fax()) { (PhoneLink(phone)) } }
+                        @if let Some(t) = &location.transportation { p { "Getting there: " (t) } }
+                        @for a in &location.accessibility { p { "Accessibility: " (a) } }
+                        (schedules(&location.schedules))
+                    }
+                }
+                @if !s.taxonomy_terms.is_empty() {
+                    details.terms {
+                        summary { "Source categories" }
+                        ul { @for t in &s.taxonomy_terms { li { (t.name) @if t.code != t.name { " (" (t.code) ")" } } } }
+                    }
+                }
+                p.source {
+                    "Source: " (s.source.dataset)
+                    @if let Some(note) = &s.source_note { " — " (note) }
+                    @if let Some(date) = &s.assured_date { " Reviewed on " (date) "." }
+                }
+            }
+        }))
+    }
+}
+
+/// `GET /about`: the data and its licences.
+pub fn about_page(listings: usize) -> Markup {
+    layout(
+        "About",
+        html! {
+            h1 { "About Hearth" }
+            p { "Hearth helps clinicians, social workers and case managers find housing, food, legal, health and community services near a client. It holds " (listings) " listings from open data." }
+            h2 { "Where the listings come from" }
+            ul {
+                li { "HRSA health center sites; SAMHSA mental health, substance use and opioid treatment facilities; HUD public housing agencies, public housing developments and housing counseling agencies (DC, MD, VA); VA medical centers, clinics, Vet Centers and benefits offices; IMLS public library systems; USDA farmers markets — US government works, public domain." }
+                li { "211 Miami / Open Referral: a 2019 snapshot of the Miami-Dade 211 directory, published by Open Referral as an open demonstration dataset (HSDS 1.x)." }
+                li { "Food pantries from 15 food-bank locators, collected by the Pantry Pirate Radio project (CC0 1.0). Please credit the original food banks." }
+                li { "Food Oasis Los Angeles (2017), © Hack for LA c/o Code for America, MIT licence." }
+                li { "Place names and ZIP codes: US Census Bureau Gazetteer files (public domain) and GeoNames (geonames.org), licensed CC BY 4.0." }
+                li { "Category names: the Open Eligibility taxonomy (Open Referral), CC BY-SA 4.0." }
+            }
+            p { "Several of these lists are snapshots from 2013–2021. Locations marked “approximate” are placed at the centre of their ZIP code. Always call a service before sending a client." }
+        },
+    )
+}
+
+/// An error page: what went wrong, in words a person can act on.
+pub fn error_page(title: &str, message: &str) -> Markup {
+    layout(
+        title,
+        html! {
+            h1 { (title) }
+            p { (message) }
+            p { a href="/" { "Back to search" } }
+        },
+    )
+}
