@@ -112,18 +112,37 @@ pub(crate) fn make_address(
     state: Option<&str>,
     zip: Option<&str>,
 ) -> Option<Address> {
+    let state_province = state_code(state);
     let address = Address {
         address_1: clean(address_1).unwrap_or_default(),
         address_2: clean(address_2),
-        city: clean(city).unwrap_or_default(),
+        city: clean(city)
+            .map(|c| without_state(&c, &state_province))
+            .unwrap_or_default(),
         region: None,
-        state_province: state_code(state),
+        state_province,
         postal_code: zip.and_then(normalize_zip).unwrap_or_default(),
         country: "US".to_owned(),
     };
     let empty =
         address.address_1.is_empty() && address.city.is_empty() && address.postal_code.is_empty();
     (!empty).then_some(address)
+}
+
+/// Drops a state written into the city field ("Washington DC", "Miami, FL") when it
+/// repeats the address's own state, so the address does not read "Washington DC, DC".
+fn without_state(city: &str, state: &str) -> String {
+    let cut = city.len().saturating_sub(2);
+    if state.len() == 2 && city.len() > 3 && city.is_char_boundary(cut) {
+        let (head, tail) = city.split_at(cut);
+        if tail.eq_ignore_ascii_case(state) && head.ends_with([' ', ',']) {
+            let trimmed = head.trim_end_matches([' ', ',']);
+            if !trimmed.is_empty() {
+                return trimmed.to_owned();
+            }
+        }
+    }
+    city.to_owned()
 }
 
 /// Normalizes phones, dropping ones with no digits at all.
@@ -309,14 +328,7 @@ pub(crate) fn read_flat_csv(
             ),
         ));
     }
-    let mut parsed = ParsedSource {
-        path: path.to_owned(),
-        format,
-        dataset: dataset.to_owned(),
-        rows_read: 0,
-        services: Vec::new(),
-        skipped: Vec::new(),
-    };
+    let mut parsed = ParsedSource::empty(path, format, dataset);
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut record = csv::StringRecord::new();
     loop {
@@ -398,18 +410,34 @@ pub(crate) fn key_from(parts: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::geo::Gazetteer;
-    use crate::import::CategoryMap;
+    use crate::import::test_support::context;
+
+    #[test]
+    fn a_state_repeated_in_the_city_is_dropped() {
+        let address = |city: &str, state: &str| {
+            make_address(
+                Some("1 Main St"),
+                None,
+                Some(city),
+                Some(state),
+                Some("20001"),
+            )
+            .map(|a| a.city)
+            .unwrap_or_default()
+        };
+        assert_eq!(address("Washington DC", "DC"), "Washington");
+        assert_eq!(address("Miami, FL", "fl"), "Miami");
+        assert_eq!(address("Dover", "DE"), "Dover");
+        assert_eq!(address("Ada", "OK"), "Ada");
+        assert_eq!(address("Sioux Falls SD", "MN"), "Sioux Falls SD");
+        assert_eq!(address("MAYAGÜEZ", "PR"), "MAYAGÜEZ");
+        assert_eq!(address("Añasco ÜÜ", "PR"), "Añasco ÜÜ");
+    }
 
     #[test]
     fn skipped_rows_carry_their_line_number_in_the_file() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let gazetteer = Gazetteer::bundled().unwrap_or_else(|e| panic!("{e}"));
-        let categories = CategoryMap::bundled().unwrap_or_else(|e| panic!("{e}"));
-        let ctx = ImportContext {
-            gazetteer: &gazetteer,
-            categories: &categories,
-        };
+        let ctx = context();
         for ending in ["\n", "\r\n"] {
             let text = [
                 "id,name,zip",

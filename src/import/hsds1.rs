@@ -4,19 +4,14 @@
 //! `services_at_location.csv`, `regular_schedules.csv` (one row per `weekday`, times
 //! like `9:00am`), `services_taxonomy.csv` + `taxonomy.csv` (AIRS codes),
 //! `eligibility.csv`, `accessibility_for_disabilities.csv`. This module joins those
-//! tables into the shared [`Links`] and leaves cleaning and building to `hsds3`.
+//! tables into the shared [`Links`] and leaves cleaning and building to `hsds`.
 //! Contacts are not read: a directory lists services, not staff.
 
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::model::Attribute;
-
-use super::detect::package_tables_dir;
-use super::hsds3::{
-    Clock, Fields, Links, Owner, RawAddress, RawLanguage, RawLocation, RawOrganization,
-    RawPhoneRecord, RawSchedule, RawServiceArea, RawTerm, Table, package_dataset, parse_clock,
-    read_services, required_services_table,
+use super::hsds::{
+    Clock, Fields, Links, Owner, Package, RawSchedule, RawTerm, SharedTables, Table, parse_clock,
 };
 use super::{Format, ImportContext, ImportError, ParsedSource, SkippedRow};
 
@@ -34,132 +29,39 @@ pub(super) fn read_package(
     ctx: ImportContext<'_>,
     path: &Path,
 ) -> Result<ParsedSource, ImportError> {
-    let dir = package_tables_dir(path);
-    let services = required_services_table(path, &dir)?;
-    let (links, unjoined) = links_v1(&dir)?;
-    let dataset = package_dataset(path, &dir);
+    let package = Package::open(path)?;
+    let (links, unjoined) = links_v1(&package.dir)?;
     let note = SOURCE_NOTES
         .iter()
-        .find(|(name, _)| *name == dataset)
+        .find(|(name, _)| *name == package.dataset)
         .map(|(_, note)| *note);
-    let mut parsed = read_services(
-        ctx,
-        path,
-        Format::Hsds1Csv,
-        &dataset,
-        note,
-        &services,
-        &links,
-    );
+    let mut parsed = package.read_services(ctx, Format::Hsds1Csv, note, &links);
     parsed.skipped.extend(unjoined);
     Ok(parsed)
 }
 
+/// What 1.x calls the tables it shares with 3.0.
+const TABLES: SharedTables = SharedTables {
+    addresses: &["physical_addresses.csv", "postal_addresses.csv"],
+    accessibility: "accessibility_for_disabilities.csv",
+    accessibility_text: "accessibility",
+    service_at_location: "services_at_location.csv",
+};
+
 /// Reads the linked tables of a 1.x package, and the rows that could not be linked.
 fn links_v1(dir: &Path) -> Result<(Links, Vec<SkippedRow>), ImportError> {
-    let mut links = Links::default();
+    let mut links = Links::read_shared(dir, TABLES)?;
     let mut unjoined = Vec::new();
-
-    for row in Table::read_or_empty(dir, "organizations.csv")?.rows() {
-        if let Some(id) = row.text("id") {
-            links
-                .organizations
-                .insert(id, RawOrganization::from_fields(&row));
-        }
-    }
-
-    let mut addresses: HashMap<String, RawLocation> = HashMap::new();
-    for file in ["physical_addresses.csv", "postal_addresses.csv"] {
-        for row in Table::read_or_empty(dir, file)?.rows() {
-            let Some(location_id) = row.text("location_id") else {
-                continue;
-            };
-            let mut address = RawAddress::from_fields(&row);
-            if file.starts_with("postal") {
-                address.address_type = Some("postal".into());
-            }
-            addresses
-                .entry(location_id)
-                .or_default()
-                .offer_address(address);
-        }
-    }
-    let mut accessibility: HashMap<String, Vec<String>> = HashMap::new();
-    for row in Table::read_or_empty(dir, "accessibility_for_disabilities.csv")?.rows() {
-        let text = [row.text("accessibility"), row.text("details")]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
-        if let Some(location_id) = row.text("location_id").filter(|_| !text.is_empty()) {
-            accessibility.entry(location_id).or_default().push(text);
-        }
-    }
-    for row in Table::read_or_empty(dir, "locations.csv")?.rows() {
-        let Some(id) = row.text("id") else { continue };
-        let mut location = RawLocation::from_fields(&row);
-        location.address = addresses.remove(&id).and_then(|l| l.address);
-        location.accessibility = accessibility.remove(&id).unwrap_or_default();
-        links.locations.insert(id, location);
-    }
-    for row in Table::read_or_empty(dir, "services_at_location.csv")?.rows() {
-        if let (Some(service_id), Some(location_id)) =
-            (row.text("service_id"), row.text("location_id"))
-        {
-            links
-                .service_locations
-                .entry(service_id)
-                .or_default()
-                .push((row.text("id"), location_id));
-        }
-    }
-
-    for row in Table::read_or_empty(dir, "phones.csv")?.rows() {
-        if let Some(owner) = Owner::of(&row) {
-            links
-                .phones
-                .insert(owner, RawPhoneRecord::from_fields(&row));
-        }
-    }
     for (owner, schedule) in regular_schedules(&Table::read_or_empty(dir, "regular_schedules.csv")?)
     {
         links.schedules.insert(owner, schedule);
     }
-
-    for row in Table::read_or_empty(dir, "languages.csv")?.rows() {
-        if let Some(service_id) = row.text("service_id") {
-            links
-                .languages
-                .entry(service_id)
-                .or_default()
-                .push(RawLanguage::from_fields(&row));
-        }
-    }
-    for row in Table::read_or_empty(dir, "service_areas.csv")?.rows() {
-        if let Some(service_id) = row.text("service_id") {
-            links
-                .service_areas
-                .entry(service_id)
-                .or_default()
-                .push(RawServiceArea::from_fields(&row));
-        }
-    }
+    links.read_languages_and_service_areas(dir)?;
     for (file, tag, column) in [
         ("required_documents.csv", "required_document", "document"),
         ("payments_accepted.csv", "accepts", "payment"),
     ] {
-        for row in Table::read_or_empty(dir, file)?.rows() {
-            if let (Some(service_id), Some(value)) = (row.text("service_id"), row.text(column)) {
-                links
-                    .attributes
-                    .entry(service_id)
-                    .or_default()
-                    .push(Attribute {
-                        tag: tag.into(),
-                        value,
-                    });
-            }
-        }
+        links.read_service_attributes(dir, file, tag, column)?;
     }
 
     // AIRS codes (and Y target-population codes) by service; the vocabulary names the taxonomy.
@@ -302,30 +204,17 @@ fn regular_schedules(table: &Table) -> Vec<(Owner, RawSchedule)> {
 mod tests {
     use std::collections::BTreeMap;
     use std::path::PathBuf;
-    use std::sync::OnceLock;
 
     use super::*;
-    use crate::geo::Gazetteer;
-    use crate::import::CategoryMap;
+    use crate::import::test_support::{assert_at_zip_centroid, context, fixture};
     use crate::model::{Category, Service};
-
-    fn ctx() -> ImportContext<'static> {
-        static GAZETTEER: OnceLock<Gazetteer> = OnceLock::new();
-        static CATEGORIES: OnceLock<CategoryMap> = OnceLock::new();
-        ImportContext {
-            gazetteer: GAZETTEER
-                .get_or_init(|| Gazetteer::bundled().unwrap_or_else(|e| panic!("{e}"))),
-            categories: CATEGORIES
-                .get_or_init(|| CategoryMap::bundled().unwrap_or_else(|e| panic!("{e}"))),
-        }
-    }
 
     fn root() -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
     }
 
     fn miami_fixture() -> ParsedSource {
-        read_package(ctx(), &root().join("tests/fixtures/miami")).unwrap_or_else(|e| panic!("{e}"))
+        read_package(context(), &fixture("miami")).unwrap_or_else(|e| panic!("{e}"))
     }
 
     fn service<'a>(parsed: &'a ParsedSource, source_id: &str) -> &'a Service {
@@ -410,13 +299,7 @@ mod tests {
     #[test]
     fn miami_locations_without_coordinates_use_the_zip_centroid_or_no_point() {
         let parsed = miami_fixture();
-        let salvation = &service(&parsed, "149").locations[0];
-        let centroid = ctx()
-            .gazetteer
-            .zip("33142")
-            .unwrap_or_else(|| panic!("33142"));
-        assert_eq!(salvation.point(), Some((centroid.lat, centroid.lon)));
-        assert!(salvation.approximate);
+        assert_at_zip_centroid(&service(&parsed, "149").locations[0], "33142");
 
         let exact = &service(&parsed, "532").locations[0];
         assert!(!exact.approximate);
@@ -536,7 +419,7 @@ mod tests {
     #[test]
     fn full_miami_package_imports_every_service() {
         let path = root().join("data/hsds/miami-211-hsds-2019");
-        let parsed = read_package(ctx(), &path).unwrap_or_else(|e| panic!("{e}"));
+        let parsed = read_package(context(), &path).unwrap_or_else(|e| panic!("{e}"));
         let mut reasons: BTreeMap<(Option<String>, String), usize> = BTreeMap::new();
         for k in &parsed.skipped {
             *reasons

@@ -9,9 +9,12 @@
 mod categories;
 mod detect;
 mod flat;
+mod hsds;
 mod hsds1;
 mod hsds3;
 mod national;
+#[cfg(test)]
+mod test_support;
 
 use std::path::{Path, PathBuf};
 
@@ -96,6 +99,20 @@ pub struct ParsedSource {
     pub rows_read: u64,
     pub services: Vec<Service>,
     pub skipped: Vec<SkippedRow>,
+}
+
+impl ParsedSource {
+    /// A source with nothing read yet, for a reader to fill row by row.
+    pub(crate) fn empty(path: &Path, format: Format, dataset: &str) -> ParsedSource {
+        ParsedSource {
+            path: path.to_owned(),
+            format,
+            dataset: dataset.to_owned(),
+            rows_read: 0,
+            services: Vec::new(),
+            skipped: Vec::new(),
+        }
+    }
 }
 
 /// A file or package could not be read at all. Nothing from it is written.

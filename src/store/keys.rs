@@ -2,6 +2,8 @@
 
 /// The tree of listings: service id → JSON [`crate::model::Service`].
 pub const SERVICES: &str = "services";
+/// The tree of organizations: organization id → JSON [`crate::model::Organization`].
+pub const ORGANIZATIONS: &str = "organizations";
 /// The change log: sequence number (u64, big-endian) → id of the service that changed.
 pub const CHANGES: &str = "changes";
 /// Store-wide values (format version).
@@ -23,6 +25,11 @@ pub fn seq_from_key(key: &[u8]) -> Option<u64> {
 
 /// Encodes a service id as a key.
 pub fn service_key(id: &str) -> &[u8] {
+    id.as_bytes()
+}
+
+/// Encodes an organization id as a key.
+pub fn organization_key(id: &str) -> &[u8] {
     id.as_bytes()
 }
 

@@ -12,7 +12,11 @@ use std::path::{Path, PathBuf};
 
 use sled::Transactional;
 
-use crate::model::Service;
+use crate::model::{Organization, Service};
+
+/// sled's page cache. Its default (1 GB) is more than a directory needs; reads of
+/// listings for a results page are few and small.
+const CACHE_BYTES: u64 = 128 * 1024 * 1024;
 
 /// The on-disk format of the store; bump when the encoding changes incompatibly.
 const FORMAT_VERSION: &[u8] = b"1";
@@ -55,6 +59,7 @@ pub struct Store {
     path: PathBuf,
     db: sled::Db,
     services: sled::Tree,
+    organizations: sled::Tree,
     changes: sled::Tree,
 }
 
@@ -76,18 +81,22 @@ impl Store {
             path: path.to_owned(),
             source: sled::Error::Io(e),
         })?;
-        let db = sled::Config::new().path(path).open().map_err(|source| {
-            if is_lock_error(&source) {
-                StoreError::InUse {
-                    path: path.to_owned(),
+        let db = sled::Config::new()
+            .path(path)
+            .cache_capacity(CACHE_BYTES)
+            .open()
+            .map_err(|source| {
+                if is_lock_error(&source) {
+                    StoreError::InUse {
+                        path: path.to_owned(),
+                    }
+                } else {
+                    StoreError::Open {
+                        path: path.to_owned(),
+                        source,
+                    }
                 }
-            } else {
-                StoreError::Open {
-                    path: path.to_owned(),
-                    source,
-                }
-            }
-        })?;
+            })?;
         let meta = db.open_tree(keys::META)?;
         match meta.get(keys::META_FORMAT)? {
             None => {
@@ -102,11 +111,13 @@ impl Store {
             }
         }
         let services = db.open_tree(keys::SERVICES)?;
+        let organizations = db.open_tree(keys::ORGANIZATIONS)?;
         let changes = db.open_tree(keys::CHANGES)?;
         Ok(Store {
             path: path.to_owned(),
             db,
             services,
+            organizations,
             changes,
         })
     }
@@ -117,32 +128,51 @@ impl Store {
     }
 
     /// Inserts or updates listings in one transaction, logging a change for each
-    /// one that is new or different. Identical records are left alone, so
-    /// re-importing the same data changes nothing. Call [`Store::flush`] before
-    /// acknowledging.
+    /// one that is new or different, and keeps each listing's organization in the
+    /// organizations tree. Identical records are left alone, so re-importing the
+    /// same data changes nothing. Call [`Store::flush`] before acknowledging.
     pub fn upsert_services(&self, services: &[Service]) -> Result<UpsertCounts, StoreError> {
         let encoded: Vec<(&str, Vec<u8>)> = services
             .iter()
             .map(|s| Ok((s.id.as_str(), serde_json::to_vec(s)?)))
             .collect::<Result<_, serde_json::Error>>()?;
-        let result = (&self.services, &self.changes).transaction(|(tree, log)| {
-            let mut counts = UpsertCounts::default();
-            for (id, value) in &encoded {
-                let key = keys::service_key(id);
-                match tree.get(key)? {
-                    Some(old) if old.as_ref() == value.as_slice() => {
-                        counts.unchanged += 1;
-                        continue;
+        let mut organizations: Vec<(&str, Vec<u8>)> = services
+            .iter()
+            .map(|s| {
+                Ok((
+                    s.organization.id.as_str(),
+                    serde_json::to_vec(&s.organization)?,
+                ))
+            })
+            .collect::<Result<_, serde_json::Error>>()?;
+        organizations.sort();
+        organizations.dedup_by(|a, b| a.0 == b.0);
+        let result = (&self.services, &self.organizations, &self.changes).transaction(
+            |(tree, orgs, log)| {
+                for (id, value) in &organizations {
+                    let key = keys::organization_key(id);
+                    if orgs.get(key)?.as_deref() != Some(value.as_slice()) {
+                        orgs.insert(key, value.as_slice())?;
                     }
-                    Some(_) => counts.updated += 1,
-                    None => counts.inserted += 1,
                 }
-                tree.insert(key, value.as_slice())?;
-                let seq = log.generate_id()? + 1;
-                log.insert(&keys::seq_key(seq), key)?;
-            }
-            Ok(counts)
-        });
+                let mut counts = UpsertCounts::default();
+                for (id, value) in &encoded {
+                    let key = keys::service_key(id);
+                    match tree.get(key)? {
+                        Some(old) if old.as_ref() == value.as_slice() => {
+                            counts.unchanged += 1;
+                            continue;
+                        }
+                        Some(_) => counts.updated += 1,
+                        None => counts.inserted += 1,
+                    }
+                    tree.insert(key, value.as_slice())?;
+                    let seq = log.generate_id()? + 1;
+                    log.insert(&keys::seq_key(seq), key)?;
+                }
+                Ok(counts)
+            },
+        );
         result.map_err(
             |e: sled::transaction::TransactionError<sled::Error>| match e {
                 sled::transaction::TransactionError::Abort(e)
@@ -163,6 +193,24 @@ impl Store {
             .get(keys::service_key(id))?
             .map(|v| decode(id.as_bytes(), &v))
             .transpose()
+    }
+
+    /// One organization by id.
+    pub fn organization(&self, id: &str) -> Result<Option<Organization>, StoreError> {
+        self.organizations
+            .get(keys::organization_key(id))?
+            .map(|v| {
+                serde_json::from_slice(&v).map_err(|e| StoreError::Decode {
+                    key: id.to_owned(),
+                    message: e.to_string(),
+                })
+            })
+            .transpose()
+    }
+
+    /// How many organizations the store holds.
+    pub fn organization_count(&self) -> usize {
+        self.organizations.len()
     }
 
     /// How many listings the store holds.
@@ -281,6 +329,11 @@ mod tests {
             Some("Legal aid clinic".into())
         );
         assert_eq!(store.service_count(), 2);
+        assert_eq!(store.organization_count(), 1);
+        assert_eq!(
+            store.organization("org").ok().flatten().map(|o| o.name),
+            Some("Org".into())
+        );
     }
 
     #[test]

@@ -5,13 +5,9 @@
 //! tied to the food-insecurity need only when it takes food benefits (SNAP,
 //! WIC or the Senior Farmers' Market Nutrition Program), through a label term.
 
-use std::path::Path;
-
-use super::super::flat::{CsvRow, read_flat_csv};
-use super::super::{
-    FlatRecord, Format, ImportContext, ImportError, ParsedSource, parse_coordinate,
-};
-use super::la_food_oasis::{meaningful, web_url};
+use super::super::flat::CsvRow;
+use super::super::{FlatRecord, parse_coordinate};
+use super::common::{FlatList, meaningful, web_url};
 use crate::model::{Attribute, TaxonomyTerm};
 
 const DATASET: &str = "usda-farmers-markets";
@@ -149,106 +145,98 @@ fn state_code(name: &str) -> Option<&'static str> {
         .map(|(_, code)| *code)
 }
 
-/// Reads the USDA farmers market directory.
-pub(super) fn read(
-    ctx: ImportContext<'_>,
-    format: Format,
-    path: &Path,
-) -> Result<ParsedSource, ImportError> {
-    read_flat_csv(
-        ctx,
-        path,
-        format,
-        DATASET,
-        &[
-            "FMID",
-            "MarketName",
-            "street",
-            "city",
-            "State",
-            "zip",
-            "x",
-            "y",
-        ],
-        |row| {
-            let id = row.get("FMID");
-            if id.is_empty() {
-                return Err("no FMID".to_owned());
-            }
-            let flag = |column: &str| row.get(column).eq_ignore_ascii_case("Y");
-            let mut attributes: Vec<Attribute> = PAYMENTS
-                .iter()
-                .filter(|(column, _)| flag(column))
-                .map(|(_, shown)| Attribute {
-                    tag: "accepts".to_owned(),
-                    value: (*shown).to_owned(),
-                })
-                .collect();
-            for (column, tag) in [
-                ("Facebook", "facebook"),
-                ("Twitter", "twitter"),
-                ("Youtube", "youtube"),
-                ("OtherMedia", "social_media"),
-            ] {
-                if let Some(value) = row.opt(column) {
-                    let value = web_url(&value)
-                        .filter(|_| tag != "social_media" && tag != "twitter")
-                        .unwrap_or(value);
-                    attributes.push(Attribute {
-                        tag: tag.to_owned(),
-                        value,
-                    });
-                }
-            }
-            let takes_benefits = ["SNAP", "WIC", "WICcash", "SFMNP"].iter().any(|c| flag(c));
-            let terms = takes_benefits
-                .then(|| TaxonomyTerm {
-                    code: FOOD_BENEFITS.to_owned(),
-                    name: "Accepts SNAP, WIC or SFMNP benefits".to_owned(),
-                    taxonomy: DATASET.to_owned(),
-                })
-                .into_iter()
-                .collect();
-            let products: Vec<&str> = PRODUCTS
-                .iter()
-                .filter(|(column, _)| flag(column))
-                .map(|(_, shown)| *shown)
-                .collect();
-            let mut description = "Farmers market.".to_owned();
-            if !products.is_empty() {
-                description.push_str(&format!(" Sells {}.", products.join(", ")));
-            }
-            let updated = row
-                .opt("updateTime")
-                .map(|t| t.split(' ').next().unwrap_or("").to_owned());
-            let note = match updated.filter(|d| !d.is_empty()) {
-                Some(date) => format!(
-                    "USDA National Farmers Market Directory; this entry was last updated {date}."
-                ),
-                None => {
-                    "USDA National Farmers Market Directory (entries updated 2018–2021).".to_owned()
-                }
-            };
-            Ok(FlatRecord {
-                source_id: id.to_owned(),
-                name: row.get("MarketName").to_owned(),
-                description: Some(description),
-                address_1: meaningful(row.get("street")),
-                city: row.opt("city"),
-                state: state_code(row.get("State")).map(str::to_owned),
-                zip: row.opt("zip"),
-                // x is the longitude, y the latitude.
-                latitude: parse_coordinate(row.get("y"))?,
-                longitude: parse_coordinate(row.get("x"))?,
-                website: web_url(row.get("Website")),
-                hours: seasons(row),
-                terms,
-                attributes,
-                source_note: Some(note),
-                ..FlatRecord::default()
-            })
-        },
-    )
+/// The USDA farmers market directory.
+pub(super) const LIST: FlatList = FlatList {
+    dataset: DATASET,
+    required: &[
+        "FMID",
+        "MarketName",
+        "street",
+        "city",
+        "State",
+        "zip",
+        "x",
+        "y",
+    ],
+    record: market,
+};
+
+/// One market, with what it sells and which payments it takes.
+fn market(row: &CsvRow<'_>) -> Result<FlatRecord, String> {
+    let id = row.get("FMID");
+    if id.is_empty() {
+        return Err("no FMID".to_owned());
+    }
+    let flag = |column: &str| row.get(column).eq_ignore_ascii_case("Y");
+    let mut attributes: Vec<Attribute> = PAYMENTS
+        .iter()
+        .filter(|(column, _)| flag(column))
+        .map(|(_, shown)| Attribute {
+            tag: "accepts".to_owned(),
+            value: (*shown).to_owned(),
+        })
+        .collect();
+    for (column, tag) in [
+        ("Facebook", "facebook"),
+        ("Twitter", "twitter"),
+        ("Youtube", "youtube"),
+        ("OtherMedia", "social_media"),
+    ] {
+        if let Some(value) = row.opt(column) {
+            let value = web_url(&value)
+                .filter(|_| tag != "social_media" && tag != "twitter")
+                .unwrap_or(value);
+            attributes.push(Attribute {
+                tag: tag.to_owned(),
+                value,
+            });
+        }
+    }
+    let takes_benefits = ["SNAP", "WIC", "WICcash", "SFMNP"].iter().any(|c| flag(c));
+    let terms = takes_benefits
+        .then(|| TaxonomyTerm {
+            code: FOOD_BENEFITS.to_owned(),
+            name: "Accepts SNAP, WIC or SFMNP benefits".to_owned(),
+            taxonomy: DATASET.to_owned(),
+        })
+        .into_iter()
+        .collect();
+    let products: Vec<&str> = PRODUCTS
+        .iter()
+        .filter(|(column, _)| flag(column))
+        .map(|(_, shown)| *shown)
+        .collect();
+    let mut description = "Farmers market.".to_owned();
+    if !products.is_empty() {
+        description.push_str(&format!(" Sells {}.", products.join(", ")));
+    }
+    let updated = row
+        .opt("updateTime")
+        .map(|t| t.split(' ').next().unwrap_or("").to_owned());
+    let note = match updated.filter(|d| !d.is_empty()) {
+        Some(date) => {
+            format!("USDA National Farmers Market Directory; this entry was last updated {date}.")
+        }
+        None => "USDA National Farmers Market Directory (entries updated 2018–2021).".to_owned(),
+    };
+    Ok(FlatRecord {
+        source_id: id.to_owned(),
+        name: row.get("MarketName").to_owned(),
+        description: Some(description),
+        address_1: meaningful(row.get("street")),
+        city: row.opt("city"),
+        state: state_code(row.get("State")).map(str::to_owned),
+        zip: row.opt("zip"),
+        // x is the longitude, y the latitude.
+        latitude: parse_coordinate(row.get("y"))?,
+        longitude: parse_coordinate(row.get("x"))?,
+        website: web_url(row.get("Website")),
+        hours: seasons(row),
+        terms,
+        attributes,
+        source_note: Some(note),
+        ..FlatRecord::default()
+    })
 }
 
 /// The market's seasons as text: "Sat 9:00 AM–1:00 PM (06/10/2020 to 10/07/2020)", one line each.
@@ -284,21 +272,18 @@ fn seasons(row: &CsvRow<'_>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::super::Dataset;
-    use super::super::la_food_oasis::test_support::{
-        context, fixture, full_file, named, needs, report, slugs,
+    use super::super::common::test_support::{
+        address_line, assert_at_zip_centroid, assert_detected_and_stable,
+        assert_every_row_imported, first_address, named, needs, postal_code, read_fixture,
+        read_full_file, slugs,
     };
     use super::*;
-    use crate::import::detect_format;
+    use crate::import::ParsedSource;
 
     const FILE: &str = "usda_farmers_markets_2021.csv";
 
     fn parsed() -> ParsedSource {
-        read(
-            context(),
-            Format::Dataset(Dataset::UsdaFarmersMarkets),
-            &fixture(FILE),
-        )
-        .unwrap_or_else(|e| panic!("{e}"))
+        read_fixture(Dataset::UsdaFarmersMarkets, FILE)
     }
 
     fn accepts(s: &crate::model::Service) -> Vec<&str> {
@@ -319,7 +304,7 @@ mod tests {
         let loc = &s.locations[0];
         assert_eq!(loc.point(), Some((25.836451, -80.183684)));
         assert_eq!(
-            loc.address.as_ref().map(|a| a.one_line()).as_deref(),
+            address_line(s).as_deref(),
             Some("6601 Biscayne Blvd, Miami, FL 33138")
         );
         assert_eq!(
@@ -365,20 +350,11 @@ mod tests {
         );
         let dc = named(&p, "Park View Farmers Market");
         assert_eq!(
-            dc.locations[0]
-                .address
-                .as_ref()
-                .map(|a| a.state_province.as_str()),
+            first_address(dc).map(|a| a.state_province.as_str()),
             Some("DC")
         );
         let nashville = named(&p, "East Nashville Farmers' Market");
-        assert_eq!(
-            nashville.locations[0]
-                .address
-                .as_ref()
-                .map(|a| a.postal_code.as_str()),
-            Some("")
-        );
+        assert_eq!(postal_code(nashville), Some(""));
         assert_eq!(state_code("district of columbia"), Some("DC"));
         assert_eq!(state_code("Atlantis"), None);
     }
@@ -387,12 +363,7 @@ mod tests {
     fn a_market_without_coordinates_is_placed_at_its_zip_centroid() {
         let p = parsed();
         let loc = &named(&p, "Charlotte Regional Farmers Market").locations[0];
-        let centroid = context()
-            .gazetteer
-            .zip("28217")
-            .unwrap_or_else(|| panic!("28217 not in gazetteer"));
-        assert!(loc.approximate);
-        assert_eq!(loc.point(), Some((centroid.lat, centroid.lon)));
+        assert_at_zip_centroid(loc, "28217");
         let hours = loc.schedules[0].description.clone().unwrap_or_default();
         assert!(
             hours.starts_with("Tue 8:00 AM–5:00 PM, Wed 8:00 AM–5:00 PM"),
@@ -419,24 +390,14 @@ mod tests {
 
     #[test]
     fn the_file_is_detected_and_reads_the_same_twice() {
-        assert_eq!(
-            detect_format(&fixture(FILE)).ok(),
-            Some(Format::Dataset(Dataset::UsdaFarmersMarkets))
-        );
+        assert_detected_and_stable(Dataset::UsdaFarmersMarkets, FILE);
         let p = parsed();
-        assert_eq!((p.rows_read, p.services.len()), (19, 19), "{:?}", p.skipped);
-        assert_eq!(p.services, parsed().services);
+        assert_every_row_imported(&p, 19);
     }
 
     #[test]
     fn full_file_reads_every_row() {
-        let p = read(
-            context(),
-            Format::Dataset(Dataset::UsdaFarmersMarkets),
-            &full_file(FILE),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        report(&p);
+        let p = read_full_file(Dataset::UsdaFarmersMarkets, FILE);
         assert_eq!(p.rows_read, 1_544);
         assert!(p.services.len() > 1_500);
         assert!(p.services.iter().all(|s| {

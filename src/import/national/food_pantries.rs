@@ -8,13 +8,9 @@
 //! used. Hours stay free text, tidied where a locator wrote them as HTML or as
 //! repeated clock ranges.
 
-use std::path::Path;
-
-use super::super::flat::{key_from, read_flat_csv};
-use super::super::{
-    FlatRecord, Format, ImportContext, ImportError, ParsedSource, RawPhone, parse_coordinate,
-};
-use super::la_food_oasis::{html_to_text, meaningful, raw_phone, web_url};
+use super::super::flat::{CsvRow, key_from};
+use super::super::{FlatRecord, RawPhone, parse_coordinate};
+use super::common::{FlatList, html_to_text, meaningful, raw_phone, web_url};
 use crate::model::{Attribute, TaxonomyTerm};
 
 const DATASET: &str = "food-pantries";
@@ -39,13 +35,10 @@ pub(super) const SIGNATURE: &[&str] = &[
     "coord_check",
 ];
 
-/// Reads the food pantry list.
-pub(super) fn read(
-    ctx: ImportContext<'_>,
-    format: Format,
-    path: &Path,
-) -> Result<ParsedSource, ImportError> {
-    let required = [
+/// The food pantry list.
+pub(super) const LIST: FlatList = FlatList {
+    dataset: DATASET,
+    required: &[
         "source_scraper",
         "food_bank",
         "source_id",
@@ -53,95 +46,98 @@ pub(super) fn read(
         "latitude",
         "longitude",
         "coord_check",
-    ];
-    read_flat_csv(ctx, path, format, DATASET, &required, |row| {
-        let scraper = row.get("source_scraper");
-        let raw_name = row.get("name");
-        let source_id = match row.get("source_id") {
-            "" => format!(
-                "{scraper}:{}",
-                key_from(&[
-                    raw_name,
-                    row.get("address"),
-                    row.get("city"),
-                    row.get("zip")
-                ])
-            ),
-            id => format!("{scraper}:{id}"),
-        };
-        let (label, name) = split_label(raw_name);
-        let mut terms: Vec<TaxonomyTerm> = Vec::new();
-        let mut term = |label: &str| {
-            if !terms
-                .iter()
-                .any(|t: &TaxonomyTerm| t.code.eq_ignore_ascii_case(label))
-            {
-                terms.push(TaxonomyTerm {
-                    code: label.to_owned(),
-                    name: label.to_owned(),
-                    taxonomy: DATASET.to_owned(),
-                });
-            }
-        };
-        // A locator entry is a food pantry unless its name says it is something else.
-        term(label.unwrap_or("Food pantry"));
-        let mut eligibility = None;
-        let mut attributes = Vec::new();
-        for item in row
-            .get("services")
-            .split([';', ','])
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
+    ],
+    record: pantry,
+};
+
+/// One pantry (or other food bank site), credited to its food bank.
+fn pantry(row: &CsvRow<'_>) -> Result<FlatRecord, String> {
+    let scraper = row.get("source_scraper");
+    let raw_name = row.get("name");
+    let source_id = match row.get("source_id") {
+        "" => format!(
+            "{scraper}:{}",
+            key_from(&[
+                raw_name,
+                row.get("address"),
+                row.get("city"),
+                row.get("zip")
+            ])
+        ),
+        id => format!("{scraper}:{id}"),
+    };
+    let (label, name) = split_label(raw_name);
+    let mut terms: Vec<TaxonomyTerm> = Vec::new();
+    let mut term = |label: &str| {
+        if !terms
+            .iter()
+            .any(|t: &TaxonomyTerm| t.code.eq_ignore_ascii_case(label))
         {
-            match item.to_ascii_lowercase().as_str() {
-                "no documents required" => eligibility = Some("No documents required.".to_owned()),
-                "walk up" | "drive thru" => attributes.push(Attribute {
-                    tag: "access".to_owned(),
-                    value: item.to_owned(),
-                }),
-                _ => term(item),
-            }
+            terms.push(TaxonomyTerm {
+                code: label.to_owned(),
+                name: label.to_owned(),
+                taxonomy: DATASET.to_owned(),
+            });
         }
-        let coords_checked = matches!(row.get("coord_check"), "ok" | "unverified_no_zip")
-            || row.get("coord_check").starts_with("ok_");
-        let (latitude, longitude) = if coords_checked {
-            (
-                parse_coordinate(row.get("latitude"))?,
-                parse_coordinate(row.get("longitude"))?,
-            )
-        } else {
-            (None, None)
-        };
-        let notes = text(row.get("notes"));
-        let (hours, description) = match hours_text(row.get("hours")) {
-            None if scraper == GULF_COAST && notes.as_deref().is_some_and(looks_like_hours) => {
-                (notes, None)
-            }
-            hours => (hours, notes),
-        };
-        let food_bank = row.opt("food_bank").unwrap_or_else(|| scraper.to_owned());
-        Ok(FlatRecord {
-            source_id,
-            name: name.to_owned(),
-            description,
-            address_1: meaningful(row.get("address")),
-            address_2: meaningful(row.get("address2")),
-            city: meaningful(row.get("city")),
-            state: row.opt("state"),
-            zip: row.opt("zip"),
-            latitude,
-            longitude,
-            phones: phones(row.get("phone")),
-            website: web_url(row.get("website")),
-            hours,
-            eligibility,
-            terms,
-            attributes,
-            source_note: Some(format!(
-                "Listed in {food_bank}'s food pantry locator (collected August 2025 by the Pantry Pirate Radio project)."
-            )),
-            ..FlatRecord::default()
-        })
+    };
+    // A locator entry is a food pantry unless its name says it is something else.
+    term(label.unwrap_or("Food pantry"));
+    let mut eligibility = None;
+    let mut attributes = Vec::new();
+    for item in row
+        .get("services")
+        .split([';', ','])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        match item.to_ascii_lowercase().as_str() {
+            "no documents required" => eligibility = Some("No documents required.".to_owned()),
+            "walk up" | "drive thru" => attributes.push(Attribute {
+                tag: "access".to_owned(),
+                value: item.to_owned(),
+            }),
+            _ => term(item),
+        }
+    }
+    let coords_checked = matches!(row.get("coord_check"), "ok" | "unverified_no_zip")
+        || row.get("coord_check").starts_with("ok_");
+    let (latitude, longitude) = if coords_checked {
+        (
+            parse_coordinate(row.get("latitude"))?,
+            parse_coordinate(row.get("longitude"))?,
+        )
+    } else {
+        (None, None)
+    };
+    let notes = text(row.get("notes"));
+    let (hours, description) = match hours_text(row.get("hours")) {
+        None if scraper == GULF_COAST && notes.as_deref().is_some_and(looks_like_hours) => {
+            (notes, None)
+        }
+        hours => (hours, notes),
+    };
+    let food_bank = row.opt("food_bank").unwrap_or_else(|| scraper.to_owned());
+    Ok(FlatRecord {
+        source_id,
+        name: name.to_owned(),
+        description,
+        address_1: meaningful(row.get("address")),
+        address_2: meaningful(row.get("address2")),
+        city: meaningful(row.get("city")),
+        state: row.opt("state"),
+        zip: row.opt("zip"),
+        latitude,
+        longitude,
+        phones: phones(row.get("phone")),
+        website: web_url(row.get("website")),
+        hours,
+        eligibility,
+        terms,
+        attributes,
+        source_note: Some(format!(
+            "Listed in {food_bank}'s food pantry locator (collected August 2025 by the Pantry Pirate Radio project)."
+        )),
+        ..FlatRecord::default()
     })
 }
 
@@ -261,27 +257,23 @@ fn phones(raw: &str) -> Vec<RawPhone> {
 #[cfg(test)]
 mod tests {
     use super::super::Dataset;
-    use super::super::la_food_oasis::test_support::{
-        context, fixture, full_file, named, needs, report, slugs,
+    use super::super::common::test_support::{
+        assert_at_zip_centroid, assert_detected_and_stable, assert_every_row_imported, context,
+        first_address, named, needs, postal_code, read_fixture, read_full_file, slugs,
     };
     use super::*;
-    use crate::import::detect_format;
+    use crate::import::ParsedSource;
 
     const FILE: &str = "food_pantries_pantry_pirate_radio_2025.csv";
 
     fn parsed() -> ParsedSource {
-        read(
-            context(),
-            Format::Dataset(Dataset::FoodPantries),
-            &fixture(FILE),
-        )
-        .unwrap_or_else(|e| panic!("{e}"))
+        read_fixture(Dataset::FoodPantries, FILE)
     }
 
     #[test]
     fn a_capital_area_pantry_keeps_its_converted_coordinates_and_tidy_hours() {
         let p = parsed();
-        assert_eq!((p.rows_read, p.services.len()), (12, 12), "{:?}", p.skipped);
+        assert_every_row_imported(&p, 12);
         let s = named(&p, "Family & Medical Counseling Service");
         assert_eq!(slugs(s), vec!["food"]);
         assert_eq!(needs(s), vec!["food-insecurity"]);
@@ -294,7 +286,7 @@ mod tests {
             "{hours}"
         );
         assert_eq!(
-            loc.address.as_ref().map(|a| a.address_2.as_deref()),
+            first_address(s).map(|a| a.address_2.as_deref()),
             Some(Some("Suite 303"))
         );
         assert_eq!(loc.phones[0].number, "(202) 889-7900");
@@ -316,13 +308,7 @@ mod tests {
             ("3-C Food Pantry", "45724"),
             ("Victory Chapel Fellowship", "43416"),
         ] {
-            let loc = &named(&p, name).locations[0];
-            let centroid = context()
-                .gazetteer
-                .zip(zip)
-                .unwrap_or_else(|| panic!("{zip} not in gazetteer"));
-            assert!(loc.approximate, "{name}");
-            assert_eq!(loc.point(), Some((centroid.lat, centroid.lon)), "{name}");
+            assert_at_zip_centroid(&named(&p, name).locations[0], zip);
         }
     }
 
@@ -360,10 +346,7 @@ mod tests {
         let p = parsed();
         let s = named(&p, "Chantilly Baptist Church");
         let loc = &s.locations[0];
-        assert_eq!(
-            loc.address.as_ref().map(|a| a.postal_code.as_str()),
-            Some("")
-        );
+        assert_eq!(postal_code(s), Some(""));
         assert_eq!(loc.point(), Some((38.899721, -77.442924)));
         assert!(!loc.approximate);
     }
@@ -410,22 +393,12 @@ mod tests {
 
     #[test]
     fn the_file_is_detected_and_reads_the_same_twice() {
-        assert_eq!(
-            detect_format(&fixture(FILE)).ok(),
-            Some(Format::Dataset(Dataset::FoodPantries))
-        );
-        assert_eq!(parsed().services, parsed().services);
+        assert_detected_and_stable(Dataset::FoodPantries, FILE);
     }
 
     #[test]
     fn full_file_reads_every_row() {
-        let p = read(
-            context(),
-            Format::Dataset(Dataset::FoodPantries),
-            &full_file(FILE),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        report(&p);
+        let p = read_full_file(Dataset::FoodPantries, FILE);
         assert_eq!(p.rows_read, 2_681);
         assert!(p.services.len() > 2_600);
         for s in &p.services {

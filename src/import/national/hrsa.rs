@@ -5,13 +5,9 @@
 //! The `testing_status` column (COVID-19 testing at the time) is left out: it
 //! says nothing about the site today.
 
-use std::path::Path;
-
-use super::super::flat::{key_from, read_flat_csv};
-use super::super::{
-    FlatRecord, Format, ImportContext, ImportError, ParsedSource, parse_coordinate,
-};
-use super::la_food_oasis::{meaningful, raw_phone};
+use super::super::flat::{CsvRow, key_from};
+use super::super::{FlatRecord, parse_coordinate};
+use super::common::{FlatList, meaningful, raw_phone};
 
 const DATASET: &str = "hrsa-health-centers";
 
@@ -27,49 +23,43 @@ pub(super) const SIGNATURE: &[&str] = &[
     "lat",
 ];
 
-/// Reads the HRSA health center site list.
-pub(super) fn read(
-    ctx: ImportContext<'_>,
-    format: Format,
-    path: &Path,
-) -> Result<ParsedSource, ImportError> {
-    read_flat_csv(
-        ctx,
-        path,
-        format,
-        DATASET,
-        &["name", "st_abbr", "city", "address", "lon", "lat"],
-        |row| {
-            let name = row.get("name");
-            let raw_address = row.get("address");
-            let city = row.get("city");
-            let state = row.get("st_abbr");
-            let (street, zip) = split_trailing_zip(raw_address, city, state);
-            Ok(FlatRecord {
-            source_id: key_from(&[name, raw_address, city, state]),
-            name: name.to_owned(),
-            description: Some(
-                "Community health center site (HRSA Health Center Program): primary care for everyone, \
-                 insured or not."
-                    .to_owned(),
-            ),
-            address_1: meaningful(&street),
-            city: row.opt("city"),
-            state: row.opt("st_abbr"),
-            zip,
-            latitude: parse_coordinate(row.get("lat"))?,
-            longitude: parse_coordinate(row.get("lon"))?,
-            phones: raw_phone(row.get("phone"), "voice", None).into_iter().collect(),
-            fees: Some(
-                "Health centers charge on a sliding fee scale based on income; no one is turned away \
-                 for inability to pay."
-                    .to_owned(),
-            ),
-            source_note: Some("HRSA health center site list (about 2020–21).".to_owned()),
-            ..FlatRecord::default()
-        })
-        },
-    )
+/// The HRSA health center site list.
+pub(super) const LIST: FlatList = FlatList {
+    dataset: DATASET,
+    required: &["name", "st_abbr", "city", "address", "lon", "lat"],
+    record: site,
+};
+
+/// One clinic site.
+fn site(row: &CsvRow<'_>) -> Result<FlatRecord, String> {
+    let name = row.get("name");
+    let raw_address = row.get("address");
+    let city = row.get("city");
+    let state = row.get("st_abbr");
+    let (street, zip) = split_trailing_zip(raw_address, city, state);
+    Ok(FlatRecord {
+        source_id: key_from(&[name, raw_address, city, state]),
+        name: name.to_owned(),
+        description: Some(
+            "Community health center site (HRSA Health Center Program): primary care for everyone, \
+             insured or not."
+                .to_owned(),
+        ),
+        address_1: meaningful(&street),
+        city: row.opt("city"),
+        state: row.opt("st_abbr"),
+        zip,
+        latitude: parse_coordinate(row.get("lat"))?,
+        longitude: parse_coordinate(row.get("lon"))?,
+        phones: raw_phone(row.get("phone"), "voice", None).into_iter().collect(),
+        fees: Some(
+            "Health centers charge on a sliding fee scale based on income; no one is turned away \
+             for inability to pay."
+                .to_owned(),
+        ),
+        source_note: Some("HRSA health center site list (about 2020–21).".to_owned()),
+        ..FlatRecord::default()
+    })
 }
 
 /// Splits "… PO Box 263  Elfrida, AZ 85610" into the street part and the ZIP,
@@ -117,21 +107,17 @@ fn split_trailing_zip(address: &str, city: &str, state: &str) -> (String, Option
 #[cfg(test)]
 mod tests {
     use super::super::Dataset;
-    use super::super::la_food_oasis::test_support::{
-        context, fixture, full_file, named, needs, report, slugs,
+    use super::super::common::test_support::{
+        assert_detected_and_stable, first_address, named, needs, read_fixture, read_full_file,
+        slugs,
     };
     use super::*;
-    use crate::import::detect_format;
+    use crate::import::ParsedSource;
 
     const FILE: &str = "hrsa_fqhc_sites_geocoded.csv";
 
     fn parsed() -> ParsedSource {
-        read(
-            context(),
-            Format::Dataset(Dataset::HrsaHealthCenters),
-            &fixture(FILE),
-        )
-        .unwrap_or_else(|e| panic!("{e}"))
+        read_fixture(Dataset::HrsaHealthCenters, FILE)
     }
 
     #[test]
@@ -164,10 +150,7 @@ mod tests {
                 .is_empty()
         );
         let ofu = named(&p, "Ofu Community Health Center");
-        let address = ofu.locations[0]
-            .address
-            .as_ref()
-            .map(|a| a.address_1.clone());
+        let address = first_address(ofu).map(|a| a.address_1.clone());
         assert_eq!(
             address.as_deref(),
             Some("Ofu Community Health Center, PO Box 3965")
@@ -199,22 +182,12 @@ mod tests {
 
     #[test]
     fn the_file_is_detected_and_reads_the_same_twice() {
-        assert_eq!(
-            detect_format(&fixture(FILE)).ok(),
-            Some(Format::Dataset(Dataset::HrsaHealthCenters))
-        );
-        assert_eq!(parsed().services, parsed().services);
+        assert_detected_and_stable(Dataset::HrsaHealthCenters, FILE);
     }
 
     #[test]
     fn full_file_reads_every_row() {
-        let p = read(
-            context(),
-            Format::Dataset(Dataset::HrsaHealthCenters),
-            &full_file(FILE),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        report(&p);
+        let p = read_full_file(Dataset::HrsaHealthCenters, FILE);
         assert_eq!(p.rows_read, 13_577);
         assert!(p.services.len() > 13_500);
         assert!(

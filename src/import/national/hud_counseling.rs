@@ -4,13 +4,9 @@
 //! Placeholder values were already blanked in the bundled file. Agencies
 //! without coordinates (eleven blank, one `0,0`) are placed at their ZIP centroid.
 
-use std::path::Path;
-
-use super::super::flat::read_flat_csv;
-use super::super::{
-    FlatRecord, Format, ImportContext, ImportError, ParsedSource, parse_coordinate,
-};
-use super::la_food_oasis::{meaningful, raw_phone, web_url};
+use super::super::flat::CsvRow;
+use super::super::{FlatRecord, parse_coordinate};
+use super::common::{FlatList, meaningful, voice_and_fax, web_url};
 
 const DATASET: &str = "hud-housing-counseling";
 
@@ -31,51 +27,39 @@ pub(super) const SIGNATURE: &[&str] = &[
     "lon",
 ];
 
-/// Reads the HUD housing counseling agency list.
-pub(super) fn read(
-    ctx: ImportContext<'_>,
-    format: Format,
-    path: &Path,
-) -> Result<ParsedSource, ImportError> {
-    read_flat_csv(
-        ctx,
-        path,
-        format,
-        DATASET,
-        &["agency_id", "name", "address_1", "city", "state", "zip"],
-        |row| {
-            let id = row.get("agency_id");
-            if id.is_empty() {
-                return Err("no agency id".to_owned());
-            }
-            let phones = [
-                raw_phone(&dash_extension(row.get("phone")), "voice", None),
-                raw_phone(&dash_extension(row.get("fax")), "fax", None),
-            ]
-            .into_iter()
-            .flatten()
-            .collect();
-            Ok(FlatRecord {
-                source_id: id.to_owned(),
-                name: row.get("name").to_owned(),
-                description: Some("HUD-approved housing counseling agency.".to_owned()),
-                address_1: meaningful(row.get("address_1")),
-                address_2: meaningful(row.get("address_2")),
-                city: row.opt("city"),
-                state: row.opt("state"),
-                zip: row.opt("zip"),
-                latitude: parse_coordinate(row.get("lat"))?,
-                longitude: parse_coordinate(row.get("lon"))?,
-                phones,
-                email: row.opt("email").filter(|e| e.contains('@')),
-                website: web_url(row.get("website")),
-                source_note: Some(
-                    "HUD housing counseling agency list, DC/MD/VA only (2013).".to_owned(),
-                ),
-                ..FlatRecord::default()
-            })
-        },
-    )
+/// The HUD housing counseling agency list.
+pub(super) const LIST: FlatList = FlatList {
+    dataset: DATASET,
+    required: &["agency_id", "name", "address_1", "city", "state", "zip"],
+    record: agency,
+};
+
+/// One counseling agency.
+fn agency(row: &CsvRow<'_>) -> Result<FlatRecord, String> {
+    let id = row.get("agency_id");
+    if id.is_empty() {
+        return Err("no agency id".to_owned());
+    }
+    Ok(FlatRecord {
+        source_id: id.to_owned(),
+        name: row.get("name").to_owned(),
+        description: Some("HUD-approved housing counseling agency.".to_owned()),
+        address_1: meaningful(row.get("address_1")),
+        address_2: meaningful(row.get("address_2")),
+        city: row.opt("city"),
+        state: row.opt("state"),
+        zip: row.opt("zip"),
+        latitude: parse_coordinate(row.get("lat"))?,
+        longitude: parse_coordinate(row.get("lon"))?,
+        phones: voice_and_fax(
+            &dash_extension(row.get("phone")),
+            &dash_extension(row.get("fax")),
+        ),
+        email: row.opt("email").filter(|e| e.contains('@')),
+        website: web_url(row.get("website")),
+        source_note: Some("HUD housing counseling agency list, DC/MD/VA only (2013).".to_owned()),
+        ..FlatRecord::default()
+    })
 }
 
 /// Writes `703-836-2858-127` (the file's way of giving an extension) as
@@ -100,27 +84,23 @@ fn dash_extension(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::super::Dataset;
-    use super::super::la_food_oasis::test_support::{
-        context, fixture, full_file, named, needs, report, slugs,
+    use super::super::common::test_support::{
+        assert_at_zip_centroid, assert_detected_and_stable, assert_every_row_imported, named,
+        needs, postal_code, read_fixture, read_full_file, slugs,
     };
     use super::*;
-    use crate::import::detect_format;
+    use crate::import::ParsedSource;
 
     const FILE: &str = "hud_housing_counseling_agencies_dc_md_va_2013.csv";
 
     fn parsed() -> ParsedSource {
-        read(
-            context(),
-            Format::Dataset(Dataset::HudHousingCounseling),
-            &fixture(FILE),
-        )
-        .unwrap_or_else(|e| panic!("{e}"))
+        read_fixture(Dataset::HudHousingCounseling, FILE)
     }
 
     #[test]
     fn an_agency_keeps_its_extension_and_cuts_its_zip() {
         let p = parsed();
-        assert_eq!((p.rows_read, p.services.len()), (8, 8), "{:?}", p.skipped);
+        assert_every_row_imported(&p, 8);
         let s = named(&p, "NORTHERN VIRGINIA URBAN LEAGUE");
         assert_eq!(slugs(s), vec!["housing", "money"]);
         assert!(needs(s).contains(&"housing-instability"));
@@ -130,10 +110,7 @@ mod tests {
             Some("tel:+17038362858;ext=127")
         );
         assert!(loc.phones[1].is_fax());
-        assert_eq!(
-            loc.address.as_ref().map(|a| a.postal_code.as_str()),
-            Some("22314")
-        );
+        assert_eq!(postal_code(s), Some("22314"));
         assert_eq!(s.url.as_deref(), Some("http://www.nvul.org"));
         assert!(!loc.approximate);
     }
@@ -145,13 +122,7 @@ mod tests {
             ("QUIN RIVERS. INC.", "23177"),
             ("CLEARPOINT FINANCIAL SOLUTIONS, INC.", "22401"),
         ] {
-            let loc = &named(&p, name).locations[0];
-            let centroid = context()
-                .gazetteer
-                .zip(zip)
-                .unwrap_or_else(|| panic!("{zip} not in gazetteer"));
-            assert!(loc.approximate, "{name}");
-            assert_eq!(loc.point(), Some((centroid.lat, centroid.lon)), "{name}");
+            assert_at_zip_centroid(&named(&p, name).locations[0], zip);
         }
         let clearpoint = named(&p, "CLEARPOINT FINANCIAL SOLUTIONS, INC.");
         assert_eq!(
@@ -168,24 +139,14 @@ mod tests {
 
     #[test]
     fn the_file_is_detected_and_reads_the_same_twice() {
-        assert_eq!(
-            detect_format(&fixture(FILE)).ok(),
-            Some(Format::Dataset(Dataset::HudHousingCounseling))
-        );
-        assert_eq!(parsed().services, parsed().services);
+        assert_detected_and_stable(Dataset::HudHousingCounseling, FILE);
         assert_eq!(dash_extension("301-274-4474-278"), "301-274-4474 x278");
         assert_eq!(dash_extension("804-520-2690"), "804-520-2690");
     }
 
     #[test]
     fn full_file_reads_every_row() {
-        let p = read(
-            context(),
-            Format::Dataset(Dataset::HudHousingCounseling),
-            &full_file(FILE),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        report(&p);
+        let p = read_full_file(Dataset::HudHousingCounseling, FILE);
         assert_eq!(p.rows_read, 132);
         assert_eq!(p.services.len(), 132, "{:?}", p.skipped);
         // 11 blank and one "0,0" (CLEARPOINT, Fredericksburg).

@@ -10,12 +10,12 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::super::flat::read_flat_csv;
+use super::super::flat::{CsvRow, read_flat_csv};
 use super::super::{
     FlatRecord, Format, ImportContext, ImportError, ParsedSource, RawPhone, parse_coordinate,
 };
+use super::common::meaningful;
 use super::hud_pha::{AgencyContact, read_contacts};
-use super::la_food_oasis::meaningful;
 use crate::model::Attribute;
 
 const DATASET: &str = "hud-public-housing";
@@ -53,67 +53,72 @@ pub(super) fn read(
             HashMap::new()
         }
     };
-    read_flat_csv(
-        ctx,
-        path,
-        format,
-        DATASET,
-        &[
-            "DEVELOPMENT_ID",
-            "DEVELOPMENT_NAME",
-            "LATITUDE",
-            "LONGITUDE",
-            "PHA_CODE",
-            "PHA_NAME",
-        ],
-        |row| {
-            let id = row.get("DEVELOPMENT_ID");
-            if id.is_empty() {
-                return Err("no development id".to_owned());
-            }
-            let pha_code = row.get("PHA_CODE");
-            let contact = contacts.get(pha_code);
-            let pha_name = row
-                .opt("PHA_NAME")
-                .or_else(|| contact.map(|c| c.name.clone()))
-                .unwrap_or_default();
-            let agency = if pha_name.is_empty() {
-                "the local housing agency".to_owned()
-            } else {
-                pha_name.clone()
-            };
-            let mut apply = format!("Apply through {agency}, not at the building.");
-            if let Some(address) = contact.and_then(|c| c.address.as_deref()) {
-                apply.push_str(&format!(" Agency office: {address}."));
-            }
-            if let Some(phone) = contact.and_then(|c| c.phone.as_deref()) {
-                apply.push_str(&format!(" Phone: {phone}."));
-            }
-            let phones = contact
-                .and_then(|c| c.phone.clone())
-                .map(|number| RawPhone {
-                    number,
-                    kind: Some("voice"),
-                    description: Some(format!("Housing agency: {agency}")),
-                })
-                .into_iter()
-                .collect();
-            let mut attributes = Vec::new();
-            if !pha_code.is_empty() {
-                attributes.push(Attribute {
-                    tag: "pha_code".to_owned(),
-                    value: pha_code.to_owned(),
-                });
-            }
-            if let Some(address) = contact.and_then(|c| c.address.clone()) {
-                attributes.push(Attribute {
-                    tag: "housing_agency_address".to_owned(),
-                    value: address,
-                });
-            }
-            // HUD's geocode precision: R is rooftop; ZIP+4, block group, tract and ZIP centroids are rough.
-            let quality = row.get("LOCATION_QUALITY");
-            Ok(FlatRecord {
+    let required = [
+        "DEVELOPMENT_ID",
+        "DEVELOPMENT_NAME",
+        "LATITUDE",
+        "LONGITUDE",
+        "PHA_CODE",
+        "PHA_NAME",
+    ];
+    read_flat_csv(ctx, path, format, DATASET, &required, |row| {
+        development(row, &contacts)
+    })
+}
+
+/// One development, listed as housing run by its agency (with the agency's
+/// contact when the contact list has it).
+fn development(
+    row: &CsvRow<'_>,
+    contacts: &HashMap<String, AgencyContact>,
+) -> Result<FlatRecord, String> {
+    let id = row.get("DEVELOPMENT_ID");
+    if id.is_empty() {
+        return Err("no development id".to_owned());
+    }
+    let pha_code = row.get("PHA_CODE");
+    let contact = contacts.get(pha_code);
+    let pha_name = row
+        .opt("PHA_NAME")
+        .or_else(|| contact.map(|c| c.name.clone()))
+        .unwrap_or_default();
+    let agency = if pha_name.is_empty() {
+        "the local housing agency".to_owned()
+    } else {
+        pha_name.clone()
+    };
+    let mut apply = format!("Apply through {agency}, not at the building.");
+    if let Some(address) = contact.and_then(|c| c.address.as_deref()) {
+        apply.push_str(&format!(" Agency office: {address}."));
+    }
+    if let Some(phone) = contact.and_then(|c| c.phone.as_deref()) {
+        apply.push_str(&format!(" Phone: {phone}."));
+    }
+    let phones = contact
+        .and_then(|c| c.phone.clone())
+        .map(|number| RawPhone {
+            number,
+            kind: Some("voice"),
+            description: Some(format!("Housing agency: {agency}")),
+        })
+        .into_iter()
+        .collect();
+    let mut attributes = Vec::new();
+    if !pha_code.is_empty() {
+        attributes.push(Attribute {
+            tag: "pha_code".to_owned(),
+            value: pha_code.to_owned(),
+        });
+    }
+    if let Some(address) = contact.and_then(|c| c.address.clone()) {
+        attributes.push(Attribute {
+            tag: "housing_agency_address".to_owned(),
+            value: address,
+        });
+    }
+    // HUD's geocode precision: R is rooftop; ZIP+4, block group, tract and ZIP centroids are rough.
+    let quality = row.get("LOCATION_QUALITY");
+    Ok(FlatRecord {
             source_id: id.to_owned(),
             // A few developments are named "NONE" (read as blank): name them after their agency.
             name: row.opt("DEVELOPMENT_NAME").unwrap_or_else(|| format!("{agency} public housing")),
@@ -138,28 +143,23 @@ pub(super) fn read(
             ),
             ..FlatRecord::default()
         })
-        },
-    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::Dataset;
-    use super::super::la_food_oasis::test_support::{
-        context, fixture, full_file, named, needs, report, slugs,
+    use super::super::common::test_support::{
+        assert_detected_and_stable, context, fixture, named, needs, postal_code, read_fixture,
+        read_full_file, slugs,
     };
     use super::*;
-    use crate::import::detect_format;
+    use crate::import::Format;
+    use crate::import::ParsedSource;
 
     const FILE: &str = "hud_public_housing_developments_2021.csv";
 
     fn parsed() -> ParsedSource {
-        read(
-            context(),
-            Format::Dataset(Dataset::HudPublicHousing),
-            &fixture(FILE),
-        )
-        .unwrap_or_else(|e| panic!("{e}"))
+        read_fixture(Dataset::HudPublicHousing, FILE)
     }
 
     #[test]
@@ -196,21 +196,9 @@ mod tests {
         let s = named(&p, "HARVARD TOWERS");
         assert!(s.locations[0].phones.is_empty());
         assert_eq!(s.organization.name, "D.C Housing Authority");
-        assert_eq!(
-            s.locations[0]
-                .address
-                .as_ref()
-                .map(|a| a.postal_code.as_str()),
-            Some("20009")
-        );
+        assert_eq!(postal_code(s), Some("20009"));
         let elms = named(&p, "WASHINGTON ELMS");
-        assert_eq!(
-            elms.locations[0]
-                .address
-                .as_ref()
-                .map(|a| a.postal_code.as_str()),
-            Some("02139")
-        );
+        assert_eq!(postal_code(elms), Some("02139"));
     }
 
     #[test]
@@ -246,22 +234,12 @@ mod tests {
 
     #[test]
     fn the_file_is_detected_and_reads_the_same_twice() {
-        assert_eq!(
-            detect_format(&fixture(FILE)).ok(),
-            Some(Format::Dataset(Dataset::HudPublicHousing))
-        );
-        assert_eq!(parsed().services, parsed().services);
+        assert_detected_and_stable(Dataset::HudPublicHousing, FILE);
     }
 
     #[test]
     fn full_file_reads_every_row() {
-        let p = read(
-            context(),
-            Format::Dataset(Dataset::HudPublicHousing),
-            &full_file(FILE),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        report(&p);
+        let p = read_full_file(Dataset::HudPublicHousing, FILE);
         assert_eq!(p.rows_read, 6_524);
         assert_eq!(
             p.services.len(),

@@ -11,10 +11,10 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::super::flat::{make_address, read_flat_csv};
-use super::super::{FlatRecord, Format, ImportContext, ImportError, ParsedSource};
-use super::la_food_oasis::{meaningful, raw_phone};
-use crate::model::normalize_phone;
+use super::super::flat::{CsvRow, make_address};
+use super::super::{FlatRecord, ImportError};
+use super::common::{FlatList, meaningful, raw_phone, voice_and_fax};
+use crate::model::{Attribute, normalize_phone};
 
 const DATASET: &str = "hud-pha-contacts";
 
@@ -23,54 +23,49 @@ pub(super) const SIGNATURE: &[&str] = &[
     "pha_code", "pha_name", "address", "city", "state", "zip_code", "phone", "fax",
 ];
 
-/// Reads the HUD public housing agency contact list.
-pub(super) fn read(
-    ctx: ImportContext<'_>,
-    format: Format,
-    path: &Path,
-) -> Result<ParsedSource, ImportError> {
-    read_flat_csv(
-        ctx,
-        path,
-        format,
-        DATASET,
-        &[
-            "pha_code", "pha_name", "address", "city", "state", "zip_code",
-        ],
-        |row| {
-            let code = row.get("pha_code");
-            if code.is_empty() {
-                return Err("no PHA code".to_owned());
-            }
-            let name = row.get("pha_name");
-            Ok(FlatRecord {
-            source_id: code.to_owned(),
-            name: name.to_owned(),
-            description: Some(format!(
-                "Office of {name}, a public housing agency. This is where people apply for the housing it runs: \
-                 public housing and/or Housing Choice Vouchers (Section 8)."
-            )),
-            application_process: Some(
-                "Contact the agency's office to apply or to ask whether its waiting lists are open.".to_owned(),
-            ),
-            address_1: meaningful(row.get("address")),
-            city: row.opt("city"),
-            state: row.opt("state"),
-            zip: row.opt("zip_code"),
-            phones: [raw_phone(row.get("phone"), "voice", None), raw_phone(row.get("fax"), "fax", None)]
-                .into_iter()
-                .flatten()
-                .collect(),
-            attributes: vec![crate::model::Attribute { tag: "pha_code".to_owned(), value: code.to_owned() }],
-            source_note: Some(
-                "HUD public housing agency contact list (from HUD's PHA contact reports, January 2026); \
-                 shown at the ZIP code's centre."
-                    .to_owned(),
-            ),
-            ..FlatRecord::default()
-        })
-        },
-    )
+/// The HUD public housing agency contact list.
+pub(super) const LIST: FlatList = FlatList {
+    dataset: DATASET,
+    required: &[
+        "pha_code", "pha_name", "address", "city", "state", "zip_code",
+    ],
+    record: agency_office,
+};
+
+/// One agency's office, where people apply.
+fn agency_office(row: &CsvRow<'_>) -> Result<FlatRecord, String> {
+    let code = row.get("pha_code");
+    if code.is_empty() {
+        return Err("no PHA code".to_owned());
+    }
+    let name = row.get("pha_name");
+    Ok(FlatRecord {
+        source_id: code.to_owned(),
+        name: name.to_owned(),
+        description: Some(format!(
+            "Office of {name}, a public housing agency. This is where people apply for the housing it runs: \
+             public housing and/or Housing Choice Vouchers (Section 8)."
+        )),
+        application_process: Some(
+            "Contact the agency's office to apply or to ask whether its waiting lists are open."
+                .to_owned(),
+        ),
+        address_1: meaningful(row.get("address")),
+        city: row.opt("city"),
+        state: row.opt("state"),
+        zip: row.opt("zip_code"),
+        phones: voice_and_fax(row.get("phone"), row.get("fax")),
+        attributes: vec![Attribute {
+            tag: "pha_code".to_owned(),
+            value: code.to_owned(),
+        }],
+        source_note: Some(
+            "HUD public housing agency contact list (from HUD's PHA contact reports, January 2026); \
+             shown at the ZIP code's centre."
+                .to_owned(),
+        ),
+        ..FlatRecord::default()
+    })
 }
 
 /// A housing agency's contact, as the developments adapter shows it.
@@ -134,21 +129,17 @@ pub(super) fn read_contacts(path: &Path) -> Result<HashMap<String, AgencyContact
 #[cfg(test)]
 mod tests {
     use super::super::Dataset;
-    use super::super::la_food_oasis::test_support::{
-        context, fixture, full_file, named, needs, report, slugs,
+    use super::super::common::test_support::{
+        assert_at_zip_centroid, assert_detected_and_stable, fixture, named, needs, read_fixture,
+        read_full_file, slugs,
     };
     use super::*;
-    use crate::import::detect_format;
+    use crate::import::ParsedSource;
 
     const FILE: &str = "hud_pha_contacts_2026.csv";
 
     fn parsed() -> ParsedSource {
-        read(
-            context(),
-            Format::Dataset(Dataset::HudPhaContacts),
-            &fixture(FILE),
-        )
-        .unwrap_or_else(|e| panic!("{e}"))
+        read_fixture(Dataset::HudPhaContacts, FILE)
     }
 
     #[test]
@@ -158,12 +149,7 @@ mod tests {
         assert_eq!(slugs(s), vec!["housing"]);
         assert_eq!(needs(s), vec!["housing-instability"]);
         let loc = &s.locations[0];
-        assert!(loc.approximate);
-        let zip = context()
-            .gazetteer
-            .zip("33010")
-            .unwrap_or_else(|| panic!("33010 not in gazetteer"));
-        assert_eq!(loc.point(), Some((zip.lat, zip.lon)));
+        assert_at_zip_centroid(loc, "33010");
         assert_eq!(loc.phones[0].number, "(305) 888-9744");
         assert!(loc.phones[1].is_fax());
         assert_eq!(
@@ -208,22 +194,12 @@ mod tests {
 
     #[test]
     fn the_file_is_detected_and_reads_the_same_twice() {
-        assert_eq!(
-            detect_format(&fixture(FILE)).ok(),
-            Some(Format::Dataset(Dataset::HudPhaContacts))
-        );
-        assert_eq!(parsed().services, parsed().services);
+        assert_detected_and_stable(Dataset::HudPhaContacts, FILE);
     }
 
     #[test]
     fn full_file_reads_every_row() {
-        let p = read(
-            context(),
-            Format::Dataset(Dataset::HudPhaContacts),
-            &full_file(FILE),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        report(&p);
+        let p = read_full_file(Dataset::HudPhaContacts, FILE);
         assert_eq!(p.rows_read, 3_755);
         assert!(p.services.len() > 3_400);
     }

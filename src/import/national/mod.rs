@@ -1,13 +1,15 @@
 //! Adapters for the bundled national and regional lists, one file each.
 //!
 //! Each adapter maps its file's columns onto a [`FlatRecord`](super::FlatRecord)
-//! (or builds services itself when the file needs more), names its dataset, and
-//! lists the header columns that identify its file for format detection.
+//! (declared as a [`FlatList`](common::FlatList), or read by the adapter itself
+//! when the file needs more), names its dataset, and lists the header columns
+//! that identify its file for format detection. What they share is in `common`.
 
 use std::path::Path;
 
 use super::{Format, ImportContext, ImportError, ParsedSource};
 
+mod common;
 mod farmers_markets;
 mod food_pantries;
 mod hrsa;
@@ -115,17 +117,17 @@ pub(super) fn read(
 ) -> Result<ParsedSource, ImportError> {
     let format = Format::Dataset(dataset);
     match dataset {
-        Dataset::HrsaHealthCenters => hrsa::read(ctx, format, path),
-        Dataset::SamhsaMentalHealth => samhsa::read_mental_health(ctx, format, path),
-        Dataset::SamhsaSubstanceUse => samhsa::read_substance_use(ctx, format, path),
-        Dataset::SamhsaOpioidTreatment => samhsa::read_opioid(ctx, format, path),
-        Dataset::ImlsLibraries => imls::read(ctx, format, path),
-        Dataset::HudPhaContacts => hud_pha::read(ctx, format, path),
+        Dataset::HrsaHealthCenters => hrsa::LIST.read(ctx, format, path),
+        Dataset::SamhsaMentalHealth => samhsa::MENTAL_HEALTH_LIST.read(ctx, format, path),
+        Dataset::SamhsaSubstanceUse => samhsa::SUBSTANCE_USE_LIST.read(ctx, format, path),
+        Dataset::SamhsaOpioidTreatment => samhsa::OPIOID_LIST.read(ctx, format, path),
+        Dataset::ImlsLibraries => imls::LIST.read(ctx, format, path),
+        Dataset::HudPhaContacts => hud_pha::LIST.read(ctx, format, path),
         Dataset::HudPublicHousing => hud_housing::read(ctx, format, path),
-        Dataset::HudHousingCounseling => hud_counseling::read(ctx, format, path),
-        Dataset::VaFacilities => va::read(ctx, format, path),
-        Dataset::FoodPantries => food_pantries::read(ctx, format, path),
-        Dataset::UsdaFarmersMarkets => farmers_markets::read(ctx, format, path),
+        Dataset::HudHousingCounseling => hud_counseling::LIST.read(ctx, format, path),
+        Dataset::VaFacilities => va::LIST.read(ctx, format, path),
+        Dataset::FoodPantries => food_pantries::LIST.read(ctx, format, path),
+        Dataset::UsdaFarmersMarkets => farmers_markets::LIST.read(ctx, format, path),
         Dataset::LaFoodOasis => la_food_oasis::read(ctx, format, path),
     }
 }

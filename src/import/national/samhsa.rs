@@ -6,13 +6,9 @@
 //! by its phone, intake and facility-type columns (detection prefers the longer
 //! matching signature).
 
-use std::path::Path;
-
-use super::super::flat::{CsvRow, key_from, read_flat_csv};
-use super::super::{
-    FlatRecord, Format, ImportContext, ImportError, ParsedSource, parse_coordinate,
-};
-use super::la_food_oasis::{meaningful, raw_phone, web_url};
+use super::super::flat::{CsvRow, key_from};
+use super::super::{FlatRecord, parse_coordinate};
+use super::common::{FlatList, meaningful, raw_phone, web_url};
 use crate::model::TaxonomyTerm;
 
 const MENTAL_HEALTH: &str = "samhsa-mental-health";
@@ -34,20 +30,8 @@ const LOCATOR_COLUMNS: &[&str] = &[
     "longitude",
 ];
 
-/// The header columns that identify the SAMHSA mental health facility list
-/// (the locator columns plus phone, intake lines, website and facility type).
-pub(super) const MENTAL_HEALTH_SIGNATURE: &[&str] = &[
-    "name1",
-    "name2",
-    "street1",
-    "street2",
-    "city",
-    "state",
-    "zip",
-    "zip4",
-    "county",
-    "latitude",
-    "longitude",
+/// The columns only the mental health file has: phone, intake lines, website and facility type.
+const MENTAL_HEALTH_COLUMNS: &[&str] = &[
     "phone",
     "intake_prompt",
     "intake1",
@@ -55,6 +39,32 @@ pub(super) const MENTAL_HEALTH_SIGNATURE: &[&str] = &[
     "website",
     "type_facility",
 ];
+
+/// The header columns that identify the SAMHSA mental health facility list
+/// (the locator columns, then the mental health file's own).
+pub(super) const MENTAL_HEALTH_SIGNATURE: &[&str] = &concat::<
+    { LOCATOR_COLUMNS.len() + MENTAL_HEALTH_COLUMNS.len() },
+>(LOCATOR_COLUMNS, MENTAL_HEALTH_COLUMNS);
+
+/// `first` followed by `second`, for building one signature out of another at
+/// compile time (`N` must be the sum of their lengths, or the build fails).
+const fn concat<const N: usize>(
+    first: &[&'static str],
+    second: &[&'static str],
+) -> [&'static str; N] {
+    assert!(N == first.len() + second.len());
+    let mut all = [""; N];
+    let mut i = 0;
+    while i < N {
+        all[i] = if i < first.len() {
+            first[i]
+        } else {
+            second[i - first.len()]
+        };
+        i += 1;
+    }
+    all
+}
 
 /// The header columns that identify the SAMHSA substance use facility list.
 /// Every one of them is also in the mental health file, whose longer signature
@@ -72,90 +82,91 @@ pub(super) const OPIOID_SIGNATURE: &[&str] = &[
     "Longitude",
 ];
 
-/// Reads the SAMHSA mental health facility list.
-pub(super) fn read_mental_health(
-    ctx: ImportContext<'_>,
-    format: Format,
-    path: &Path,
-) -> Result<ParsedSource, ImportError> {
-    read_flat_csv(ctx, path, format, MENTAL_HEALTH, LOCATOR_COLUMNS, |row| {
-        let mut flat = locator_record(row)?;
-        flat.description = Some(
-            "Mental health treatment facility listed in SAMHSA's treatment locator.".to_owned(),
-        );
-        flat.phones = [
-            raw_phone(row.get("phone"), "voice", None),
-            raw_phone(row.get("intake1"), "voice", Some("Intake")),
-            raw_phone(row.get("intake2"), "voice", Some("Intake")),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        flat.website = web_url(row.get("website"));
-        if let Some(code) = row.opt("type_facility") {
-            let name = if code == "MH" {
-                "Mental health treatment facility".to_owned()
-            } else {
-                code.clone()
-            };
-            flat.terms.push(TaxonomyTerm {
-                code,
-                name,
-                taxonomy: MENTAL_HEALTH.to_owned(),
-            });
-        }
-        flat.source_note = Some(
-            "SAMHSA behavioral health treatment locator, mental health facilities (about 2020–21)."
-                .to_owned(),
-        );
-        Ok(flat)
-    })
+/// The SAMHSA mental health facility list.
+pub(super) const MENTAL_HEALTH_LIST: FlatList = FlatList {
+    dataset: MENTAL_HEALTH,
+    required: LOCATOR_COLUMNS,
+    record: mental_health_facility,
+};
+
+/// The SAMHSA substance use treatment facility list (it has no phones).
+pub(super) const SUBSTANCE_USE_LIST: FlatList = FlatList {
+    dataset: SUBSTANCE_USE,
+    required: LOCATOR_COLUMNS,
+    record: substance_use_facility,
+};
+
+/// The SAMHSA opioid treatment program directory (`ID` is the program's name).
+pub(super) const OPIOID_LIST: FlatList = FlatList {
+    dataset: OPIOID,
+    required: OPIOID_SIGNATURE,
+    record: opioid_program,
+};
+
+/// A mental health facility, with its main and intake phones.
+fn mental_health_facility(row: &CsvRow<'_>) -> Result<FlatRecord, String> {
+    let mut flat = locator_record(row)?;
+    flat.description =
+        Some("Mental health treatment facility listed in SAMHSA's treatment locator.".to_owned());
+    flat.phones = [
+        raw_phone(row.get("phone"), "voice", None),
+        raw_phone(row.get("intake1"), "voice", Some("Intake")),
+        raw_phone(row.get("intake2"), "voice", Some("Intake")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    flat.website = web_url(row.get("website"));
+    if let Some(code) = row.opt("type_facility") {
+        let name = if code == "MH" {
+            "Mental health treatment facility".to_owned()
+        } else {
+            code.clone()
+        };
+        flat.terms.push(TaxonomyTerm {
+            code,
+            name,
+            taxonomy: MENTAL_HEALTH.to_owned(),
+        });
+    }
+    flat.source_note = Some(
+        "SAMHSA behavioral health treatment locator, mental health facilities (about 2020–21)."
+            .to_owned(),
+    );
+    Ok(flat)
 }
 
-/// Reads the SAMHSA substance use treatment facility list (it has no phones).
-pub(super) fn read_substance_use(
-    ctx: ImportContext<'_>,
-    format: Format,
-    path: &Path,
-) -> Result<ParsedSource, ImportError> {
-    read_flat_csv(ctx, path, format, SUBSTANCE_USE, LOCATOR_COLUMNS, |row| {
-        let mut flat = locator_record(row)?;
-        flat.description = Some(
-            "Substance use treatment facility listed in SAMHSA's treatment locator.".to_owned(),
-        );
-        flat.source_note = Some(
-            "SAMHSA treatment locator, substance use facilities (about 2020–21); this list has no phone numbers."
-                .to_owned(),
-        );
-        Ok(flat)
-    })
+/// A substance use treatment facility.
+fn substance_use_facility(row: &CsvRow<'_>) -> Result<FlatRecord, String> {
+    let mut flat = locator_record(row)?;
+    flat.description =
+        Some("Substance use treatment facility listed in SAMHSA's treatment locator.".to_owned());
+    flat.source_note = Some(
+        "SAMHSA treatment locator, substance use facilities (about 2020–21); this list has no phone numbers."
+            .to_owned(),
+    );
+    Ok(flat)
 }
 
-/// Reads the SAMHSA opioid treatment program directory (`ID` is the program's name).
-pub(super) fn read_opioid(
-    ctx: ImportContext<'_>,
-    format: Format,
-    path: &Path,
-) -> Result<ParsedSource, ImportError> {
-    read_flat_csv(ctx, path, format, OPIOID, OPIOID_SIGNATURE, |row| {
-        let name = row.get("ID");
-        Ok(FlatRecord {
-            source_id: key_from(&[name, row.get("ADDRESS"), row.get("CITY"), row.get("STATE")]),
-            name: name.to_owned(),
-            description: Some(
-                "Opioid treatment program (OTP): treats opioid use disorder with medication such as methadone."
-                    .to_owned(),
-            ),
-            address_1: meaningful(row.get("ADDRESS")),
-            city: row.opt("CITY"),
-            state: row.opt("STATE"),
-            // normalize_zip pads "8879" to 08879 and cuts "75711-6367" at five digits.
-            zip: row.opt("POSTAL"),
-            latitude: parse_coordinate(row.get("Latitude"))?,
-            longitude: parse_coordinate(row.get("Longitude"))?,
-            source_note: Some("SAMHSA opioid treatment program directory (about 2020–21).".to_owned()),
-            ..FlatRecord::default()
-        })
+/// An opioid treatment program, named by its `ID`.
+fn opioid_program(row: &CsvRow<'_>) -> Result<FlatRecord, String> {
+    let name = row.get("ID");
+    Ok(FlatRecord {
+        source_id: key_from(&[name, row.get("ADDRESS"), row.get("CITY"), row.get("STATE")]),
+        name: name.to_owned(),
+        description: Some(
+            "Opioid treatment program (OTP): treats opioid use disorder with medication such as methadone."
+                .to_owned(),
+        ),
+        address_1: meaningful(row.get("ADDRESS")),
+        city: row.opt("CITY"),
+        state: row.opt("STATE"),
+        // normalize_zip pads "8879" to 08879 and cuts "75711-6367" at five digits.
+        zip: row.opt("POSTAL"),
+        latitude: parse_coordinate(row.get("Latitude"))?,
+        longitude: parse_coordinate(row.get("Longitude"))?,
+        source_note: Some("SAMHSA opioid treatment program directory (about 2020–21).".to_owned()),
+        ..FlatRecord::default()
     })
 }
 
@@ -264,47 +275,33 @@ fn facility_names(name1: &str, name2: &str) -> Names {
 #[cfg(test)]
 mod tests {
     use super::super::Dataset;
-    use super::super::la_food_oasis::test_support::{
-        context, fixture, full_file, named, needs, report, slugs,
+    use super::super::common::test_support::{
+        assert_every_row_imported, first_address, fixture, named, needs, postal_code, read_fixture,
+        read_full_file, slugs,
     };
     use super::*;
-    use crate::import::detect_format;
+    use crate::import::{Format, ParsedSource, detect_format};
 
     const MH_FILE: &str = "samhsa_mental_health_facilities_geocoded.csv";
     const SUD_FILE: &str = "samhsa_substance_use_treatment_geocoded.csv";
     const OTP_FILE: &str = "samhsa_opioid_treatment_programs_geocoded.csv";
 
     fn mh() -> ParsedSource {
-        read_mental_health(
-            context(),
-            Format::Dataset(Dataset::SamhsaMentalHealth),
-            &fixture(MH_FILE),
-        )
-        .unwrap_or_else(|e| panic!("{e}"))
+        read_fixture(Dataset::SamhsaMentalHealth, MH_FILE)
     }
 
     fn sud() -> ParsedSource {
-        read_substance_use(
-            context(),
-            Format::Dataset(Dataset::SamhsaSubstanceUse),
-            &fixture(SUD_FILE),
-        )
-        .unwrap_or_else(|e| panic!("{e}"))
+        read_fixture(Dataset::SamhsaSubstanceUse, SUD_FILE)
     }
 
     fn otp() -> ParsedSource {
-        read_opioid(
-            context(),
-            Format::Dataset(Dataset::SamhsaOpioidTreatment),
-            &fixture(OTP_FILE),
-        )
-        .unwrap_or_else(|e| panic!("{e}"))
+        read_fixture(Dataset::SamhsaOpioidTreatment, OTP_FILE)
     }
 
     #[test]
     fn a_mental_health_facility_keeps_its_intake_lines_and_pads_its_zip() {
         let p = mh();
-        assert_eq!((p.rows_read, p.services.len()), (21, 21), "{:?}", p.skipped);
+        assert_every_row_imported(&p, 21);
         let s = named(&p, "Perspectives Center for Care Inc");
         assert_eq!(slugs(s), vec!["mental-health"]);
         assert!(needs(s).contains(&"stress"));
@@ -341,13 +338,7 @@ mod tests {
         assert_eq!(s.organization.name, "Virginia Hospital Center");
         let s = named(&p, "Hospital de la Montana");
         assert_eq!(s.organization.name, "Metro Health Central Corp");
-        assert_eq!(
-            s.locations[0]
-                .address
-                .as_ref()
-                .map(|a| a.postal_code.as_str()),
-            Some("00641")
-        );
+        assert_eq!(postal_code(s), Some("00641"));
         named(&p, "Improving Lives Community Mental Health Center Inc");
         // The "http://" placeholder is not a website.
         assert_eq!(named(&p, "Advance Mental Health Clinic").url, None);
@@ -358,75 +349,39 @@ mod tests {
     #[test]
     fn a_substance_use_facility_has_no_phone_and_a_placeholder_street_is_dropped() {
         let p = sud();
-        assert_eq!((p.rows_read, p.services.len()), (20, 20), "{:?}", p.skipped);
+        assert_every_row_imported(&p, 20);
         let s = named(&p, "Waterbury Hospital");
         assert_eq!(slugs(s), vec!["substance-use"]);
         assert!(s.locations[0].phones.is_empty());
-        assert_eq!(
-            s.locations[0]
-                .address
-                .as_ref()
-                .map(|a| a.postal_code.as_str()),
-            Some("06708")
-        );
+        assert_eq!(postal_code(s), Some("06708"));
         named(&p, "Circles of Hope Psychotherapy and Addictions Services");
         let womens = named(&p, "Womens Home Inc");
         assert_eq!(
-            womens.locations[0]
-                .address
-                .as_ref()
-                .map(|a| a.address_1.as_str()),
+            first_address(womens).map(|a| a.address_1.as_str()),
             Some("")
         );
         assert_eq!(
-            womens.locations[0]
-                .address
-                .as_ref()
-                .map(|a| a.city.as_str()),
+            first_address(womens).map(|a| a.city.as_str()),
             Some("Arlington")
         );
         let caguas = named(&p, "Hogar CREA Tito Rene Vieta Caguas");
-        assert_eq!(
-            caguas.locations[0]
-                .address
-                .as_ref()
-                .map(|a| a.postal_code.as_str()),
-            Some("00725")
-        );
+        assert_eq!(postal_code(caguas), Some("00725"));
     }
 
     #[test]
     fn an_opioid_program_is_named_by_its_id_and_its_postal_code_is_cleaned() {
         let p = otp();
-        assert_eq!((p.rows_read, p.services.len()), (18, 18), "{:?}", p.skipped);
+        assert_every_row_imported(&p, 18);
         let s = named(&p, "5034 Atlantic Ave OPCO, LLC");
         assert_eq!(slugs(s), vec!["substance-use"]);
-        assert_eq!(
-            s.locations[0]
-                .address
-                .as_ref()
-                .map(|a| a.postal_code.as_str()),
-            Some("08879")
-        );
+        assert_eq!(postal_code(s), Some("08879"));
         let tyler = named(&p, "Addiction Alternatives for Opiate-Heroin, Inc.");
-        assert_eq!(
-            tyler.locations[0]
-                .address
-                .as_ref()
-                .map(|a| a.postal_code.as_str()),
-            Some("75711")
-        );
+        assert_eq!(postal_code(tyler), Some("75711"));
         let cayey = named(
             &p,
             "Clínica de Tratamiento Integral Asistido con Medicamentos Cayey",
         );
-        assert_eq!(
-            cayey.locations[0]
-                .address
-                .as_ref()
-                .map(|a| a.postal_code.as_str()),
-            Some("00736")
-        );
+        assert_eq!(postal_code(cayey), Some("00736"));
         // Two programs of one company at different addresses stay two listings.
         assert_eq!(
             p.services
@@ -528,32 +483,13 @@ mod tests {
 
     #[test]
     fn full_files_read_every_row() {
-        let ctx = context();
-        let p = read_mental_health(
-            ctx,
-            Format::Dataset(Dataset::SamhsaMentalHealth),
-            &full_file(MH_FILE),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        report(&p);
+        let p = read_full_file(Dataset::SamhsaMentalHealth, MH_FILE);
         assert_eq!(p.rows_read, 11_375);
         assert!(p.services.len() > 11_000);
-        let p = read_substance_use(
-            ctx,
-            Format::Dataset(Dataset::SamhsaSubstanceUse),
-            &full_file(SUD_FILE),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        report(&p);
+        let p = read_full_file(Dataset::SamhsaSubstanceUse, SUD_FILE);
         assert_eq!(p.rows_read, 14_034);
         assert!(p.services.len() > 14_000);
-        let p = read_opioid(
-            ctx,
-            Format::Dataset(Dataset::SamhsaOpioidTreatment),
-            &full_file(OTP_FILE),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        report(&p);
+        let p = read_full_file(Dataset::SamhsaOpioidTreatment, OTP_FILE);
         assert_eq!(p.rows_read, 1_831);
         assert!(p.services.len() > 1_825);
     }

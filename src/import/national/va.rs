@@ -5,13 +5,9 @@
 //! out with a reason, since nobody is referred to one. Each facility's type
 //! (`PrimaryService`) becomes a readable label that decides its category.
 
-use std::path::Path;
-
-use super::super::flat::read_flat_csv;
-use super::super::{
-    FlatRecord, Format, ImportContext, ImportError, ParsedSource, parse_coordinate,
-};
-use super::la_food_oasis::{meaningful, raw_phone};
+use super::super::flat::CsvRow;
+use super::super::{FlatRecord, parse_coordinate};
+use super::common::{FlatList, meaningful, voice_and_fax};
 use crate::model::TaxonomyTerm;
 
 const DATASET: &str = "va-facilities";
@@ -54,113 +50,101 @@ fn facility_label(code: &str) -> Option<&'static str> {
     })
 }
 
-/// Reads the VA facility list.
-pub(super) fn read(
-    ctx: ImportContext<'_>,
-    format: Format,
-    path: &Path,
-) -> Result<ParsedSource, ImportError> {
-    let required = [
+/// The VA facility list.
+pub(super) const LIST: FlatList = FlatList {
+    dataset: DATASET,
+    required: &[
         "StationNumber",
         "FacilityName",
         "PrimaryService",
         "VAAdministration",
         "Latitude",
         "Longitude",
-    ];
-    read_flat_csv(ctx, path, format, DATASET, &required, |row| {
-        let code = row.get("PrimaryService");
-        let administration = row.get("VAAdministration");
-        if code.eq_ignore_ascii_case("Cemetery") || administration == "NCA" {
-            return Err("VA cemetery: not a service a client is referred to".to_owned());
-        }
-        let station = row.get("StationNumber");
-        if station.is_empty() {
-            return Err("no station number".to_owned());
-        }
-        let name = row.get("FacilityName");
-        let label = facility_label(code)
-            .map(str::to_owned)
-            .or_else(|| row.opt("PrimaryAttribute"));
-        let label = label.unwrap_or_else(|| "VA facility".to_owned());
-        let mut description = match administration {
-            "VBA" => format!("{label} of the Veterans Benefits Administration."),
-            _ => format!("{label} of the Veterans Health Administration."),
-        };
-        if row.get("Mobile").eq_ignore_ascii_case("yes") || code == "MVCTR" {
-            description.push_str(
-                " A mobile unit: the address is its home base; call for where it will be.",
-            );
-        }
-        // Address1 is a building name (or the facility's name again), Address2 the street, Address3 the suite.
-        let building = meaningful(row.get("Address1")).filter(|b| !b.eq_ignore_ascii_case(name));
-        let street = meaningful(row.get("Address2"));
-        let address_2 = [
-            meaningful(row.get("Address3")),
-            if street.is_some() {
-                building.clone()
-            } else {
-                None
-            },
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(", ");
-        let state = row.get("StateAbbreviation");
-        Ok(FlatRecord {
-            // Station numbers repeat across administrations (a medical center and
-            // the regional office in the same city share one).
-            source_id: format!("{administration}:{station}"),
-            name: name.to_owned(),
-            organization: Some("U.S. Department of Veterans Affairs".to_owned()),
-            description: Some(description),
-            address_1: street.or(building),
-            address_2: (!address_2.is_empty()).then_some(address_2),
-            city: meaningful(row.get("City")),
-            state: row.opt("StateAbbreviation"),
-            // `0` means no ZIP; 4-digit and 3-digit ZIPs lost their leading zeros. The
-            // Manila clinic's postal code is Philippine, not a US ZIP.
-            zip: if state == "PH" { None } else { row.opt("Zip") },
-            latitude: parse_coordinate(row.get("Latitude"))?,
-            longitude: parse_coordinate(row.get("Longitude"))?,
-            // Phones end in a dangling " x", which normalize_phone drops.
-            phones: [
-                raw_phone(row.get("PhoneNumber"), "voice", None),
-                raw_phone(row.get("FaxNumber"), "fax", None),
-            ]
-            .into_iter()
-            .flatten()
-            .collect(),
-            terms: vec![TaxonomyTerm {
-                code: code.to_owned(),
-                name: label,
-                taxonomy: DATASET.to_owned(),
-            }],
-            source_note: Some("VA facility list as of September 2018 (VA VetData).".to_owned()),
-            ..FlatRecord::default()
-        })
+    ],
+    record: facility,
+};
+
+/// One facility; cemeteries are left out.
+fn facility(row: &CsvRow<'_>) -> Result<FlatRecord, String> {
+    let code = row.get("PrimaryService");
+    let administration = row.get("VAAdministration");
+    if code.eq_ignore_ascii_case("Cemetery") || administration == "NCA" {
+        return Err("VA cemetery: not a service a client is referred to".to_owned());
+    }
+    let station = row.get("StationNumber");
+    if station.is_empty() {
+        return Err("no station number".to_owned());
+    }
+    let name = row.get("FacilityName");
+    let label = facility_label(code)
+        .map(str::to_owned)
+        .or_else(|| row.opt("PrimaryAttribute"));
+    let label = label.unwrap_or_else(|| "VA facility".to_owned());
+    let mut description = match administration {
+        "VBA" => format!("{label} of the Veterans Benefits Administration."),
+        _ => format!("{label} of the Veterans Health Administration."),
+    };
+    if row.get("Mobile").eq_ignore_ascii_case("yes") || code == "MVCTR" {
+        description
+            .push_str(" A mobile unit: the address is its home base; call for where it will be.");
+    }
+    // Address1 is a building name (or the facility's name again), Address2 the street, Address3 the suite.
+    let building = meaningful(row.get("Address1")).filter(|b| !b.eq_ignore_ascii_case(name));
+    let street = meaningful(row.get("Address2"));
+    let address_2 = [
+        meaningful(row.get("Address3")),
+        if street.is_some() {
+            building.clone()
+        } else {
+            None
+        },
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(", ");
+    let state = row.get("StateAbbreviation");
+    Ok(FlatRecord {
+        // Station numbers repeat across administrations (a medical center and
+        // the regional office in the same city share one).
+        source_id: format!("{administration}:{station}"),
+        name: name.to_owned(),
+        organization: Some("U.S. Department of Veterans Affairs".to_owned()),
+        description: Some(description),
+        address_1: street.or(building),
+        address_2: (!address_2.is_empty()).then_some(address_2),
+        city: meaningful(row.get("City")),
+        state: row.opt("StateAbbreviation"),
+        // `0` means no ZIP; 4-digit and 3-digit ZIPs lost their leading zeros. The
+        // Manila clinic's postal code is Philippine, not a US ZIP.
+        zip: if state == "PH" { None } else { row.opt("Zip") },
+        latitude: parse_coordinate(row.get("Latitude"))?,
+        longitude: parse_coordinate(row.get("Longitude"))?,
+        // Phones end in a dangling " x", which normalize_phone drops.
+        phones: voice_and_fax(row.get("PhoneNumber"), row.get("FaxNumber")),
+        terms: vec![TaxonomyTerm {
+            code: code.to_owned(),
+            name: label,
+            taxonomy: DATASET.to_owned(),
+        }],
+        source_note: Some("VA facility list as of September 2018 (VA VetData).".to_owned()),
+        ..FlatRecord::default()
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::Dataset;
-    use super::super::la_food_oasis::test_support::{
-        context, fixture, full_file, named, needs, report, slugs,
+    use super::super::common::test_support::{
+        address_line, assert_detected_and_stable, named, needs, postal_code, read_fixture,
+        read_full_file, slugs,
     };
-    use super::*;
-    use crate::import::detect_format;
+    use crate::import::ParsedSource;
 
     const FILE: &str = "va_facilities_fy2018.csv";
 
     fn parsed() -> ParsedSource {
-        read(
-            context(),
-            Format::Dataset(Dataset::VaFacilities),
-            &fixture(FILE),
-        )
-        .unwrap_or_else(|e| panic!("{e}"))
+        read_fixture(Dataset::VaFacilities, FILE)
     }
 
     #[test]
@@ -188,20 +172,14 @@ mod tests {
         assert_eq!(needs(s), vec!["veteran-status"]);
         let loc = &s.locations[0];
         assert_eq!(
-            loc.address.as_ref().map(|a| a.one_line()).as_deref(),
+            address_line(s).as_deref(),
             Some("950 Campbell Avenue, West Haven, CT 06516")
         );
         assert_eq!(loc.phones[0].number, "(203) 932-5711");
         assert_eq!(loc.phones[0].extension, None);
         assert_eq!(s.taxonomy_terms[0].name, "VA medical center");
         let san_juan = named(&p, "San Juan VA Medical Center");
-        assert_eq!(
-            san_juan.locations[0]
-                .address
-                .as_ref()
-                .map(|a| a.postal_code.as_str()),
-            Some("00921")
-        );
+        assert_eq!(postal_code(san_juan), Some("00921"));
     }
 
     #[test]
@@ -223,10 +201,7 @@ mod tests {
         assert_eq!(slugs(s), vec!["money"]);
         assert!(needs(s).contains(&"veteran-status"));
         let loc = &s.locations[0];
-        assert_eq!(
-            loc.address.as_ref().map(|a| a.one_line()).as_deref(),
-            Some("31 Hopkins Plaza, MD")
-        );
+        assert_eq!(address_line(s).as_deref(), Some("31 Hopkins Plaza, MD"));
         assert!(!loc.approximate);
         assert!(loc.phones.is_empty());
         assert_eq!(s.source.id, "VBA:313");
@@ -234,22 +209,12 @@ mod tests {
 
     #[test]
     fn the_file_is_detected_and_reads_the_same_twice() {
-        assert_eq!(
-            detect_format(&fixture(FILE)).ok(),
-            Some(Format::Dataset(Dataset::VaFacilities))
-        );
-        assert_eq!(parsed().services, parsed().services);
+        assert_detected_and_stable(Dataset::VaFacilities, FILE);
     }
 
     #[test]
     fn full_file_reads_every_row() {
-        let p = read(
-            context(),
-            Format::Dataset(Dataset::VaFacilities),
-            &full_file(FILE),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        report(&p);
+        let p = read_full_file(Dataset::VaFacilities, FILE);
         assert_eq!(p.rows_read, 1_953);
         let cemeteries = p
             .skipped

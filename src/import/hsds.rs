@@ -1,0 +1,1740 @@
+//! What every HSDS reader shares: the CSV tables of a package, the intermediate
+//! a source is read into, the joins both package versions make, and the builder
+//! that turns the intermediate into a [`Service`].
+//!
+//! Every HSDS source, whatever its layout, is first read into a [`RawService`]: the
+//! service's own fields as text, with its organization, locations, phones,
+//! schedules, languages, service areas, cost options and taxonomy terms already
+//! nested. The tabular readers (`hsds3` for 3.0, `hsds1` for 1.x) get there by
+//! joining their tables on their id columns into [`Links`], and 3.0 JSON (`hsds3`)
+//! by walking the `service_full.json` shape. [`build_service`] then does the
+//! cleaning every source needs once: text, ZIP codes, phones, opening times,
+//! coordinates (with ZIP-centroid placement), coverage and categories. Writing the
+//! result is the store's job.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use crate::model::{
+    Address, Attribute, CostOption, Coverage, Language, Location, LocationType, Organization,
+    Phone, Schedule, Service, ServiceArea, ServiceStatus, SourceRef, TaxonomyTerm, clean_text,
+    is_http_url, normalize_zip, record_id,
+};
+
+use super::detect::package_tables_dir;
+use super::flat::{make_address, make_phones};
+use super::{
+    Format, ImportContext, ImportError, ParsedSource, RawPhone, SkippedRow, parse_coordinate,
+    place_location,
+};
+
+// ---------------------------------------------------------------------------
+// Tables
+// ---------------------------------------------------------------------------
+
+/// One CSV table of a package, read whole, with access to its rows by column name.
+#[derive(Debug)]
+pub(super) struct Table {
+    /// The file name (`phones.csv`), used in skip notes.
+    pub file: String,
+    columns: HashMap<String, usize>,
+    rows: Vec<(u64, Vec<String>)>,
+}
+
+impl Table {
+    /// Reads `dir/file`; `Ok(None)` when the file does not exist.
+    ///
+    /// A row with the wrong number of fields fails the whole file with its line
+    /// number. Bytes that are not UTF-8 are replaced rather than failing the file.
+    pub(super) fn read(dir: &Path, file: &str) -> Result<Option<Table>, ImportError> {
+        let path = dir.join(file);
+        if !path.is_file() {
+            return Ok(None);
+        }
+        let mut bytes = std::fs::read(&path).map_err(|e| ImportError::io(&path, e))?;
+        // The csv crate counts CRLF files' lines one short; with LF endings its line numbers are right.
+        if bytes.windows(2).any(|w| w == b"\r\n") {
+            let mut lf = Vec::with_capacity(bytes.len());
+            for (i, b) in bytes.iter().enumerate() {
+                if !(*b == b'\r' && bytes.get(i + 1) == Some(&b'\n')) {
+                    lf.push(*b);
+                }
+            }
+            bytes = lf;
+        }
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(false)
+            .from_reader(bytes.as_slice());
+        let headers = reader
+            .byte_headers()
+            .map_err(|e| ImportError::csv(&path, e))?
+            .clone();
+        let columns = headers
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let name = String::from_utf8_lossy(h);
+                (
+                    name.trim_start_matches('\u{feff}')
+                        .trim()
+                        .to_ascii_lowercase(),
+                    i,
+                )
+            })
+            .collect();
+        let mut rows = Vec::new();
+        let mut record = csv::ByteRecord::new();
+        loop {
+            match reader.read_byte_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => return Err(ImportError::csv(&path, e)),
+            }
+            let line = record.position().map_or(0, |p| p.line());
+            rows.push((
+                line,
+                record
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect(),
+            ));
+        }
+        Ok(Some(Table {
+            file: file.to_owned(),
+            columns,
+            rows,
+        }))
+    }
+
+    /// Reads `dir/file`, or gives an empty table when the package does not have it.
+    pub(super) fn read_or_empty(dir: &Path, file: &str) -> Result<Table, ImportError> {
+        Ok(Table::read(dir, file)?.unwrap_or_else(|| Table {
+            file: file.to_owned(),
+            columns: HashMap::new(),
+            rows: Vec::new(),
+        }))
+    }
+
+    /// Whether the header has `column` (case-insensitive).
+    pub(super) fn has_column(&self, column: &str) -> bool {
+        self.columns.contains_key(column)
+    }
+
+    /// The rows, in file order.
+    pub(super) fn rows(&self) -> impl Iterator<Item = Row<'_>> {
+        self.rows.iter().map(|(line, fields)| Row {
+            table: self,
+            fields,
+            line: *line,
+        })
+    }
+}
+
+/// One row of a [`Table`].
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Row<'a> {
+    table: &'a Table,
+    fields: &'a [String],
+    /// The row's line number in its file (the header is line 1).
+    pub line: u64,
+}
+
+impl<'a> Row<'a> {
+    /// The trimmed value of `column`: "" when the column is absent, blank or `null`.
+    pub(super) fn get(&self, column: &str) -> &'a str {
+        let value = self
+            .table
+            .columns
+            .get(column)
+            .and_then(|i| self.fields.get(*i))
+            .map(|v| {
+                v.trim_matches(|c: char| {
+                    c.is_whitespace() || c == '\u{a0}' || c == '\u{200b}' || c == '\u{feff}'
+                })
+            })
+            .unwrap_or("");
+        if value.eq_ignore_ascii_case("null") {
+            ""
+        } else {
+            value
+        }
+    }
+}
+
+/// Field access shared by CSV rows and JSON objects, so one constructor reads either.
+pub(super) trait Fields {
+    /// The field as trimmed text (numbers and booleans as written); `None` when absent or blank.
+    fn text(&self, key: &str) -> Option<String>;
+
+    /// The first of `keys` that has a value (for fields whose name changed between HSDS versions).
+    fn first(&self, keys: &[&str]) -> Option<String> {
+        keys.iter().find_map(|k| self.text(k))
+    }
+}
+
+impl Fields for Row<'_> {
+    fn text(&self, key: &str) -> Option<String> {
+        let value = self.get(key);
+        (!value.is_empty()).then(|| value.to_owned())
+    }
+}
+
+impl Fields for Map<String, Value> {
+    fn text(&self, key: &str) -> Option<String> {
+        let text = match self.get(key)? {
+            Value::String(s) => s.trim().to_owned(),
+            Value::Number(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
+            _ => return None,
+        };
+        (!text.is_empty() && !text.eq_ignore_ascii_case("null")).then_some(text)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The intermediate: a service with everything linked to it, still as text
+// ---------------------------------------------------------------------------
+
+/// An HSDS organization as read, before cleaning.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct RawOrganization {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub alternate_name: Option<String>,
+    pub description: Option<String>,
+    pub email: Option<String>,
+    pub website: Option<String>,
+}
+
+impl RawOrganization {
+    /// Reads an organization row or object (`website` in 3.0, `url` in 1.x).
+    pub(super) fn from_fields(f: &impl Fields) -> RawOrganization {
+        RawOrganization {
+            id: f.text("id"),
+            name: f.text("name"),
+            alternate_name: f.text("alternate_name"),
+            description: f.text("description"),
+            email: f.text("email"),
+            website: f.first(&["website", "url"]),
+        }
+    }
+}
+
+/// An HSDS address (3.0 `address`, 1.x `physical_address`) as read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct RawAddress {
+    pub address_1: Option<String>,
+    pub address_2: Option<String>,
+    pub city: Option<String>,
+    pub region: Option<String>,
+    pub state_province: Option<String>,
+    pub postal_code: Option<String>,
+    pub country: Option<String>,
+    /// `physical` or `postal` (3.0); physical addresses are preferred for placing a location.
+    pub address_type: Option<String>,
+}
+
+impl RawAddress {
+    /// Reads an address row or object.
+    pub(super) fn from_fields(f: &impl Fields) -> RawAddress {
+        RawAddress {
+            address_1: f.text("address_1"),
+            address_2: f.text("address_2"),
+            city: f.text("city"),
+            region: f.text("region"),
+            state_province: f.text("state_province"),
+            postal_code: f.text("postal_code"),
+            country: f.text("country"),
+            address_type: f.text("address_type"),
+        }
+    }
+
+    fn is_postal(&self) -> bool {
+        self.address_type
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("postal"))
+    }
+}
+
+/// An HSDS phone as read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct RawPhoneRecord {
+    pub number: Option<String>,
+    pub extension: Option<String>,
+    pub kind: Option<String>,
+    pub description: Option<String>,
+}
+
+impl RawPhoneRecord {
+    /// Reads a phone row or object.
+    pub(super) fn from_fields(f: &impl Fields) -> RawPhoneRecord {
+        RawPhoneRecord {
+            number: f.text("number"),
+            extension: f.text("extension"),
+            kind: f.text("type"),
+            description: f.text("description"),
+        }
+    }
+}
+
+/// An HSDS schedule as read (1.x rows are converted to this shape by `hsds1`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct RawSchedule {
+    pub freq: Option<String>,
+    pub byday: Option<String>,
+    pub opens_at: Option<String>,
+    pub closes_at: Option<String>,
+    pub valid_from: Option<String>,
+    pub valid_to: Option<String>,
+    pub timezone: Option<String>,
+    pub description: Option<String>,
+}
+
+impl RawSchedule {
+    /// Reads a 3.0 schedule row or object; `notes` stands in when there is no description.
+    pub(super) fn from_fields(f: &impl Fields) -> RawSchedule {
+        RawSchedule {
+            freq: f.text("freq"),
+            byday: f.text("byday"),
+            opens_at: f.text("opens_at"),
+            closes_at: f.text("closes_at"),
+            valid_from: f.text("valid_from"),
+            valid_to: f.text("valid_to"),
+            timezone: f.text("timezone"),
+            description: f.first(&["description", "notes"]),
+        }
+    }
+}
+
+/// An HSDS language as read (`name` in 3.0, `language` in 1.x).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct RawLanguage {
+    pub name: Option<String>,
+    pub code: Option<String>,
+}
+
+impl RawLanguage {
+    /// Reads a language row or object.
+    pub(super) fn from_fields(f: &impl Fields) -> RawLanguage {
+        RawLanguage {
+            name: f.first(&["name", "language"]),
+            code: f.text("code"),
+        }
+    }
+}
+
+/// An HSDS service area as read (`name` in 3.0, `service_area` in 1.x).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct RawServiceArea {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub extent: Option<String>,
+    pub extent_type: Option<String>,
+}
+
+impl RawServiceArea {
+    /// Reads a service area row or object.
+    pub(super) fn from_fields(f: &impl Fields) -> RawServiceArea {
+        RawServiceArea {
+            name: f.first(&["name", "service_area"]),
+            description: f.text("description"),
+            extent: f.text("extent"),
+            extent_type: f.text("extent_type"),
+        }
+    }
+}
+
+/// An HSDS cost option as read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct RawCostOption {
+    pub option: Option<String>,
+    pub amount: Option<String>,
+    pub currency: Option<String>,
+    pub amount_description: Option<String>,
+}
+
+impl RawCostOption {
+    /// Reads a cost option row or object.
+    pub(super) fn from_fields(f: &impl Fields) -> RawCostOption {
+        RawCostOption {
+            option: f.text("option"),
+            amount: f.text("amount"),
+            currency: f.text("currency"),
+            amount_description: f.text("amount_description"),
+        }
+    }
+}
+
+/// A taxonomy term linked to a service, with the name of its taxonomy as the source gave it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct RawTerm {
+    pub code: Option<String>,
+    pub name: Option<String>,
+    /// The taxonomy's name (`taxonomies.name`, the term's `taxonomy`, or a 1.x `vocabulary`).
+    pub taxonomy: Option<String>,
+}
+
+/// An HSDS location as read, with its address, phones, schedules and accessibility notes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct RawLocation {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub location_type: Option<String>,
+    pub description: Option<String>,
+    pub transportation: Option<String>,
+    pub latitude: Option<String>,
+    pub longitude: Option<String>,
+    pub address: Option<RawAddress>,
+    pub phones: Vec<RawPhoneRecord>,
+    pub schedules: Vec<RawSchedule>,
+    pub accessibility: Vec<String>,
+}
+
+impl RawLocation {
+    /// Reads a location row or object's own fields (address and the rest are linked separately).
+    pub(super) fn from_fields(f: &impl Fields) -> RawLocation {
+        RawLocation {
+            id: f.text("id"),
+            name: f.text("name"),
+            location_type: f.text("location_type"),
+            description: f.text("description"),
+            transportation: f.text("transportation"),
+            latitude: f.text("latitude"),
+            longitude: f.text("longitude"),
+            ..RawLocation::default()
+        }
+    }
+
+    /// Sets the address, keeping a physical address over a postal one.
+    pub(super) fn offer_address(&mut self, address: RawAddress) {
+        let replace = match &self.address {
+            None => true,
+            Some(current) => current.is_postal() && !address.is_postal(),
+        };
+        if replace {
+            self.address = Some(address);
+        }
+    }
+}
+
+/// A service as read from any HSDS source, with everything linked to it nested, not yet cleaned.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct RawService {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub alternate_name: Option<String>,
+    pub description: Option<String>,
+    pub url: Option<String>,
+    pub email: Option<String>,
+    pub status: Option<String>,
+    pub interpretation_services: Option<String>,
+    pub application_process: Option<String>,
+    pub wait_time: Option<String>,
+    pub fees_description: Option<String>,
+    pub eligibility_description: Option<String>,
+    pub minimum_age: Option<String>,
+    pub maximum_age: Option<String>,
+    pub alert: Option<String>,
+    pub assured_date: Option<String>,
+    pub last_modified: Option<String>,
+    pub organization: Option<RawOrganization>,
+    pub phones: Vec<RawPhoneRecord>,
+    pub schedules: Vec<RawSchedule>,
+    pub languages: Vec<RawLanguage>,
+    pub service_areas: Vec<RawServiceArea>,
+    pub cost_options: Vec<RawCostOption>,
+    pub terms: Vec<RawTerm>,
+    pub attributes: Vec<Attribute>,
+    pub locations: Vec<RawLocation>,
+}
+
+impl RawService {
+    /// Reads a service's own fields from a row or object (3.0 names first, then 1.x ones).
+    pub(super) fn from_fields(f: &impl Fields) -> RawService {
+        RawService {
+            id: f.text("id"),
+            name: f.text("name"),
+            alternate_name: f.text("alternate_name"),
+            description: f.text("description"),
+            url: f.text("url"),
+            email: f.text("email"),
+            status: f.text("status"),
+            interpretation_services: f.text("interpretation_services"),
+            application_process: f.text("application_process"),
+            wait_time: f.text("wait_time"),
+            fees_description: f.first(&["fees_description", "fees"]),
+            eligibility_description: f.first(&["eligibility_description", "eligibility"]),
+            minimum_age: f.text("minimum_age"),
+            maximum_age: f.text("maximum_age"),
+            alert: f.text("alert"),
+            assured_date: f.text("assured_date"),
+            last_modified: f.text("last_modified"),
+            ..RawService::default()
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Links: the child tables of a package, indexed by what they belong to
+// ---------------------------------------------------------------------------
+
+/// What a phone or schedule row belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(super) enum Owner {
+    Service(String),
+    ServiceAtLocation(String),
+    Location(String),
+    Organization(String),
+}
+
+impl Owner {
+    /// The owner a row names. A row that names a service belongs to the service even
+    /// when it also names a location: the service is what people search for and call.
+    pub(super) fn of(row: &Row<'_>) -> Option<Owner> {
+        [
+            ("service_id", Owner::Service as fn(String) -> Owner),
+            ("service_at_location_id", Owner::ServiceAtLocation),
+            ("location_id", Owner::Location),
+            ("organization_id", Owner::Organization),
+        ]
+        .into_iter()
+        .find_map(|(column, owner)| row.text(column).map(owner))
+    }
+}
+
+/// Child rows (phones, schedules) filed under their owner.
+#[derive(Debug)]
+pub(super) struct Attached<T> {
+    by_owner: HashMap<Owner, Vec<T>>,
+}
+
+impl<T> Default for Attached<T> {
+    fn default() -> Self {
+        Attached {
+            by_owner: HashMap::new(),
+        }
+    }
+}
+
+impl<T: Clone> Attached<T> {
+    /// Files `item` under `owner`.
+    pub(super) fn insert(&mut self, owner: Owner, item: T) {
+        self.by_owner.entry(owner).or_default().push(item);
+    }
+
+    /// The items filed under `owner` (empty when none).
+    pub(super) fn get(&self, owner: &Owner) -> Vec<T> {
+        self.by_owner.get(owner).cloned().unwrap_or_default()
+    }
+}
+
+/// The tables of a package joined by id, ready to nest into each service.
+#[derive(Debug, Default)]
+pub(super) struct Links {
+    /// Organizations by id.
+    pub organizations: HashMap<String, RawOrganization>,
+    /// Locations by id, with their address and accessibility notes.
+    pub locations: HashMap<String, RawLocation>,
+    /// Service id → its (service_at_location id, location id) pairs, in file order.
+    pub service_locations: HashMap<String, Vec<(Option<String>, String)>>,
+    pub phones: Attached<RawPhoneRecord>,
+    pub schedules: Attached<RawSchedule>,
+    /// The rest, by service id.
+    pub languages: HashMap<String, Vec<RawLanguage>>,
+    pub service_areas: HashMap<String, Vec<RawServiceArea>>,
+    pub cost_options: HashMap<String, Vec<RawCostOption>>,
+    pub terms: HashMap<String, Vec<RawTerm>>,
+    pub attributes: HashMap<String, Vec<Attribute>>,
+    /// Eligibility texts (HSDS 1.x `eligibility.csv`), by service id.
+    pub eligibility: HashMap<String, Vec<String>>,
+}
+
+fn get_list<T: Clone>(map: &HashMap<String, Vec<T>>, key: &str) -> Vec<T> {
+    map.get(key).cloned().unwrap_or_default()
+}
+
+impl Links {
+    /// Nests everything linked to service `id` into `raw`.
+    pub(super) fn assemble(&self, raw: &mut RawService, id: &str, organization_id: Option<&str>) {
+        raw.organization = organization_id
+            .and_then(|o| self.organizations.get(o))
+            .cloned();
+        raw.phones = self.phones.get(&Owner::Service(id.to_owned()));
+        raw.schedules = self.schedules.get(&Owner::Service(id.to_owned()));
+        raw.languages = get_list(&self.languages, id);
+        raw.service_areas = get_list(&self.service_areas, id);
+        raw.cost_options = get_list(&self.cost_options, id);
+        raw.terms = get_list(&self.terms, id);
+        raw.attributes = get_list(&self.attributes, id);
+        if raw.eligibility_description.is_none() {
+            let texts = get_list(&self.eligibility, id);
+            raw.eligibility_description = (!texts.is_empty()).then(|| texts.join("\n\n"));
+        }
+        let mut seen = HashSet::new();
+        for (sal_id, location_id) in self.service_locations.get(id).into_iter().flatten() {
+            let Some(base) = self.locations.get(location_id) else {
+                continue;
+            };
+            if !seen.insert(location_id.as_str()) {
+                continue;
+            }
+            let mut location = base.clone();
+            location.phones = self.phones.get(&Owner::Location(location_id.clone()));
+            location.schedules = self.schedules.get(&Owner::Location(location_id.clone()));
+            if let Some(sal_id) = sal_id {
+                location
+                    .phones
+                    .extend(self.phones.get(&Owner::ServiceAtLocation(sal_id.clone())));
+                location.schedules.extend(
+                    self.schedules
+                        .get(&Owner::ServiceAtLocation(sal_id.clone())),
+                );
+            }
+            raw.locations.push(location);
+        }
+        // An organization's main number is better than no number at all.
+        let no_phone = raw.phones.is_empty() && raw.locations.iter().all(|l| l.phones.is_empty());
+        if no_phone && let Some(org) = organization_id {
+            raw.phones = self.phones.get(&Owner::Organization(org.to_owned()));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Joins: the tables 1.x and 3.0 packages both have, under their own names
+// ---------------------------------------------------------------------------
+
+/// What a package version calls the tables both versions have.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct SharedTables {
+    /// The address tables, by location id. A table named `postal…` (1.x
+    /// `postal_addresses.csv`) holds postal addresses; 3.0 rows give their own type.
+    pub addresses: &'static [&'static str],
+    /// The accessibility table, by location id.
+    pub accessibility: &'static str,
+    /// The accessibility table's text column (it is joined with `details`).
+    pub accessibility_text: &'static str,
+    /// The table that links services to locations.
+    pub service_at_location: &'static str,
+}
+
+impl Links {
+    /// Reads the tables both versions have that come before schedules:
+    /// organizations, locations (with their address and accessibility notes), the
+    /// service–location links and phones. Missing tables are empty; a malformed
+    /// one fails the import.
+    pub(super) fn read_shared(dir: &Path, tables: SharedTables) -> Result<Links, ImportError> {
+        let mut links = Links::default();
+        for row in Table::read_or_empty(dir, "organizations.csv")?.rows() {
+            if let Some(id) = row.text("id") {
+                links
+                    .organizations
+                    .insert(id, RawOrganization::from_fields(&row));
+            }
+        }
+
+        let mut addresses: HashMap<String, RawLocation> = HashMap::new();
+        for file in tables.addresses {
+            for row in Table::read_or_empty(dir, file)?.rows() {
+                let Some(location_id) = row.text("location_id") else {
+                    continue;
+                };
+                let mut address = RawAddress::from_fields(&row);
+                if file.starts_with("postal") {
+                    address.address_type = Some("postal".into());
+                }
+                addresses
+                    .entry(location_id)
+                    .or_default()
+                    .offer_address(address);
+            }
+        }
+        let mut accessibility: HashMap<String, Vec<String>> = HashMap::new();
+        for row in Table::read_or_empty(dir, tables.accessibility)?.rows() {
+            let text = [row.text(tables.accessibility_text), row.text("details")]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+            if let Some(location_id) = row.text("location_id").filter(|_| !text.is_empty()) {
+                accessibility.entry(location_id).or_default().push(text);
+            }
+        }
+        for row in Table::read_or_empty(dir, "locations.csv")?.rows() {
+            let Some(id) = row.text("id") else { continue };
+            let mut location = RawLocation::from_fields(&row);
+            location.address = addresses.remove(&id).and_then(|l| l.address);
+            location.accessibility = accessibility.remove(&id).unwrap_or_default();
+            links.locations.insert(id, location);
+        }
+
+        for row in Table::read_or_empty(dir, tables.service_at_location)?.rows() {
+            if let (Some(service_id), Some(location_id)) =
+                (row.text("service_id"), row.text("location_id"))
+            {
+                links
+                    .service_locations
+                    .entry(service_id)
+                    .or_default()
+                    .push((row.text("id"), location_id));
+            }
+        }
+
+        for row in Table::read_or_empty(dir, "phones.csv")?.rows() {
+            if let Some(owner) = Owner::of(&row) {
+                links
+                    .phones
+                    .insert(owner, RawPhoneRecord::from_fields(&row));
+            }
+        }
+        Ok(links)
+    }
+
+    /// Reads `languages.csv` and `service_areas.csv`, by service id.
+    pub(super) fn read_languages_and_service_areas(
+        &mut self,
+        dir: &Path,
+    ) -> Result<(), ImportError> {
+        self.languages = by_service(dir, "languages.csv", |row| RawLanguage::from_fields(row))?;
+        self.service_areas = by_service(dir, "service_areas.csv", |row| {
+            RawServiceArea::from_fields(row)
+        })?;
+        Ok(())
+    }
+
+    /// Adds an attribute `tag` for each row of `file` that names a service and has a `column` value
+    /// (`required_documents.csv` → `required_document`).
+    pub(super) fn read_service_attributes(
+        &mut self,
+        dir: &Path,
+        file: &str,
+        tag: &str,
+        column: &str,
+    ) -> Result<(), ImportError> {
+        for row in Table::read_or_empty(dir, file)?.rows() {
+            if let (Some(service_id), Some(value)) = (row.text("service_id"), row.text(column)) {
+                self.attributes
+                    .entry(service_id)
+                    .or_default()
+                    .push(Attribute {
+                        tag: tag.into(),
+                        value,
+                    });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The rows of `dir/file` that name a service, each read with `item`, by service id.
+pub(super) fn by_service<T>(
+    dir: &Path,
+    file: &str,
+    item: impl Fn(&Row<'_>) -> T,
+) -> Result<HashMap<String, Vec<T>>, ImportError> {
+    let mut items: HashMap<String, Vec<T>> = HashMap::new();
+    for row in Table::read_or_empty(dir, file)?.rows() {
+        if let Some(service_id) = row.text("service_id") {
+            items.entry(service_id).or_default().push(item(&row));
+        }
+    }
+    Ok(items)
+}
+
+// ---------------------------------------------------------------------------
+// Package-level helpers: a package's name and its services
+// ---------------------------------------------------------------------------
+
+/// Turns a name into a dataset slug: lower case, runs of other characters as `-`.
+pub(super) fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_owned()
+}
+
+/// The dataset name of a tabular package: its `datapackage.json` `name` when that is
+/// the publisher's own, else the directory's name (without an `hsds` part, which names
+/// the format, not the data: `miami-211-hsds-2019` → `miami-211-2019`).
+///
+/// The HSDS templates' names (`human_services_data`, title "Human Services Data
+/// Specification ...") are not the publisher's and are ignored.
+fn package_dataset(path: &Path, tables: &Path) -> String {
+    let from_manifest = [
+        path.join("datapackage.json"),
+        tables.join("datapackage.json"),
+    ]
+    .iter()
+    .find(|p| p.is_file())
+    .and_then(|p| std::fs::read_to_string(p).ok())
+    .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+    .and_then(|manifest| {
+        let obj = manifest.as_object()?;
+        let name = obj.text("name")?;
+        let title = obj.text("title").unwrap_or_default();
+        let template =
+            name == "human_services_data" || title.starts_with("Human Services Data Specification");
+        (!template).then(|| slug(&name))
+    })
+    .filter(|s| !s.is_empty());
+    from_manifest.unwrap_or_else(|| directory_dataset(path))
+}
+
+fn directory_dataset(path: &Path) -> String {
+    // Named as the user named it (a symlinked package keeps its link's name); only
+    // `..` needs resolving to find a name at all.
+    let path: PathBuf = match std::path::absolute(path) {
+        Ok(p) if p.file_name().is_some() => p,
+        _ => std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned()),
+    };
+    let mut dir = path.as_path();
+    // `pkg/data` and `pkg/csv` are named by their package.
+    while let (Some(name), Some(parent)) = (dir.file_name().and_then(|n| n.to_str()), dir.parent())
+    {
+        if matches!(name.to_ascii_lowercase().as_str(), "data" | "csv") {
+            dir = parent;
+        } else {
+            break;
+        }
+    }
+    let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("hsds");
+    let dataset = slug(name)
+        .split('-')
+        .filter(|p| *p != "hsds")
+        .collect::<Vec<_>>()
+        .join("-");
+    if dataset.is_empty() {
+        "hsds".to_owned()
+    } else {
+        dataset
+    }
+}
+
+/// The Hearth name of a source taxonomy: `airs` for AIRS / 211 LA (`Open211 Miami - AIRS`),
+/// `open-eligibility` for Open Eligibility; `None` for anything else.
+fn known_taxonomy(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let compact: String = words.concat();
+    if words.contains(&"airs") || compact.contains("211la") {
+        Some("airs")
+    } else if compact.contains("openeligibility") {
+        Some("open-eligibility")
+    } else {
+        None
+    }
+}
+
+/// A tabular package opened for reading: where its tables are, its
+/// `services.csv`, and the dataset name its listings are recorded under.
+pub(super) struct Package<'a> {
+    /// The package as the user named it.
+    pub path: &'a Path,
+    /// The directory of its CSVs: the path itself, or its `data/` folder.
+    pub dir: PathBuf,
+    pub services: Table,
+    pub dataset: String,
+}
+
+impl Package<'_> {
+    /// Opens the package at `path`; it fails without a `services.csv` that has
+    /// `id` and `name` columns.
+    pub(super) fn open(path: &Path) -> Result<Package<'_>, ImportError> {
+        let dir = package_tables_dir(path);
+        let services = required_services_table(path, &dir)?;
+        let dataset = package_dataset(path, &dir);
+        Ok(Package {
+            path,
+            dir,
+            services,
+            dataset,
+        })
+    }
+
+    /// Reads every row of `services.csv` into a service, nesting what `links` holds for it.
+    ///
+    /// Rows without an id or name, and repeats of an id already read, are skipped with
+    /// their line number.
+    pub(super) fn read_services(
+        &self,
+        ctx: ImportContext<'_>,
+        format: Format,
+        source_note: Option<&str>,
+        links: &Links,
+    ) -> ParsedSource {
+        let (services, dataset) = (&self.services, self.dataset.as_str());
+        let mut parsed = ParsedSource::empty(self.path, format, dataset);
+        let mut seen: HashMap<String, u64> = HashMap::new();
+        for row in services.rows() {
+            parsed.rows_read += 1;
+            let skip = |reason: String| SkippedRow {
+                row: row.line,
+                file: Some(services.file.clone()),
+                reason,
+            };
+            let mut raw = RawService::from_fields(&row);
+            let Some(id) = raw.id.clone() else {
+                parsed.skipped.push(skip("no id".to_owned()));
+                continue;
+            };
+            if let Some(first) = seen.get(&id) {
+                parsed.skipped.push(skip(format!(
+                    "same id {id:?} as line {first}; kept the first"
+                )));
+                continue;
+            }
+            seen.insert(id.clone(), row.line);
+            links.assemble(&mut raw, &id, row.text("organization_id").as_deref());
+            match build_service(ctx, dataset, source_note, raw) {
+                Ok(service) => parsed.services.push(service),
+                Err(reason) => parsed.skipped.push(skip(reason)),
+            }
+        }
+        parsed
+    }
+}
+
+/// Reads `services.csv`, which a package must have, with at least `id` and `name` columns.
+fn required_services_table(path: &Path, dir: &Path) -> Result<Table, ImportError> {
+    let services = Table::read(dir, "services.csv")?.ok_or_else(|| {
+        ImportError::invalid(
+            path,
+            "no services.csv here or in its data/ folder; an HSDS package needs one",
+        )
+    })?;
+    for column in ["id", "name"] {
+        if !services.has_column(column) {
+            return Err(ImportError::invalid(
+                &dir.join("services.csv"),
+                format!("no {column:?} column in the header"),
+            ));
+        }
+    }
+    Ok(services)
+}
+
+// ---------------------------------------------------------------------------
+// Building a Service from a RawService
+// ---------------------------------------------------------------------------
+
+/// Repairs text that went through UTF-8 → code page 437 on its way out of the source
+/// system (211 Miami writes `AttorneyGÇÖs` for `Attorney’s`). Only the punctuation
+/// sequences starting `GÇ`, which never occur in real text, are replaced.
+fn repair_mojibake(text: &str) -> std::borrow::Cow<'_, str> {
+    const SEQUENCES: [(&str, &str); 10] = [
+        ("GÇÖ", "’"),
+        ("GÇÿ", "‘"),
+        ("GÇ£", "“"),
+        ("GÇ¥", "”"),
+        ("GÇô", "–"),
+        ("GÇö", "—"),
+        ("GÇæ", "-"),
+        ("GÇª", "…"),
+        ("GÇó", "•"),
+        ("GÇï", ""),
+    ];
+    if !text.contains("GÇ") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut fixed = text.to_owned();
+    for (from, to) in SEQUENCES {
+        fixed = fixed.replace(from, to);
+    }
+    std::borrow::Cow::Owned(fixed)
+}
+
+/// Cleans free text: mojibake, literal `\n` escapes, `###MON###` markers, blank runs.
+fn tidy(text: Option<&str>) -> Option<String> {
+    text.and_then(|t| clean_text(&repair_mojibake(t)))
+}
+
+/// A website as a link: bare domains (`www.example.org`) get `http://`; anything that is
+/// still not an http(s) URL is dropped, so it is never shown as a link.
+fn web_url(raw: Option<&str>) -> Option<String> {
+    let url = raw?.trim();
+    let looks_like_domain = !url.contains("://")
+        && url.contains('.')
+        && !url.contains('@')
+        && !url.contains(char::is_whitespace)
+        && url
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
+    let url = if looks_like_domain {
+        format!("http://{url}")
+    } else {
+        url.to_owned()
+    };
+    is_http_url(&url).then_some(url)
+}
+
+fn parse_age(raw: Option<&str>) -> Option<u32> {
+    let value: f64 = raw?.trim().parse().ok()?;
+    (value.is_finite() && (0.0..=130.0).contains(&value)).then(|| value.floor() as u32)
+}
+
+fn parse_amount(raw: Option<&str>) -> Option<f64> {
+    let cleaned: String = raw?
+        .chars()
+        .filter(|c| !matches!(c, '$' | '£' | '€' | ',' | ' '))
+        .collect();
+    cleaned.parse::<f64>().ok().filter(|a| a.is_finite())
+}
+
+/// A time of day as a source wrote it, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Clock {
+    /// Minutes after midnight (0..=1440).
+    pub minutes: u32,
+    /// Whether the text said am or pm (without it, the hour is taken as 24-hour).
+    pub meridiem: bool,
+    /// A UTC offset written after the time (`Z` is given as `UTC`).
+    pub offset: Option<String>,
+}
+
+impl Clock {
+    /// `HH:MM`, 24-hour; midnight at the end of a day is `23:59` (the HSDS convention).
+    pub(super) fn hhmm(&self) -> String {
+        let minutes = self.minutes.min(23 * 60 + 59);
+        format!("{:02}:{:02}", minutes / 60, minutes % 60)
+    }
+}
+
+/// Parses a time of day: `9:00am`, `9am`, `9:00 a.m.`, `830am`, `12 noon`, `17:00`,
+/// `10:00:00`, `10:00Z`, `10:00:00-05:00`. Trailing notes after an am/pm marker
+/// (`5:00pm (counter closes 4:30)`) are ignored. `None` when it is not a time.
+pub(super) fn parse_clock(raw: &str) -> Option<Clock> {
+    let text = raw.trim().to_ascii_lowercase();
+    let end = text
+        .find(|c: char| !(c.is_ascii_digit() || c == ':' || c == '.'))
+        .unwrap_or(text.len());
+    let (number, rest) = text.split_at(end);
+    let number = number.trim_end_matches('.');
+    let parts: Vec<&str> = number.split([':', '.']).collect();
+    let (hour, minute) = match parts.as_slice() {
+        [h] if (3..=4).contains(&h.len()) => (
+            h[..h.len() - 2].parse::<u32>().ok()?,
+            h[h.len() - 2..].parse::<u32>().ok()?,
+        ),
+        [h] if !h.is_empty() && h.len() <= 2 => (h.parse::<u32>().ok()?, 0),
+        [h, m] | [h, m, _] if !h.is_empty() && h.len() <= 2 && !m.is_empty() && m.len() <= 2 => {
+            (h.parse::<u32>().ok()?, m.parse::<u32>().ok()?)
+        }
+        _ => return None,
+    };
+    if minute >= 60 {
+        return None;
+    }
+    let rest = rest.trim_start();
+    let starts_word = |word: &str| {
+        rest.strip_prefix(word).is_some_and(|after| {
+            after
+                .chars()
+                .next()
+                .is_none_or(|c| !c.is_ascii_alphabetic())
+        })
+    };
+    let mut offset = None;
+    let meridiem = if starts_word("am") || starts_word("a.m") || starts_word("a") {
+        Some(false)
+    } else if starts_word("pm") || starts_word("p.m") || starts_word("p") || starts_word("noon") {
+        Some(true)
+    } else if starts_word("z") {
+        offset = Some("UTC".to_owned());
+        None
+    } else if let Some(sign) = rest.strip_prefix(['+', '-']) {
+        if !sign.starts_with(|c: char| c.is_ascii_digit()) {
+            return None;
+        }
+        offset = Some(rest.split_whitespace().next().unwrap_or(rest).to_owned());
+        None
+    } else if rest.is_empty() || rest.starts_with('(') {
+        None
+    } else {
+        return None;
+    };
+    let hour = match meridiem {
+        Some(pm) => {
+            if !(1..=12).contains(&hour) {
+                return None;
+            }
+            match (pm, hour) {
+                (false, 12) => 0,
+                (true, 12) => 12,
+                (true, h) => h + 12,
+                (false, h) => h,
+            }
+        }
+        None if hour > 24 || (hour == 24 && minute > 0) => return None,
+        None => hour,
+    };
+    Some(Clock {
+        minutes: hour * 60 + minute,
+        meridiem: meridiem.is_some(),
+        offset,
+    })
+}
+
+fn build_schedule(raw: &RawSchedule) -> Option<Schedule> {
+    let opens = raw.opens_at.as_deref().and_then(parse_clock);
+    let closes = raw.closes_at.as_deref().and_then(parse_clock);
+    let offset = opens
+        .as_ref()
+        .and_then(|c| c.offset.clone())
+        .or_else(|| closes.as_ref().and_then(|c| c.offset.clone()));
+    let upper = |v: &Option<String>| {
+        v.as_deref()
+            .map(|t| {
+                t.chars()
+                    .filter(|c| !c.is_whitespace())
+                    .collect::<String>()
+                    .to_ascii_uppercase()
+            })
+            .filter(|t| !t.is_empty())
+    };
+    let schedule = Schedule {
+        freq: upper(&raw.freq),
+        byday: upper(&raw.byday),
+        opens_at: opens.map(|c| c.hhmm()),
+        closes_at: closes.map(|c| c.hhmm()),
+        valid_from: tidy(raw.valid_from.as_deref()),
+        valid_to: tidy(raw.valid_to.as_deref()),
+        timezone: tidy(raw.timezone.as_deref()).or(offset),
+        description: tidy(raw.description.as_deref()),
+    };
+    let empty = schedule.byday.is_none()
+        && schedule.opens_at.is_none()
+        && schedule.closes_at.is_none()
+        && schedule.description.is_none()
+        && schedule.valid_from.is_none();
+    (!empty).then_some(schedule)
+}
+
+/// Builds schedules, leaving out empty ones and repeats (a 3.0 location and its
+/// service-at-location often carry the same schedule).
+fn build_schedules(raw: &[RawSchedule]) -> Vec<Schedule> {
+    let mut schedules: Vec<Schedule> = Vec::new();
+    for schedule in raw.iter().filter_map(build_schedule) {
+        if !schedules.contains(&schedule) {
+            schedules.push(schedule);
+        }
+    }
+    schedules
+}
+
+fn phone_kind(raw: &str) -> Option<&'static str> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "voice" | "phone" | "main" | "office" | "landline" => Some("voice"),
+        "fax" => Some("fax"),
+        "text" | "sms" => Some("text"),
+        "cell" | "mobile" => Some("cell"),
+        "video" => Some("video"),
+        "pager" => Some("pager"),
+        "textphone" | "tty" | "tdd" => Some("textphone"),
+        _ => None,
+    }
+}
+
+/// Normalizes phones (display form, extension, type), dropping ones without digits and repeats.
+fn build_phones(raw: &[RawPhoneRecord]) -> Vec<Phone> {
+    let mut phones: Vec<Phone> = Vec::new();
+    for p in raw {
+        let Some(number) = p.number.as_deref() else {
+            continue;
+        };
+        let flat = RawPhone {
+            number: number.trim().trim_matches('"').trim().to_owned(),
+            kind: p.kind.as_deref().and_then(phone_kind),
+            description: p
+                .description
+                .as_deref()
+                .map(|d| repair_mojibake(d).into_owned()),
+        };
+        let Some(mut phone) = make_phones(std::slice::from_ref(&flat)).into_iter().next() else {
+            continue;
+        };
+        if phone.extension.is_none() {
+            let digits: String = p
+                .extension
+                .as_deref()
+                .unwrap_or("")
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect();
+            phone.extension = (!digits.is_empty()).then_some(digits);
+        }
+        if !phones
+            .iter()
+            .any(|q| q.number == phone.number && q.extension == phone.extension)
+        {
+            phones.push(phone);
+        }
+    }
+    phones
+}
+
+fn language_code(name: &str) -> Option<&'static str> {
+    const CODES: [(&str, &str); 24] = [
+        ("english", "en"),
+        ("spanish", "es"),
+        ("español", "es"),
+        ("creole", "ht"),
+        ("haitian creole", "ht"),
+        ("french", "fr"),
+        ("portuguese", "pt"),
+        ("hebrew", "he"),
+        ("russian", "ru"),
+        ("arabic", "ar"),
+        ("italian", "it"),
+        ("greek", "el"),
+        ("yiddish", "yi"),
+        ("german", "de"),
+        ("chinese", "zh"),
+        ("mandarin", "zh"),
+        ("vietnamese", "vi"),
+        ("korean", "ko"),
+        ("tagalog", "tl"),
+        ("japanese", "ja"),
+        ("hindi", "hi"),
+        ("urdu", "ur"),
+        ("polish", "pl"),
+        ("american sign language", "ase"),
+    ];
+    let lower = name.trim().to_lowercase();
+    CODES
+        .iter()
+        .find(|(n, _)| *n == lower)
+        .map(|(_, code)| *code)
+}
+
+fn build_languages(raw: &[RawLanguage]) -> Vec<Language> {
+    let mut languages: Vec<Language> = Vec::new();
+    for l in raw {
+        let Some(text) = tidy(l.name.as_deref()) else {
+            continue;
+        };
+        // 211 Miami writes "English\nInterpretation for languages upon request": one entry per line.
+        for name in text.lines().map(str::trim).filter(|n| !n.is_empty()) {
+            if languages.iter().any(|k| k.name.eq_ignore_ascii_case(name)) {
+                continue;
+            }
+            let code = l
+                .code
+                .as_deref()
+                .map(|c| c.trim().to_ascii_lowercase())
+                .filter(|c| !c.is_empty());
+            let code = code.or_else(|| language_code(name).map(str::to_owned));
+            languages.push(Language {
+                name: name.to_owned(),
+                code,
+            });
+        }
+    }
+    languages
+}
+
+/// US states and territories: (code, name).
+const STATES: [(&str, &str); 56] = [
+    ("AL", "Alabama"),
+    ("AK", "Alaska"),
+    ("AZ", "Arizona"),
+    ("AR", "Arkansas"),
+    ("CA", "California"),
+    ("CO", "Colorado"),
+    ("CT", "Connecticut"),
+    ("DE", "Delaware"),
+    ("DC", "District of Columbia"),
+    ("FL", "Florida"),
+    ("GA", "Georgia"),
+    ("HI", "Hawaii"),
+    ("ID", "Idaho"),
+    ("IL", "Illinois"),
+    ("IN", "Indiana"),
+    ("IA", "Iowa"),
+    ("KS", "Kansas"),
+    ("KY", "Kentucky"),
+    ("LA", "Louisiana"),
+    ("ME", "Maine"),
+    ("MD", "Maryland"),
+    ("MA", "Massachusetts"),
+    ("MI", "Michigan"),
+    ("MN", "Minnesota"),
+    ("MS", "Mississippi"),
+    ("MO", "Missouri"),
+    ("MT", "Montana"),
+    ("NE", "Nebraska"),
+    ("NV", "Nevada"),
+    ("NH", "New Hampshire"),
+    ("NJ", "New Jersey"),
+    ("NM", "New Mexico"),
+    ("NY", "New York"),
+    ("NC", "North Carolina"),
+    ("ND", "North Dakota"),
+    ("OH", "Ohio"),
+    ("OK", "Oklahoma"),
+    ("OR", "Oregon"),
+    ("PA", "Pennsylvania"),
+    ("RI", "Rhode Island"),
+    ("SC", "South Carolina"),
+    ("SD", "South Dakota"),
+    ("TN", "Tennessee"),
+    ("TX", "Texas"),
+    ("UT", "Utah"),
+    ("VT", "Vermont"),
+    ("VA", "Virginia"),
+    ("WA", "Washington"),
+    ("WV", "West Virginia"),
+    ("WI", "Wisconsin"),
+    ("WY", "Wyoming"),
+    ("PR", "Puerto Rico"),
+    ("VI", "U.S. Virgin Islands"),
+    ("GU", "Guam"),
+    ("AS", "American Samoa"),
+    ("MP", "Northern Mariana Islands"),
+];
+
+fn coverage_term(token: &str) -> Option<Coverage> {
+    let lower = token.trim().trim_end_matches('.').to_lowercase();
+    if matches!(
+        lower.as_str(),
+        "national"
+            | "nationwide"
+            | "united states"
+            | "united states of america"
+            | "usa"
+            | "u.s.a"
+            | "us"
+            | "u.s"
+    ) {
+        return Some(Coverage::National);
+    }
+    if let Some((code, _)) = STATES
+        .iter()
+        .find(|(code, name)| code.eq_ignore_ascii_case(&lower) || name.to_lowercase() == lower)
+    {
+        return Some(Coverage::State((*code).to_owned()));
+    }
+    let zip_shaped = (lower.len() == 5 && lower.chars().all(|c| c.is_ascii_digit()))
+        || (lower.len() == 10
+            && lower.as_bytes().get(5) == Some(&b'-')
+            && lower.replace('-', "").chars().all(|c| c.is_ascii_digit()));
+    if zip_shaped {
+        return normalize_zip(&lower).map(Coverage::Zip);
+    }
+    None
+}
+
+/// Coverage from a service area's text, only when every comma- or semicolon-separated
+/// part is recognisable (`FL`, `Florida; Georgia`, `33157, 33158`, `National`).
+/// Anything else (a sentence, a county name) stays text only.
+fn coverage_of(text: &str) -> Vec<Coverage> {
+    let tokens: Vec<&str> = text
+        .split([',', ';', '\n', '|'])
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .collect();
+    let coverage: Option<Vec<Coverage>> = tokens.iter().map(|t| coverage_term(t)).collect();
+    let mut coverage = coverage.unwrap_or_default();
+    coverage.dedup();
+    coverage
+}
+
+fn build_service_area(raw: &RawServiceArea) -> Option<ServiceArea> {
+    let name = tidy(raw.name.as_deref());
+    let description = tidy(raw.description.as_deref());
+    let textual_extent = raw
+        .extent_type
+        .as_deref()
+        .is_none_or(|t| t.trim().eq_ignore_ascii_case("text"))
+        .then(|| tidy(raw.extent.as_deref()))
+        .flatten()
+        .filter(|e| !e.trim_start().starts_with(['{', '[', '<']));
+    let coverage = [name.as_deref(), textual_extent.as_deref()]
+        .into_iter()
+        .flatten()
+        .map(coverage_of)
+        .find(|c| !c.is_empty())
+        .unwrap_or_default();
+    let name = name.or(textual_extent);
+    (name.is_some() || description.is_some() || !coverage.is_empty()).then_some(ServiceArea {
+        name,
+        description,
+        coverage,
+    })
+}
+
+fn build_cost_option(raw: &RawCostOption) -> Option<CostOption> {
+    let cost = CostOption {
+        option: tidy(raw.option.as_deref()),
+        amount: parse_amount(raw.amount.as_deref()),
+        currency: raw
+            .currency
+            .as_deref()
+            .map(|c| c.trim().to_ascii_uppercase())
+            .filter(|c| !c.is_empty()),
+        amount_description: tidy(raw.amount_description.as_deref()),
+    };
+    (cost.option.is_some() || cost.amount.is_some() || cost.amount_description.is_some())
+        .then_some(cost)
+}
+
+fn resolve_terms(dataset: &str, raw: &[RawTerm]) -> Vec<TaxonomyTerm> {
+    let mut terms: Vec<TaxonomyTerm> = Vec::new();
+    for t in raw {
+        let name = tidy(t.name.as_deref()).unwrap_or_default();
+        let code = t
+            .code
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .unwrap_or_else(|| name.clone());
+        if code.is_empty() {
+            continue;
+        }
+        let taxonomy = t
+            .taxonomy
+            .as_deref()
+            .and_then(known_taxonomy)
+            .unwrap_or(dataset)
+            .to_owned();
+        if !terms
+            .iter()
+            .any(|k| k.code == code && k.taxonomy == taxonomy)
+        {
+            terms.push(TaxonomyTerm {
+                code,
+                name,
+                taxonomy,
+            });
+        }
+    }
+    terms
+}
+
+fn build_address(raw: &RawAddress) -> Option<Address> {
+    let mut address = make_address(
+        raw.address_1.as_deref(),
+        raw.address_2.as_deref(),
+        raw.city.as_deref(),
+        raw.state_province.as_deref(),
+        raw.postal_code.as_deref(),
+    )?;
+    address.region = tidy(raw.region.as_deref());
+    // make_address upper-cases the state for codes ("fl " → "FL"); a spelled-out name keeps its case.
+    if let Some(state) = raw
+        .state_province
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| s.chars().count() > 3)
+    {
+        address.state_province = tidy(Some(state)).unwrap_or_default();
+    }
+    if let Some(country) = raw
+        .country
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        address.country = if country.len() == 2 {
+            country.to_ascii_uppercase()
+        } else {
+            tidy(Some(country)).unwrap_or_default()
+        };
+    }
+    Some(address)
+}
+
+fn build_location(
+    ctx: ImportContext<'_>,
+    dataset: &str,
+    fallback_id: &str,
+    raw: &RawLocation,
+) -> Location {
+    let source_id = raw.id.clone().unwrap_or_else(|| fallback_id.to_owned());
+    let address = raw.address.as_ref().and_then(build_address);
+    let zip = address
+        .as_ref()
+        .map(|a| a.postal_code.as_str())
+        .filter(|z| !z.is_empty());
+    let coordinate = |text: &Option<String>| {
+        text.as_deref()
+            .and_then(|t| parse_coordinate(t).ok().flatten())
+    };
+    let (lat, lon) = (coordinate(&raw.latitude), coordinate(&raw.longitude));
+    // Coordinates out of range (the HSDS example has 100, 101) are dropped and the
+    // location is placed at its ZIP centroid instead; the service is kept either way.
+    let placed = place_location(ctx, lat, lon, zip).unwrap_or_else(|reason| {
+        tracing::debug!(location.id = %source_id, "{reason}; placing by ZIP code instead");
+        place_location(ctx, None, None, zip).ok().flatten()
+    });
+    let location_type = match raw
+        .location_type
+        .as_deref()
+        .map(|t| t.trim().to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("postal") => LocationType::Postal,
+        Some("virtual") => LocationType::Virtual,
+        _ => LocationType::Physical,
+    };
+    let mut accessibility: Vec<String> = Vec::new();
+    for note in raw.accessibility.iter().filter_map(|a| tidy(Some(a))) {
+        if !accessibility.contains(&note) {
+            accessibility.push(note);
+        }
+    }
+    Location {
+        id: record_id("location", dataset, &source_id),
+        name: tidy(raw.name.as_deref()),
+        location_type,
+        description: tidy(raw.description.as_deref()),
+        transportation: tidy(raw.transportation.as_deref()),
+        latitude: placed.map(|p| p.0),
+        longitude: placed.map(|p| p.1),
+        approximate: placed.is_some_and(|p| p.2),
+        address,
+        phones: build_phones(&raw.phones),
+        schedules: build_schedules(&raw.schedules),
+        accessibility,
+    }
+}
+
+/// Turns a raw service into a cleaned, classified, fully nested [`Service`],
+/// or says why it cannot be one (no id, no name).
+pub(super) fn build_service(
+    ctx: ImportContext<'_>,
+    dataset: &str,
+    source_note: Option<&str>,
+    raw: RawService,
+) -> Result<Service, String> {
+    let source_id = raw
+        .id
+        .as_deref()
+        .map(str::trim)
+        .filter(|i| !i.is_empty())
+        .ok_or("no id")?
+        .to_owned();
+    let name = tidy(raw.name.as_deref()).ok_or("no name")?;
+    let organization = match &raw.organization {
+        Some(org) => {
+            let org_name = tidy(org.name.as_deref()).unwrap_or_else(|| name.clone());
+            let org_key = org.id.clone().unwrap_or_else(|| org_name.to_lowercase());
+            Organization {
+                id: record_id("organization", dataset, &org_key),
+                name: org_name,
+                alternate_name: tidy(org.alternate_name.as_deref()),
+                description: tidy(org.description.as_deref()),
+                email: tidy(org.email.as_deref()),
+                website: web_url(org.website.as_deref()),
+            }
+        }
+        // No organization (or an organization_id that is not in the package): the
+        // service stands for itself, under an id of its own.
+        None => Organization {
+            id: record_id("organization", dataset, &format!("service:{source_id}")),
+            name: name.clone(),
+            ..Organization::default()
+        },
+    };
+    let terms = resolve_terms(dataset, &raw.terms);
+    let classification = ctx.categories.classify(dataset, &terms);
+    let mut locations: Vec<Location> = Vec::new();
+    for (i, l) in raw.locations.iter().enumerate() {
+        let location = build_location(ctx, dataset, &format!("{source_id}/{}", i + 1), l);
+        if !locations.iter().any(|k| k.id == location.id) {
+            locations.push(location);
+        }
+    }
+    let mut attributes: Vec<Attribute> = Vec::new();
+    for a in &raw.attributes {
+        let (Some(tag), Some(value)) = (tidy(Some(&a.tag)), tidy(Some(&a.value))) else {
+            continue;
+        };
+        let attribute = Attribute { tag, value };
+        if !attributes.contains(&attribute) {
+            attributes.push(attribute);
+        }
+    }
+    Ok(Service {
+        id: record_id("service", dataset, &source_id),
+        source: SourceRef {
+            dataset: dataset.to_owned(),
+            id: source_id,
+        },
+        organization,
+        name,
+        alternate_name: tidy(raw.alternate_name.as_deref()),
+        description: tidy(raw.description.as_deref()),
+        url: web_url(raw.url.as_deref()),
+        email: tidy(raw.email.as_deref()),
+        status: raw
+            .status
+            .as_deref()
+            .and_then(ServiceStatus::parse)
+            .unwrap_or_default(),
+        interpretation_services: tidy(raw.interpretation_services.as_deref()),
+        application_process: tidy(raw.application_process.as_deref()),
+        wait_time: tidy(raw.wait_time.as_deref()),
+        fees_description: tidy(raw.fees_description.as_deref()),
+        eligibility_description: tidy(raw.eligibility_description.as_deref()),
+        minimum_age: parse_age(raw.minimum_age.as_deref()),
+        maximum_age: parse_age(raw.maximum_age.as_deref()),
+        alert: tidy(raw.alert.as_deref()),
+        assured_date: tidy(raw.assured_date.as_deref()),
+        last_modified: tidy(raw.last_modified.as_deref()),
+        source_note: source_note.map(str::to_owned),
+        categories: classification.categories,
+        needs: classification.needs,
+        taxonomy_terms: terms,
+        languages: build_languages(&raw.languages),
+        phones: build_phones(&raw.phones),
+        schedules: build_schedules(&raw.schedules),
+        service_areas: raw
+            .service_areas
+            .iter()
+            .filter_map(build_service_area)
+            .collect(),
+        attributes,
+        cost_options: raw
+            .cost_options
+            .iter()
+            .filter_map(build_cost_option)
+            .collect(),
+        locations,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::test_support::fixture;
+
+    #[test]
+    fn clock_times_in_the_forms_exports_use() {
+        let hhmm = |t: &str| parse_clock(t).map(|c| c.hhmm());
+        assert_eq!(hhmm("9:00am").as_deref(), Some("09:00"));
+        assert_eq!(hhmm("9am").as_deref(), Some("09:00"));
+        assert_eq!(hhmm("7:30 am ").as_deref(), Some("07:30"));
+        assert_eq!(hhmm("830am").as_deref(), Some("08:30"));
+        assert_eq!(hhmm("9:00a").as_deref(), Some("09:00"));
+        assert_eq!(hhmm("12:00pm (dispensing)").as_deref(), Some("12:00"));
+        assert_eq!(hhmm("12:00am").as_deref(), Some("00:00"));
+        assert_eq!(hhmm("5:00pm Mon").as_deref(), Some("17:00"));
+        assert_eq!(hhmm("6:00 p.m.").as_deref(), Some("18:00"));
+        assert_eq!(hhmm("12 noon").as_deref(), Some("12:00"));
+        assert_eq!(hhmm("10:00:00").as_deref(), Some("10:00"));
+        assert_eq!(hhmm("24:00").as_deref(), Some("23:59"));
+        assert_eq!(
+            parse_clock("10:00Z").and_then(|c| c.offset).as_deref(),
+            Some("UTC")
+        );
+        assert_eq!(
+            parse_clock("10:00:00-05:00")
+                .and_then(|c| c.offset)
+                .as_deref(),
+            Some("-05:00")
+        );
+        for bad in ["", "6:300pm", "8:00m", "13:00pm", "closed", "25:00"] {
+            assert_eq!(hhmm(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn service_area_text_becomes_coverage_only_when_all_of_it_is_recognisable() {
+        assert_eq!(coverage_of("FL"), vec![Coverage::State("FL".into())]);
+        assert_eq!(
+            coverage_of("Florida; georgia"),
+            vec![Coverage::State("FL".into()), Coverage::State("GA".into())]
+        );
+        assert_eq!(
+            coverage_of("33157, 33158-1234"),
+            vec![Coverage::Zip("33157".into()), Coverage::Zip("33158".into())]
+        );
+        assert_eq!(coverage_of("United States"), vec![Coverage::National]);
+        assert!(coverage_of("Residents of Miami-Dade, FL").is_empty());
+        assert!(coverage_of("").is_empty());
+        let area = build_service_area(&RawServiceArea {
+            name: None,
+            extent: Some("National".into()),
+            extent_type: Some("text".into()),
+            ..RawServiceArea::default()
+        });
+        assert_eq!(
+            area.map(|a| (a.name, a.coverage)),
+            Some((Some("National".into()), vec![Coverage::National]))
+        );
+    }
+
+    #[test]
+    fn taxonomy_names_map_to_airs_and_open_eligibility() {
+        assert_eq!(known_taxonomy("Open211 Miami - AIRS"), Some("airs"));
+        assert_eq!(known_taxonomy("AIRS/211 LA County Taxonomy"), Some("airs"));
+        assert_eq!(known_taxonomy("Open Eligibility"), Some("open-eligibility"));
+        assert_eq!(known_taxonomy("Veterans Affairs"), None);
+        assert_eq!(known_taxonomy("name"), None);
+    }
+
+    #[test]
+    fn dataset_names_come_from_the_manifest_or_the_directory() {
+        assert_eq!(
+            package_dataset(&fixture("hsds3/csv"), &fixture("hsds3/csv")),
+            "hsds3"
+        );
+        let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let miami = root.path().join("miami-211-hsds-2019");
+        std::fs::create_dir_all(miami.join("data")).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::copy(
+            fixture("miami/datapackage.json"),
+            miami.join("datapackage.json"),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            package_dataset(&miami, &miami.join("data")),
+            "miami-211-2019"
+        );
+        // A symlinked package is named after the link, as the user named it.
+        let link = root.path().join("miami-211-hsds-2019-link");
+        std::os::unix::fs::symlink(fixture("miami"), &link).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            package_dataset(&link, &link.join("data")),
+            "miami-211-2019-link"
+        );
+        std::fs::write(
+            miami.join("datapackage.json"),
+            r#"{"name":"Springfield 211","title":"Springfield"}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            package_dataset(&miami, &miami.join("data")),
+            "springfield-211"
+        );
+    }
+
+    #[test]
+    fn mojibake_punctuation_is_repaired() {
+        assert_eq!(
+            tidy(Some("The Salvation ArmyGÇÖs \\n GÇ£RedGÇ¥ GÇô Shield")).as_deref(),
+            Some("The Salvation Army’s\n“Red” – Shield")
+        );
+        assert_eq!(
+            web_url(Some("www.girlscoutsfl.org")).as_deref(),
+            Some("http://www.girlscoutsfl.org")
+        );
+        assert_eq!(web_url(Some("javascript:alert(1)")), None);
+        assert_eq!(
+            web_url(Some("https://example.org/a")).as_deref(),
+            Some("https://example.org/a")
+        );
+    }
+}
