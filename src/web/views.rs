@@ -338,7 +338,7 @@ pub fn about_page(listings: usize) -> Markup {
             ul {
                 li { "HRSA health center sites; SAMHSA mental health, substance use and opioid treatment facilities; HUD public housing agencies, public housing developments and housing counseling agencies (DC, MD, VA); VA medical centers, clinics, Vet Centers and benefits offices; IMLS public library systems; USDA farmers markets — US government works, public domain." }
                 li { "211 Miami / Open Referral: a 2019 snapshot of the Miami-Dade 211 directory, published by Open Referral as an open demonstration dataset (HSDS 1.x)." }
-                li { "Food pantries from 15 food-bank locators, collected by the Pantry Pirate Radio project (CC0 1.0). Please credit the original food banks." }
+                li { "Food pantries from 16 food-bank locators, collected by the Pantry Pirate Radio project (CC0 1.0). Please credit the original food banks." }
                 li { "Food Oasis Los Angeles (2017), © Hack for LA c/o Code for America, MIT licence." }
                 li { "Place names and ZIP codes: US Census Bureau Gazetteer files (public domain) and GeoNames (geonames.org), licensed CC BY 4.0." }
                 li { "Category names: the Open Eligibility taxonomy (Open Referral), CC BY-SA 4.0." }

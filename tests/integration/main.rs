@@ -1,0 +1,14 @@
+//! Hearth's integration tests, linked into one test binary.
+//!
+//! They use the real sled store, the real tantivy index (in temp directories)
+//! and committed fixtures: small, real slices of the bundled data
+//! (`tests/fixtures/README.md` says where each row came from).
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+mod import;
+mod process;
+mod rebuild;
+mod search;
+mod web;

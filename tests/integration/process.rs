@@ -1,0 +1,200 @@
+//! The real binary and a real server: `hearth serve` on port 0, the CLI import
+//! report, and the one-process-per-store rule.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use hearth::web::router;
+
+use crate::common::{TestApp, fixture};
+
+fn hearth() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hearth"));
+    command
+        .env_remove("HEARTH_DIR")
+        .env_remove("HEARTH_ADDR")
+        .env("RUST_LOG", "info");
+    command
+}
+
+fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+/// A seed directory laid out like `data/`, made of the fixtures.
+fn fixture_seed_dir(root: &Path) -> std::path::PathBuf {
+    let seed = root.join("seed");
+    std::fs::create_dir_all(seed.join("hsds")).unwrap();
+    std::os::unix::fs::symlink(fixture("miami"), seed.join("hsds/miami-211-hsds-2019")).unwrap();
+    std::os::unix::fs::symlink(fixture("resources"), seed.join("resources")).unwrap();
+    seed
+}
+
+/// Waits for the line announcing the address, collecting stderr meanwhile.
+fn wait_for_address(child: &mut Child) -> (String, mpsc::Receiver<String>) {
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(180))
+            .unwrap_or_else(|_| panic!("serve never said where to open it:\n{}", seen.join("\n")));
+        if let Some(at) = line.find("open http://") {
+            let url = line[at + 5..].split_whitespace().next().unwrap().to_owned();
+            return (url, rx);
+        }
+        seen.push(line);
+    }
+}
+
+#[tokio::test]
+async fn serve_imports_the_seed_data_into_an_empty_store_and_answers_over_http() {
+    let root = tempfile::tempdir().unwrap();
+    let seed = fixture_seed_dir(root.path());
+    let home = root.path().join("home");
+    let mut child = hearth()
+        .args(["serve", "--addr", "127.0.0.1:0", "--seed-dir"])
+        .arg(&seed)
+        .arg("--dir")
+        .arg(&home)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (url, _log) = wait_for_address(&mut child);
+    let http = client();
+
+    let health = http.get(format!("{url}healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    let body: serde_json::Value = health.json().await.unwrap();
+    assert!(body["listings"].as_u64().unwrap() > 200, "{body}");
+
+    let search: serde_json::Value = http
+        .get(format!(
+            "{url}api/v1/search?q=mental%20health&near=33136&radius=10"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(search["total"].as_u64().unwrap() > 0, "{search}");
+    assert_eq!(search["center"]["label"], "33136 · Miami, FL");
+
+    let page = http
+        .get(format!("{url}?q=food&near=20001"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("object-src 'none'")
+    );
+
+    // A second process on the same store fails at once with a clear message.
+    let second = tokio::time::timeout(
+        Duration::from_secs(20),
+        tokio::task::spawn_blocking({
+            let home = home.clone();
+            move || {
+                hearth()
+                    .arg("reindex")
+                    .arg("--dir")
+                    .arg(&home)
+                    .output()
+                    .unwrap()
+            }
+        }),
+    )
+    .await
+    .expect("a second process must not hang on a store in use")
+    .unwrap();
+    assert!(!second.status.success());
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        stderr.contains("in use by another Hearth process"),
+        "{stderr}"
+    );
+
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[tokio::test]
+async fn the_router_serves_on_a_real_socket() {
+    let app = TestApp::with(&[fixture("resources/va_facilities_fy2018.csv")]);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(axum::serve(listener, router(app.state.clone())).into_future());
+    let response = client()
+        .get(format!("http://{addr}/api/v1/search?near=20001&radius=10"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert!(body["total"].as_u64().unwrap() >= 1, "{body}");
+    server.abort();
+}
+
+#[test]
+fn the_import_command_prints_a_report_with_skipped_rows() {
+    let home = tempfile::tempdir().unwrap();
+    let import_va = || {
+        hearth()
+            .arg("import")
+            .arg(fixture("resources/va_facilities_fy2018.csv"))
+            .arg("--dir")
+            .arg(home.path())
+            .output()
+            .unwrap()
+    };
+    let output = import_va();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("15 rows read, 12 imported, 0 updated, 0 unchanged, 3 skipped"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("skipped line 12, 14, 16"), "{stdout}");
+
+    let again = import_va();
+    let stdout = String::from_utf8_lossy(&again.stdout);
+    assert!(
+        stdout.contains("0 imported, 0 updated, 12 unchanged"),
+        "re-import is idempotent: {stdout}"
+    );
+
+    let missing = hearth()
+        .args(["import", "no/such/file.csv", "--dir"])
+        .arg(home.path())
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+    assert!(
+        String::from_utf8_lossy(&missing.stderr)
+            .contains("no/such/file.csv: no such file or directory")
+    );
+}

@@ -1,0 +1,230 @@
+//! Search on the fixtures, checked against a brute-force haversine over the same records.
+
+use std::collections::BTreeMap;
+
+use hearth::geo::{Gazetteer, distance_miles};
+use hearth::import::{CategoryMap, ImportContext, read_source};
+use hearth::model::ServiceStatus;
+
+use crate::common::{TestApp, all_fixtures, enc};
+
+/// Every (service id, location id) → point of the active fixture services, read
+/// straight from the files (not through the store or index).
+fn oracle_points() -> BTreeMap<(String, String), (f64, f64)> {
+    let gazetteer = Gazetteer::bundled().unwrap();
+    let categories = CategoryMap::bundled().unwrap();
+    let ctx = ImportContext {
+        gazetteer: &gazetteer,
+        categories: &categories,
+    };
+    let mut points = BTreeMap::new();
+    for path in all_fixtures() {
+        for service in read_source(ctx, &path, None).unwrap().services {
+            if service.status != ServiceStatus::Active {
+                continue;
+            }
+            for location in &service.locations {
+                if let Some(point) = location.point() {
+                    points.insert((service.id.clone(), location.id.clone()), point);
+                }
+            }
+        }
+    }
+    points
+}
+
+/// Every result of a search, following the pages.
+async fn all_results(app: &TestApp, query: &str) -> Vec<serde_json::Value> {
+    let mut results = Vec::new();
+    loop {
+        let (status, body) = app
+            .get_json(&format!(
+                "/api/v1/search?{query}&limit=100&offset={}",
+                results.len()
+            ))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let page = body["results"].as_array().unwrap().clone();
+        let total = body["total"].as_u64().unwrap() as usize;
+        if page.is_empty() {
+            assert_eq!(results.len(), total);
+            return results;
+        }
+        results.extend(page);
+    }
+}
+
+#[tokio::test]
+async fn near_a_zip_returns_exactly_the_records_within_the_radius_nearest_first() {
+    let app = TestApp::all();
+    let oracle = oracle_points();
+    let gazetteer = Gazetteer::bundled().unwrap();
+    for (zip, radius) in [
+        ("33136", 5.0),
+        ("33101", 10.0),
+        ("20001", 3.0),
+        ("20001", 25.0),
+        ("06708", 2.0),
+    ] {
+        let centre = gazetteer.zip(zip).unwrap();
+        let mut expected: Vec<((String, String), f64)> = oracle
+            .iter()
+            .map(|(key, point)| {
+                (
+                    key.clone(),
+                    distance_miles((centre.lat, centre.lon), *point),
+                )
+            })
+            .filter(|(_, d)| *d <= radius)
+            .collect();
+        expected.sort_by(|a, b| a.1.total_cmp(&b.1));
+        assert!(
+            !expected.is_empty(),
+            "the fixtures have records within {radius} mi of {zip}"
+        );
+
+        let results = all_results(&app, &format!("near={zip}&radius={radius}")).await;
+        let got: Vec<(String, String)> = results
+            .iter()
+            .map(|r| {
+                (
+                    r["id"].as_str().unwrap().to_owned(),
+                    r["location_id"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let mut got_sorted = got.clone();
+        got_sorted.sort();
+        let mut want_sorted: Vec<(String, String)> =
+            expected.iter().map(|(k, _)| k.clone()).collect();
+        want_sorted.sort();
+        assert_eq!(
+            got_sorted, want_sorted,
+            "{zip} within {radius} mi: the same records as brute force"
+        );
+
+        let mut previous = 0.0;
+        for r in &results {
+            let d = r["distance_mi"].as_f64().unwrap();
+            let key = (
+                r["id"].as_str().unwrap().to_owned(),
+                r["location_id"].as_str().unwrap().to_owned(),
+            );
+            let exact = distance_miles((centre.lat, centre.lon), oracle[&key]);
+            assert!(
+                (d - exact).abs() <= 0.006,
+                "{zip}: {} is {exact} mi, API says {d}",
+                r["name"]
+            );
+            assert!(
+                d <= radius,
+                "{} at {d} mi is outside {radius} mi",
+                r["name"]
+            );
+            assert!(d + 0.006 >= previous, "{zip}: results are nearest first");
+            previous = d;
+        }
+    }
+}
+
+#[tokio::test]
+async fn mental_health_near_a_zip_finds_mental_health_services_within_the_radius() {
+    let app = TestApp::all();
+    let results = all_results(
+        &app,
+        &format!("q={}&near=33136&radius=10", enc("mental health")),
+    )
+    .await;
+    assert!(results.len() >= 3, "{results:?}");
+    assert!(
+        results
+            .iter()
+            .all(|r| r["distance_mi"].as_f64().unwrap() <= 10.0)
+    );
+    let mental = results
+        .iter()
+        .filter(|r| {
+            r["categories"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c == "mental-health")
+        })
+        .count();
+    assert!(
+        mental * 2 >= results.len(),
+        "most results for “mental health” are mental health services: {mental} of {}",
+        results.len()
+    );
+    assert!(
+        results[0]["score"].as_f64().unwrap() >= results.last().unwrap()["score"].as_f64().unwrap()
+    );
+}
+
+#[tokio::test]
+async fn a_category_filter_keeps_only_that_category() {
+    let app = TestApp::all();
+    let results = all_results(&app, "near=20001&radius=25&category=food").await;
+    assert!(!results.is_empty());
+    for r in &results {
+        assert!(
+            r["categories"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c == "food"),
+            "{r}"
+        );
+    }
+    let both = all_results(&app, "near=20001&radius=25&category=food&category=housing").await;
+    assert!(
+        both.len() > results.len(),
+        "several values of one filter combine with OR"
+    );
+}
+
+#[tokio::test]
+async fn bad_parameters_get_a_400_that_says_what_is_accepted() {
+    let app = TestApp::all();
+    for (query, needle) in [
+        ("near=99999", "not in the gazetteer"),
+        ("near=Atlantis%2C%20ZZ", "city"),
+        ("near=33101&radius=abc", "radius"),
+        ("near=33101&radius=1000", "at most 100"),
+        ("near=33101&category=pizza", "known categories"),
+        ("q=food&limit=5000", "limit"),
+        ("", "nothing to search for"),
+    ] {
+        let (status, body) = app.get_json(&format!("/api/v1/search?{query}")).await;
+        assert_eq!(status, 400, "{query}: {body}");
+        let message = body["error"].as_str().unwrap();
+        assert!(message.contains(needle), "{query}: {message}");
+    }
+}
+
+#[tokio::test]
+async fn hostile_query_text_gets_an_ordinary_answer() {
+    let app = TestApp::all();
+    let long = "food ".repeat(2_000);
+    for q in [
+        "- *",
+        "a:(^",
+        "\"unclosed",
+        "AND OR NOT",
+        "*:*",
+        "🍞🏠⚖️",
+        "name:food^10",
+        "\\",
+        "((((((",
+        long.as_str(),
+        "'; DROP TABLE services; --",
+    ] {
+        let (status, body) = app
+            .get_json(&format!("/api/v1/search?q={}&near=33136", enc(q)))
+            .await;
+        assert_eq!(status, 200, "{q:.40}: {body}");
+        assert!(body["total"].is_u64());
+        let (status, _) = app.get(&format!("/?q={}&near=33136", enc(q))).await;
+        assert_eq!(status, 200, "{q:.40} on the page");
+    }
+}
