@@ -92,8 +92,12 @@ fn split_trailing_zip(address: &str, city: &str, state: &str) -> (String, Option
         return (lines(), None);
     }
     let mut street = before_state.trim_end_matches([' ', ',']);
-    if !city.is_empty() && street.to_lowercase().ends_with(&city.to_lowercase()) {
-        street = street[..street.len() - city.len()].trim_end_matches([' ', ',']);
+    if let Some(cut) = street.len().checked_sub(city.len())
+        && !city.is_empty()
+        && street.is_char_boundary(cut)
+        && street[cut..].eq_ignore_ascii_case(city)
+    {
+        street = street[..cut].trim_end_matches([' ', ',']);
     }
     let street = street
         .split("  ")
