@@ -235,9 +235,84 @@ pub fn search_page(
     )
 }
 
+const WEEK: [(&str, &str); 7] = [
+    ("MO", "Mon"),
+    ("TU", "Tue"),
+    ("WE", "Wed"),
+    ("TH", "Thu"),
+    ("FR", "Fri"),
+    ("SA", "Sat"),
+    ("SU", "Sun"),
+];
+
+/// "MO,TU,WE,TH,FR" → "Mon–Fri"; "MO,WE,FR" → "Mon, Wed, Fri". Codes it does not
+/// know (ordinals such as `1SA`) are shown as written.
+fn days_label(byday: &str) -> String {
+    let codes: Vec<&str> = byday
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .collect();
+    let positions: Option<Vec<usize>> = codes
+        .iter()
+        .map(|c| {
+            WEEK.iter()
+                .position(|(code, _)| code.eq_ignore_ascii_case(c))
+        })
+        .collect();
+    let Some(mut positions) = positions else {
+        return byday.to_owned();
+    };
+    positions.sort_unstable();
+    positions.dedup();
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for p in positions {
+        match runs.last_mut() {
+            Some((_, end)) if *end + 1 == p => *end = p,
+            _ => runs.push((p, p)),
+        }
+    }
+    runs.iter()
+        .map(|&(a, b)| match b - a {
+            0 => WEEK[a].1.to_owned(),
+            1 => format!("{}, {}", WEEK[a].1, WEEK[b].1),
+            _ => format!("{}–{}", WEEK[a].1, WEEK[b].1),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// "08:00" → "8 am", "17:30" → "5:30 pm"; anything else as written.
+fn time_label(hhmm: &str) -> String {
+    let Some((h, m)) = hhmm.split_once(':') else {
+        return hhmm.to_owned();
+    };
+    let (Ok(h), Ok(m)) = (h.parse::<u32>(), m.get(..2).unwrap_or(m).parse::<u32>()) else {
+        return hhmm.to_owned();
+    };
+    if h > 23 || m > 59 {
+        return hhmm.to_owned();
+    }
+    let suffix = if h < 12 { "am" } else { "pm" };
+    let h12 = match h % 12 {
+        0 => 12,
+        h => h,
+    };
+    if m == 0 {
+        format!("{h12} {suffix}")
+    } else {
+        format!("{h12}:{m:02} {suffix}")
+    }
+}
+
 fn schedule_line(s: &Schedule) -> Option<String> {
     match (&s.byday, &s.opens_at, &s.closes_at) {
-        (Some(days), Some(open), Some(close)) => Some(format!("{days}: {open}–{close}")),
+        (Some(days), Some(open), Some(close)) => Some(format!(
+            "{}: {} – {}",
+            days_label(days),
+            time_label(open),
+            time_label(close)
+        )),
         _ => s.description.clone(),
     }
 }
@@ -358,4 +433,22 @@ pub fn error_page(title: &str, message: &str) -> Markup {
             p { a href="/" { "Back to search" } }
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedules_read_as_people_write_them() {
+        assert_eq!(days_label("MO,TU,WE,TH,FR"), "Mon–Fri");
+        assert_eq!(days_label("MO,WE,FR"), "Mon, Wed, Fri");
+        assert_eq!(days_label("SA,SU"), "Sat, Sun");
+        assert_eq!(days_label("1SA"), "1SA");
+        assert_eq!(time_label("08:00"), "8 am");
+        assert_eq!(time_label("17:30"), "5:30 pm");
+        assert_eq!(time_label("00:00"), "12 am");
+        assert_eq!(time_label("12:15"), "12:15 pm");
+        assert_eq!(time_label("noonish"), "noonish");
+    }
 }
