@@ -12,9 +12,9 @@ use crate::geo::{Gazetteer, GazetteerError};
 use crate::import::{
     self, CategoryMap, CategoryMapError, Format, ImportContext, ImportError, SkippedRow,
 };
-use crate::index::{IndexError, OpenOutcome, SearchIndex, SearchRequest};
+use crate::index::{Covered, IndexError, OpenOutcome, SearchIndex, SearchRequest};
 use crate::model::{Location, Service};
-use crate::store::{Store, StoreError};
+use crate::store::{SeedState, Store, StoreError};
 
 /// Errors from opening or changing the directory.
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +107,8 @@ pub struct SearchResult {
 pub struct SearchPage {
     pub total: usize,
     pub results: Vec<SearchResult>,
+    /// The searchable terms the text became (empty when it had none).
+    pub terms: Vec<String>,
     pub took: std::time::Duration,
 }
 
@@ -146,8 +148,12 @@ impl Directory {
             gazetteer: Gazetteer::bundled()?,
             categories: CategoryMap::bundled()?,
         };
-        let rebuild = outcome != OpenOutcome::Opened;
-        let reindexed = if rebuild {
+        let rebuild_reason = directory.rebuild_reason(&outcome)?;
+        if let (Some(reason), OpenOutcome::Opened) = (&rebuild_reason, &outcome) {
+            tracing::warn!(index.reason = %reason, "rebuilding the search index from the store");
+        }
+        let rebuilt = rebuild_reason.is_some();
+        let reindexed = if rebuilt {
             directory.rebuild_index(progress)?
         } else {
             directory.catch_up(progress)?
@@ -157,9 +163,41 @@ impl Directory {
             OpenReport {
                 index: outcome,
                 reindexed,
-                rebuilt: rebuild,
+                rebuilt,
             },
         ))
+    }
+
+    /// Why the index must be rebuilt rather than caught up, if it must: it is
+    /// new or was set aside, it was built from another store (a store deleted or
+    /// replaced under it), or it covers more than the store holds (a store
+    /// restored from an older backup).
+    fn rebuild_reason(&self, outcome: &OpenOutcome) -> Result<Option<String>, DirectoryError> {
+        match outcome {
+            OpenOutcome::Created => return Ok(Some("there was no index".into())),
+            OpenOutcome::SetAside { reason, .. } => return Ok(Some(reason.clone())),
+            OpenOutcome::Opened => {}
+        }
+        let covered = self.index.covered()?;
+        let last = self.store.last_seq()?;
+        if covered.store_id != self.store.id() {
+            return Ok(Some(format!(
+                "the index was built from another store ({}), not this one ({})",
+                if covered.store_id.is_empty() {
+                    "unknown"
+                } else {
+                    &covered.store_id
+                },
+                self.store.id()
+            )));
+        }
+        if covered.seq > last {
+            return Ok(Some(format!(
+                "the index covers store changes up to {} but the store ends at {last} (was the store restored from a backup?)",
+                covered.seq
+            )));
+        }
+        Ok(None)
     }
 
     /// Rebuilds the whole index from the store. Returns the number of listings indexed.
@@ -181,14 +219,17 @@ impl Directory {
         self.index.upsert(&batch)?;
         count += batch.len() as u64;
         progress.advance(batch.len() as u64);
-        self.index.commit(seq)?;
+        self.index.commit(&Covered {
+            store_id: self.store.id().to_owned(),
+            seq,
+        })?;
         progress.end();
         Ok(count)
     }
 
     /// Indexes the listings changed since the index's last commit.
     pub fn catch_up(&self, progress: &dyn Progress) -> Result<u64, DirectoryError> {
-        let from = self.index.indexed_seq()?;
+        let from = self.index.covered()?.seq;
         let (ids, last) = self.store.changed_since(from)?;
         if ids.is_empty() {
             return Ok(0);
@@ -212,7 +253,10 @@ impl Directory {
             self.index.upsert(&services)?;
             progress.advance(chunk.len() as u64);
         }
-        self.index.commit(last)?;
+        self.index.commit(&Covered {
+            store_id: self.store.id().to_owned(),
+            seq: last,
+        })?;
         progress.end();
         Ok(ids.len() as u64)
     }
@@ -291,6 +335,7 @@ impl Directory {
         }
         Ok(SearchPage {
             total: hits.total,
+            terms: hits.terms,
             results,
             took: started.elapsed(),
         })
@@ -306,6 +351,32 @@ impl Directory {
         &self.gazetteer
     }
 
+    /// Whether the bundled data should be imported now: the store is empty and was
+    /// never seeded, or a seed was started and did not finish.
+    pub fn needs_seed(&self) -> Result<bool, DirectoryError> {
+        Ok(match self.store.seed_state()? {
+            SeedState::Done => false,
+            SeedState::Started => true,
+            SeedState::NotStarted => self.store.service_count() == 0,
+        })
+    }
+
+    /// Imports the bundled data (every source in `seed_dir`), marking the store so
+    /// that an interrupted seed is resumed at the next start and a finished one is
+    /// never repeated.
+    pub fn seed(
+        &self,
+        seed_dir: &Path,
+        progress: &dyn Progress,
+    ) -> Result<ImportReport, DirectoryError> {
+        let sources = import::bundled_sources(seed_dir)?;
+        self.store.set_seed_state(SeedState::Started)?;
+        let plan: Vec<(PathBuf, Option<Format>)> = sources.into_iter().map(|p| (p, None)).collect();
+        let report = self.import(&plan, progress)?;
+        self.store.set_seed_state(SeedState::Done)?;
+        Ok(report)
+    }
+
     /// How many listings the store holds.
     pub fn listing_count(&self) -> usize {
         self.store.service_count()
@@ -318,6 +389,6 @@ impl Directory {
 
     /// The store sequence the index covers, and the store's own.
     pub fn sequences(&self) -> Result<(u64, u64), DirectoryError> {
-        Ok((self.index.indexed_seq()?, self.store.last_seq()?))
+        Ok((self.index.covered()?.seq, self.store.last_seq()?))
     }
 }

@@ -13,12 +13,17 @@ pub struct Args {}
 /// Runs `reindex`.
 pub fn run(config: &Config, _args: Args) -> anyhow::Result<()> {
     let bar = Bar::default();
-    let (directory, _) = Directory::open(&config.home, &bar)
-        .with_context(|| format!("opening Hearth at {}", config.home.display()))?;
     let started = std::time::Instant::now();
-    let count = directory
-        .rebuild_index(&bar)
-        .context("rebuilding the search index")?;
+    let (directory, opened) = Directory::open(&config.home, &bar)
+        .with_context(|| format!("opening Hearth at {}", config.home.display()))?;
+    // Opening rebuilds a missing, damaged or foreign index already; don't do it twice.
+    let count = if opened.rebuilt {
+        opened.reindexed
+    } else {
+        directory
+            .rebuild_index(&bar)
+            .context("rebuilding the search index")?
+    };
     println!(
         "Reindexed {count} listings ({} searchable locations) in {:.1} s.",
         directory.searchable_count(),

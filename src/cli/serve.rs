@@ -48,7 +48,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<()> {
             "search index caught up with the store"
         );
     }
-    if directory.listing_count() == 0 {
+    if directory.needs_seed().context("reading the store")? {
         seed(&directory, &serve, &bar)?;
     }
     let listings = directory.listing_count();
@@ -87,19 +87,23 @@ fn seed(directory: &Directory, serve: &ServeConfig, bar: &Bar) -> anyhow::Result
         .with_context(|| format!("reading the bundled data in {}", serve.seed_dir.display()))?;
     anyhow::ensure!(
         !sources.is_empty(),
-        "the store is empty and there is no bundled data in {} (run from the repository root, or pass --seed-dir)",
+        "there is no bundled data in {} to import into this new store (run from the repository root, or pass --seed-dir)",
         serve.seed_dir.display()
     );
-    tracing::info!(seed_dir = %serve.seed_dir.display(), sources = sources.len(), "the store is empty: importing the bundled data");
-    let plan: Vec<_> = sources.into_iter().map(|p| (p, None)).collect();
+    tracing::info!(
+        seed_dir = %serve.seed_dir.display(),
+        sources = sources.len(),
+        "importing the bundled data (first start, or resuming one that did not finish)"
+    );
     let report = directory
-        .import(&plan, bar)
-        .context("importing the bundled data")?;
+        .seed(&serve.seed_dir, bar)
+        .context("importing the bundled data; fix the cause and start again: the import resumes where it stopped")?;
     for s in &report.sources {
         tracing::info!(
             dataset = %s.dataset,
             rows = s.rows_read,
             imported = s.inserted,
+            unchanged = s.unchanged,
             skipped = s.skipped.len(),
             "imported {}",
             s.path.display()
@@ -114,10 +118,25 @@ fn seed(directory: &Directory, serve: &ServeConfig, bar: &Bar) -> anyhow::Result
     Ok(())
 }
 
+/// Resolves on Ctrl-C or SIGTERM (what service managers and `docker stop` send).
 async fn shutdown_signal() {
-    if tokio::signal::ctrl_c().await.is_err() {
-        // Without a signal handler we cannot shut down gracefully; keep serving.
-        std::future::pending::<()>().await;
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            // Without a handler we cannot stop gracefully on SIGTERM; Ctrl-C still works.
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
     }
     tracing::info!("shutting down");
 }

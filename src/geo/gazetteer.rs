@@ -107,13 +107,35 @@ struct CountyRow {
     lon: f64,
 }
 
+/// A city's centroid and its name as written: (latitude, longitude, name).
+type CityPoint = (f64, f64, String);
+
 /// ZIP, city and county lookups over the bundled files.
 #[derive(Debug)]
 pub struct Gazetteer {
     zips: HashMap<String, ZipPlace>,
-    /// (lower-case city, state) → centroid of the city's ZIP points.
-    cities: HashMap<(String, String), (f64, f64, String)>,
+    /// (city key, state) → centroid of the city's ZIP points (see [`city_key`]).
+    cities: HashMap<(String, String), CityPoint>,
     counties: HashMap<String, County>,
+    /// (state, county key) → county FIPS, for places typed as a county or municipio.
+    county_names: HashMap<(String, String), String>,
+}
+
+/// How a city name is compared: case, dots and apostrophes ignored, and
+/// Saint/St, Sainte/Ste, Fort/Ft, Mount/Mt written one way ("St. Louis" = "Saint Louis").
+fn city_key(name: &str) -> String {
+    name.to_lowercase()
+        .replace(['.', '\''], " ")
+        .split_whitespace()
+        .map(|word| match word {
+            "saint" => "st",
+            "sainte" => "ste",
+            "fort" => "ft",
+            "mount" => "mt",
+            other => other,
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn county_key(state: &str, name: &str) -> (String, String) {
@@ -175,7 +197,7 @@ impl Gazetteer {
                 }
                 if !row.city.is_empty() && !rough {
                     let entry = city_sums
-                        .entry((row.city.to_lowercase(), row.state.clone()))
+                        .entry((city_key(&row.city), row.state.clone()))
                         .or_insert((0.0, 0.0, 0, row.city.clone()));
                     entry.0 += row.lat;
                     entry.1 += row.lon;
@@ -206,17 +228,29 @@ impl Gazetteer {
         // Cities known only from GeoNames (PO-box towns) still resolve, at their rough point.
         for place in zips.values().filter(|p| p.rough && !p.city.is_empty()) {
             city_sums
-                .entry((place.city.to_lowercase(), place.state.clone()))
+                .entry((city_key(&place.city), place.state.clone()))
                 .or_insert((place.lat, place.lon, 1, place.city.clone()));
         }
-        let cities = city_sums
+        let mut cities: HashMap<(String, String), CityPoint> = city_sums
             .into_iter()
             .map(|(key, (lat, lon, n, name))| (key, (lat / n as f64, lon / n as f64, name)))
             .collect();
+        // GeoNames writes "New York City", "Salt Lake City"; people also type "New York".
+        let short_names: Vec<((String, String), CityPoint)> = cities
+            .iter()
+            .filter_map(|((key, state), value)| {
+                let short = key.strip_suffix(" city")?;
+                Some(((short.to_owned(), state.clone()), value.clone()))
+            })
+            .collect();
+        for (key, value) in short_names {
+            cities.entry(key).or_insert(value);
+        }
         Ok(Gazetteer {
             zips,
             cities,
             counties,
+            county_names: county_by_name,
         })
     }
 
@@ -289,16 +323,29 @@ impl Gazetteer {
             return Err(PlaceError::Unrecognized(text.to_owned()));
         }
         let state = state.to_ascii_uppercase();
-        let (lat, lon, name) = self
-            .cities
-            .get(&(city.to_lowercase(), state.clone()))
+        if let Some((lat, lon, name)) = self.cities.get(&(city_key(city), state.clone())) {
+            return Ok(Place {
+                lat: *lat,
+                lon: *lon,
+                label: format!("{name}, {state}"),
+                zip: None,
+                county_fips: None,
+                state: Some(state),
+            });
+        }
+        // Not a city we know: maybe a county or (in Puerto Rico, whose towns GeoNames
+        // lacks) a municipio, e.g. "San Juan, PR", "Miami-Dade County, FL".
+        let county = self
+            .county_names
+            .get(&county_key(&state, city))
+            .and_then(|fips| self.counties.get(fips))
             .ok_or_else(|| PlaceError::UnknownCity(text.to_owned()))?;
         Ok(Place {
-            lat: *lat,
-            lon: *lon,
-            label: format!("{name}, {state}"),
+            lat: county.lat,
+            lon: county.lon,
+            label: format!("{}, {state}", county.name),
             zip: None,
-            county_fips: None,
+            county_fips: Some(county.fips.clone()),
             state: Some(state),
         })
     }
@@ -332,6 +379,24 @@ mod tests {
             g.resolve("06708").map(|p| p.zip),
             Ok(Some("06708".to_owned()))
         );
+    }
+
+    #[test]
+    fn places_resolve_as_people_write_them() {
+        let g = gazetteer();
+        let label = |text: &str| {
+            g.resolve(text)
+                .map(|p| p.label)
+                .unwrap_or_else(|e| panic!("{text}: {e}"))
+        };
+        assert_eq!(label("New York, NY"), "New York City, NY");
+        assert_eq!(label("St. Louis, MO"), "Saint Louis, MO");
+        assert_eq!(label("saint louis mo"), "Saint Louis, MO");
+        assert_eq!(label("Ft Lauderdale, FL"), "Fort Lauderdale, FL");
+        assert_eq!(label("San Juan, PR"), "San Juan Municipio, PR");
+        assert_eq!(label("Miami-Dade County, FL"), "Miami-Dade County, FL");
+        let county = g.resolve("San Juan, PR").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(county.county_fips.as_deref(), Some("72127"));
     }
 
     #[test]

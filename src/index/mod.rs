@@ -62,6 +62,18 @@ pub enum OpenOutcome {
 struct Payload {
     seq: u64,
     schema: u32,
+    /// The identity of the store the index was built from.
+    #[serde(default)]
+    store: String,
+}
+
+/// What the last commit says the index covers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Covered {
+    /// The identity of the store it was built from (empty for a new index).
+    pub store_id: String,
+    /// The last store sequence number it includes.
+    pub seq: u64,
 }
 
 /// Where to search around, and how far.
@@ -176,7 +188,7 @@ impl SearchIndex {
                 source,
             })?;
         // An empty first commit, so that a new index is recognisably an index.
-        this.commit(0)?;
+        this.commit(&Covered::default())?;
         Ok(this)
     }
 
@@ -243,14 +255,17 @@ impl SearchIndex {
         }
     }
 
-    /// The store sequence number covered by the last commit.
-    pub fn indexed_seq(&self) -> Result<u64, IndexError> {
+    /// Which store, and how much of it, the last commit covers.
+    pub fn covered(&self) -> Result<Covered, IndexError> {
         let metas = self.index.load_metas().map_err(|e| self.err(e))?;
         Ok(metas
             .payload
             .as_deref()
             .and_then(|p| serde_json::from_str::<Payload>(p).ok())
-            .map_or(0, |p| p.seq))
+            .map_or_else(Covered::default, |p| Covered {
+                store_id: p.store,
+                seq: p.seq,
+            }))
     }
 
     /// How many documents (service-at-location rows) are searchable.
@@ -281,12 +296,13 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// Commits what was written, recording that it covers store sequence `seq`,
+    /// Commits what was written, recording which store and sequence it covers,
     /// and makes it visible to searches.
-    pub fn commit(&self, seq: u64) -> Result<(), IndexError> {
+    pub fn commit(&self, covered: &Covered) -> Result<(), IndexError> {
         let payload = serde_json::to_string(&Payload {
-            seq,
+            seq: covered.seq,
             schema: SCHEMA_VERSION,
+            store: covered.store_id.clone(),
         })
         .unwrap_or_default();
         {
@@ -318,13 +334,20 @@ impl SearchIndex {
     /// Runs a search.
     ///
     /// Every term of the text must match the name, organization or description
-    /// (name weighs most). With a radius, only hits within it are returned, each
-    /// with its exact distance. Ranking: with text and a place, `0.75 × text
-    /// relevance (relative to the best hit) + 0.25 × closeness (1 at the centre,
-    /// 0 at the radius)`; with text only, text relevance; with a place only,
-    /// nearest first. Equal ranks are ordered by a stable hash of the document.
+    /// (name weighs most); text with no searchable term matches nothing. With a
+    /// radius, only hits within it are returned, each with its exact distance.
+    /// Ranking, always 0..1: with text and a place, `0.75 × text relevance
+    /// (relative to the best hit within the radius) + 0.25 × closeness (1 at the
+    /// centre, 0 at the radius)`; with text only, relative text relevance; with a
+    /// place only, closeness (nearest first). Equal ranks are ordered by distance,
+    /// then by a stable hash of the document.
     pub fn search(&self, request: &SearchRequest) -> Result<Hits, IndexError> {
         let terms = self.analyze(&request.text);
+        if terms.is_empty() && !request.text.trim().is_empty() {
+            // Text with nothing searchable in it ("the", "🍞", "- *") matches nothing;
+            // it must not fall back to "everything".
+            return Ok(Hits::default());
+        }
         let f = self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for term in &terms {
@@ -368,36 +391,44 @@ impl SearchIndex {
             .search(query.as_ref(), &collect::Candidates { scoring })
             .map_err(|e| self.err(e))?;
 
-        let mut ranked: Vec<(f32, Option<f64>, collect::Candidate)> =
+        // Keep the candidates within the radius, with their exact distance.
+        let mut within: Vec<(Option<f64>, collect::Candidate)> =
             Vec::with_capacity(candidates.len());
-        let best = candidates.iter().map(|c| c.score).fold(0.0_f32, f32::max);
         for c in candidates {
-            let distance = match (request.near, c.point) {
+            match (request.near, c.point) {
                 (Some(near), Some(point)) => {
                     let d = distance_miles((near.lat, near.lon), point);
-                    if d > near.miles {
-                        continue;
+                    if d <= near.miles {
+                        within.push((Some(d), c));
                     }
-                    Some(d)
                 }
-                (Some(_), None) => continue,
-                (None, _) => None,
-            };
-            let relevance = if scoring && best > 0.0 {
-                c.score / best
-            } else {
-                0.0
-            };
-            let rank = match (scoring, request.near, distance) {
-                (true, Some(near), Some(d)) => {
-                    0.75 * relevance + 0.25 * (1.0 - (d / near.miles) as f32)
-                }
-                (true, _, _) => c.score,
-                (false, Some(near), Some(d)) => 1.0 - (d / near.miles) as f32,
-                (false, _, _) => 0.0,
-            };
-            ranked.push((rank, distance, c));
+                (Some(_), None) => {}
+                (None, _) => within.push((None, c)),
+            }
         }
+        // Relevance is relative to the best hit among those shown, so it is 0..1.
+        let best = within.iter().map(|(_, c)| c.score).fold(0.0_f32, f32::max);
+        let mut ranked: Vec<(f32, Option<f64>, collect::Candidate)> = within
+            .into_iter()
+            .map(|(distance, c)| {
+                let relevance = if scoring && best > 0.0 {
+                    c.score / best
+                } else {
+                    0.0
+                };
+                let closeness = match (request.near, distance) {
+                    (Some(near), Some(d)) => Some(1.0 - (d / near.miles) as f32),
+                    _ => None,
+                };
+                let rank = match (scoring, closeness) {
+                    (true, Some(close)) => 0.75 * relevance + 0.25 * close,
+                    (true, None) => relevance,
+                    (false, Some(close)) => close,
+                    (false, None) => 0.0,
+                };
+                (rank, distance, c)
+            })
+            .collect();
         ranked.sort_by(|a, b| {
             b.0.total_cmp(&a.0)
                 .then_with(|| a.1.unwrap_or(0.0).total_cmp(&b.1.unwrap_or(0.0)))

@@ -133,18 +133,16 @@ pub struct Phone {
 
 impl Phone {
     /// A `tel:` URI for the number (digits only, with `;ext=` when there is an extension),
-    /// or `None` when the number has too few digits to dial.
+    /// or `None` when it is not a number we can be sure how to dial.
     pub fn tel_uri(&self) -> Option<String> {
         let digits: String = self.number.chars().filter(char::is_ascii_digit).collect();
-        if digits.len() < 3 {
-            return None;
-        }
-        let mut uri = if digits.len() == 10 {
-            format!("tel:+1{digits}")
-        } else if digits.len() == 11 && digits.starts_with('1') {
-            format!("tel:+{digits}")
-        } else {
-            format!("tel:{digits}")
+        // Only numbers we are sure how to dial: N11 services (211, 988), and ten-digit
+        // North American numbers. A cell holding two numbers ("…6112/487-4460") is not one.
+        let mut uri = match digits.len() {
+            3 if digits.ends_with("11") || digits == "988" => format!("tel:{digits}"),
+            10 => format!("tel:+1{digits}"),
+            11 if digits.starts_with('1') => format!("tel:+{digits}"),
+            _ => return None,
         };
         if let Some(ext) = self.extension.as_deref().filter(|e| !e.is_empty()) {
             uri.push_str(";ext=");
@@ -416,6 +414,20 @@ mod tests {
             ..Phone::default()
         };
         assert_eq!(empty.tel_uri(), None);
+        let two = Phone {
+            number: "(315) 635-6112/487-4460".into(),
+            ..Phone::default()
+        };
+        assert_eq!(
+            two.tel_uri(),
+            None,
+            "two numbers in one cell are not dialled as one"
+        );
+        let crisis = Phone {
+            number: "988".into(),
+            ..Phone::default()
+        };
+        assert_eq!(crisis.tel_uri().as_deref(), Some("tel:988"));
     }
 
     #[test]

@@ -11,6 +11,11 @@ pub const META: &str = "meta";
 
 /// `meta` key holding the store's format version.
 pub const META_FORMAT: &[u8] = b"format";
+/// `meta` key holding the store's identity, made when it is created. The index
+/// records it, so an index built from another store is never taken for this one's.
+pub const META_STORE_ID: &[u8] = b"store_id";
+/// `meta` key recording how far importing the bundled data got: `started` or `done`.
+pub const META_SEED: &[u8] = b"seed";
 
 /// Encodes a sequence number as a sortable key.
 pub fn seq_key(seq: u64) -> [u8; 8] {

@@ -9,6 +9,9 @@
 pub mod keys;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use sled::Transactional;
 
@@ -42,6 +45,16 @@ pub enum StoreError {
     Encode(#[from] serde_json::Error),
 }
 
+/// How far importing the bundled data into a store got. A seed that was started
+/// and not finished (the process was killed, a file failed) is resumed at the next
+/// start; the import is idempotent, so resuming repeats nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeedState {
+    NotStarted,
+    Started,
+    Done,
+}
+
 /// What a batch upsert changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct UpsertCounts {
@@ -58,9 +71,23 @@ pub struct UpsertCounts {
 pub struct Store {
     path: PathBuf,
     db: sled::Db,
+    meta: sled::Tree,
     services: sled::Tree,
     organizations: sled::Tree,
     changes: sled::Tree,
+    id: String,
+    /// Listings in the store, counted once at open and kept up to date by upserts
+    /// (sled's `len` walks the whole tree).
+    listings: Arc<AtomicU64>,
+}
+
+/// A new store identity: creation time and process, unique enough to tell two stores apart.
+fn new_store_id() -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{nanos:x}-{:x}", std::process::id())
 }
 
 fn is_lock_error(error: &sled::Error) -> bool {
@@ -110,16 +137,53 @@ impl Store {
                 });
             }
         }
+        let id = match meta.get(keys::META_STORE_ID)? {
+            Some(id) => String::from_utf8_lossy(&id).into_owned(),
+            None => {
+                let id = new_store_id();
+                meta.insert(keys::META_STORE_ID, id.as_bytes())?;
+                db.flush()?;
+                id
+            }
+        };
         let services = db.open_tree(keys::SERVICES)?;
         let organizations = db.open_tree(keys::ORGANIZATIONS)?;
         let changes = db.open_tree(keys::CHANGES)?;
+        let listings = Arc::new(AtomicU64::new(services.len() as u64));
         Ok(Store {
             path: path.to_owned(),
             db,
+            meta,
             services,
             organizations,
             changes,
+            id,
+            listings,
         })
+    }
+
+    /// The store's identity (made when it was created).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// How far importing the bundled data into this store got.
+    pub fn seed_state(&self) -> Result<SeedState, StoreError> {
+        Ok(match self.meta.get(keys::META_SEED)?.as_deref() {
+            Some(b"done") => SeedState::Done,
+            Some(_) => SeedState::Started,
+            None => SeedState::NotStarted,
+        })
+    }
+
+    /// Records, durably, how far importing the bundled data got.
+    pub fn set_seed_state(&self, state: SeedState) -> Result<(), StoreError> {
+        match state {
+            SeedState::NotStarted => self.meta.remove(keys::META_SEED).map(|_| ())?,
+            SeedState::Started => self.meta.insert(keys::META_SEED, b"started").map(|_| ())?,
+            SeedState::Done => self.meta.insert(keys::META_SEED, b"done").map(|_| ())?,
+        }
+        self.flush()
     }
 
     /// Where the store lives.
@@ -173,12 +237,14 @@ impl Store {
                 Ok(counts)
             },
         );
-        result.map_err(
+        let counts = result.map_err(
             |e: sled::transaction::TransactionError<sled::Error>| match e {
                 sled::transaction::TransactionError::Abort(e)
                 | sled::transaction::TransactionError::Storage(e) => StoreError::Sled(e),
             },
-        )
+        )?;
+        self.listings.fetch_add(counts.inserted, Ordering::Relaxed);
+        Ok(counts)
     }
 
     /// Makes every write so far durable on disk.
@@ -215,7 +281,7 @@ impl Store {
 
     /// How many listings the store holds.
     pub fn service_count(&self) -> usize {
-        self.services.len()
+        self.listings.load(Ordering::Relaxed) as usize
     }
 
     /// Every listing, in id order.
@@ -330,10 +396,35 @@ mod tests {
         );
         assert_eq!(store.service_count(), 2);
         assert_eq!(store.organization_count(), 1);
+        drop(store);
+        let reopened = Store::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(reopened.service_count(), 2, "the count survives a restart");
         assert_eq!(
-            store.organization("org").ok().flatten().map(|o| o.name),
+            reopened.organization("org").ok().flatten().map(|o| o.name),
             Some("Org".into())
         );
+    }
+
+    #[test]
+    fn a_store_keeps_its_identity_and_seed_marker() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let other = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let store = Store::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        let id = store.id().to_owned();
+        assert_eq!(store.seed_state().ok(), Some(SeedState::NotStarted));
+        store
+            .set_seed_state(SeedState::Started)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(store.seed_state().ok(), Some(SeedState::Started));
+        store
+            .set_seed_state(SeedState::Done)
+            .unwrap_or_else(|e| panic!("{e}"));
+        drop(store);
+        let store = Store::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(store.id(), id);
+        assert_eq!(store.seed_state().ok(), Some(SeedState::Done));
+        let second = Store::open(other.path()).unwrap_or_else(|e| panic!("{e}"));
+        assert_ne!(second.id(), id, "two stores have different identities");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use std::any::Any;
 
 use axum::Json;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -53,8 +54,9 @@ pub async fn search_page(
 /// `GET /services/{id}`: one listing.
 pub async fn service_show(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
 ) -> Result<Markup, AppError> {
+    let id = listing_id(id)?;
     let directory = state.directory.clone();
     let lookup = id.clone();
     let service = blocking(move || directory.service(&lookup)).await??;
@@ -64,6 +66,16 @@ pub async fn service_show(
         ))
     })?;
     Ok(views::service_page(&service))
+}
+
+/// The listing id from the path; an id that is not valid text is bad input, not a 500.
+fn listing_id(id: Result<Path<String>, PathRejection>) -> Result<String, AppError> {
+    id.map(|Path(id)| id).map_err(|_| {
+        AppError::BadInput(
+            "the listing id in this address is not valid; open the listing from a search result"
+                .into(),
+        )
+    })
 }
 
 /// `GET /about`: what Hearth is and where its data comes from.
@@ -106,8 +118,9 @@ pub async fn api_search(
 /// `GET /api/v1/services/{id}`: one listing, fully nested, as JSON.
 pub async fn api_service_show(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
+    let id = listing_id(id)?;
     let directory = state.directory.clone();
     let lookup = id.clone();
     let service = blocking(move || directory.service(&lookup)).await??;

@@ -44,17 +44,22 @@ pub fn layout(title: &str, body: Markup) -> Markup {
     }
 }
 
-/// A distance in miles, shown as people read it.
-pub struct Distance(pub f64);
+/// A distance in miles, shown as people read it. From an approximate point it
+/// reads "about …", never as a precise figure.
+pub struct Distance {
+    pub miles: f64,
+    pub approximate: bool,
+}
 
 impl Render for Distance {
     fn render(&self) -> Markup {
-        let text = if self.0 < 0.1 {
-            "under 0.1 mi".to_owned()
-        } else if self.0 < 10.0 {
-            format!("{:.1} mi", self.0)
-        } else {
-            format!("{:.0} mi", self.0)
+        let miles = self.miles;
+        let text = match (self.approximate, miles) {
+            (true, m) if m < 1.0 => "within about 1 mi".to_owned(),
+            (true, m) => format!("about {m:.0} mi"),
+            (false, m) if m < 0.1 => "under 0.1 mi".to_owned(),
+            (false, m) if m < 10.0 => format!("{m:.1} mi"),
+            (false, m) => format!("{m:.0} mi"),
         };
         html! { span.distance { (text) } }
     }
@@ -83,8 +88,8 @@ impl Render for PhoneLink<'_> {
 fn approximate_note(location: &Location) -> Markup {
     html! {
         @if location.approximate {
-            span.approx title="This listing had no exact coordinates; it is placed at the centre of its ZIP code." {
-                "Approximate location (ZIP centre)"
+            span.approx title="The source gave no exact point for this place: it is shown at the centre of its ZIP code (or the rough area the source gave). Distances are approximate." {
+                "Approximate location"
             }
         }
     }
@@ -105,7 +110,9 @@ impl Render for Card<'_> {
                 }
                 p.meta {
                     @for c in &s.categories { span.badge { (c.label()) } }
-                    @if let Some(d) = r.distance_miles { (Distance(d)) }
+                    @if let Some(d) = r.distance_miles {
+                        (Distance { miles: d, approximate: r.location.as_ref().is_some_and(|l| l.approximate) })
+                    }
                 }
                 @if let Some(location) = &r.location {
                     @if let Some(address) = &location.address { p.address { (address.one_line()) } }
@@ -127,7 +134,23 @@ fn search_form(params: &SearchParams, error: Option<&InputError>) -> Markup {
         .as_deref()
         .and_then(|r| r.trim().parse::<f64>().ok())
         .unwrap_or(DEFAULT_RADIUS_MILES);
-    let chosen = params.category.as_deref().and_then(Category::parse);
+    let radius_options: Vec<f64> = {
+        let mut options: Vec<f64> = RADII.iter().map(|r| f64::from(*r)).collect();
+        if radius > 0.0
+            && radius <= 100.0
+            && !options.iter().any(|o| (o - radius).abs() < f64::EPSILON)
+        {
+            options.push(radius);
+            options.sort_by(f64::total_cmp);
+        }
+        options
+    };
+    let chosen = crate::search::parse_categories(params.category.as_deref()).unwrap_or_default();
+    let several = (chosen.len() > 1).then(|| {
+        let slugs: Vec<&str> = chosen.iter().map(|c| c.slug()).collect();
+        let labels: Vec<&str> = chosen.iter().map(|c| c.label()).collect();
+        (slugs.join(","), labels.join(" or "))
+    });
     let field_error = |name: &str| error.filter(|e| e.param == name).map(|e| e.message.clone());
     html! {
         form.search method="get" action="/" role="search" {
@@ -144,8 +167,8 @@ fn search_form(params: &SearchParams, error: Option<&InputError>) -> Markup {
             div.field.small {
                 label for="radius" { "Within" }
                 select #radius name="radius" {
-                    @for r in RADII {
-                        option value=(r) selected[(f64::from(r) - radius).abs() < f64::EPSILON] { (r) " mi" }
+                    @for r in &radius_options {
+                        option value=(r) selected[(r - radius).abs() < f64::EPSILON] { (r) " mi" }
                     }
                 }
                 @if let Some(m) = field_error("radius") { p.field-error role="alert" { (m) } }
@@ -154,8 +177,11 @@ fn search_form(params: &SearchParams, error: Option<&InputError>) -> Markup {
                 label for="category" { "Category" }
                 select #category name="category" {
                     option value="" { "Any" }
+                    @if let Some((value, label)) = &several {
+                        option value=(value) selected { (label) }
+                    }
                     @for c in Category::ALL {
-                        option value=(c.slug()) selected[chosen == Some(c)] { (c.label()) }
+                        option value=(c.slug()) selected[several.is_none() && chosen.first() == Some(&c)] { (c.label()) }
                     }
                 }
                 @if let Some(m) = field_error("category") { p.field-error role="alert" { (m) } }
@@ -196,7 +222,11 @@ fn results(params: &SearchParams, valid: &ValidSearch, page: &SearchPage) -> Mar
                 @if !shown_text.is_empty() { " for “" (shown_text) "”" }
                 @if let Some(place) = &valid.place { " within " (valid.radius_miles) " miles of " (place.label) }
             }
-            @if page.total == 0 {
+            @if page.total == 0 && !text.is_empty() && page.terms.is_empty() {
+                div.empty {
+                    p { "“" (shown_text) "” has no words Hearth can search for: very common words (“the”, “and”) and symbols are left out. Describe the service, for example “food pantry”, “shelter” or “legal aid”." }
+                }
+            } @else if page.total == 0 {
                 div.empty {
                     p { "Nothing matched. Try:" }
                     ul {
@@ -378,7 +408,7 @@ pub fn service_page(s: &Service) -> Markup {
                         @if let Some(address) = &location.address { p.address { (address.one_line()) } }
                         (approximate_note(location))
                         @if let Some((lat, lon)) = location.point() {
-                            p { a href={ "https://www.openstreetmap.org/?mlat=" (lat) "&mlon=" (lon) "#map=17/" (lat) "/" (lon) } rel="noopener noreferrer" { "Map and directions" } }
+                            p { a href={ "https://www.openstreetmap.org/?mlat=" (lat) "&mlon=" (lon) "#map=17/" (lat) "/" (lon) } rel="noopener noreferrer" { (if location.approximate { "Map of the area (approximate location)" } else { "Map and directions" }) } }
                         }
                         p.actions { @for phone in location.phones.iter().filter(|p| !p.is_fax()) { (PhoneLink(phone)) } }
                         @if let Some(t) = &location.transportation { p { "Getting there: " (t) } }

@@ -1,8 +1,11 @@
 //! The index is derived: deleted or damaged, it is rebuilt from the store with identical results.
 
+use hearth::directory::{Directory, Silent};
 use hearth::index::OpenOutcome;
+use hearth::store::Store;
+use hearth::web::AppState;
 
-use crate::common::{TestApp, enc};
+use crate::common::{TestApp, enc, fixture};
 
 const QUERIES: [&str; 6] = [
     "near=33136&radius=10",
@@ -85,22 +88,144 @@ async fn a_damaged_index_is_set_aside_and_rebuilt() {
     }
 }
 
+/// Closes the app, runs `change` on its home directory, and opens it again.
+fn restart_with(
+    app: TestApp,
+    change: impl FnOnce(&std::path::Path),
+) -> (TestApp, hearth::directory::OpenReport) {
+    let TestApp { home, state } = app;
+    drop(state);
+    change(home.path());
+    let (directory, report) = Directory::open(home.path(), &Silent).unwrap();
+    (
+        TestApp {
+            home,
+            state: AppState::new(directory),
+        },
+        report,
+    )
+}
+
 #[tokio::test]
 async fn an_index_behind_the_store_catches_up_at_start() {
-    let app = TestApp::with(&[crate::common::fixture("resources/va_facilities_fy2018.csv")]);
+    let app = TestApp::with(&[fixture("resources/va_facilities_fy2018.csv")]);
+    let (_, body) = app
+        .get_json("/api/v1/search?near=20001&radius=10&limit=1")
+        .await;
+    let id = body["results"][0]["id"].as_str().unwrap().to_owned();
+    // A write the index never saw: the process stopped between the store write and the index commit.
+    let (app, report) = restart_with(app, |home| {
+        let store = Store::open(&home.join("store")).unwrap();
+        let mut service = store.service(&id).unwrap().unwrap();
+        service.name = "Renamed Vet Center Zebulon".into();
+        assert_eq!(store.upsert_services(&[service]).unwrap().updated, 1);
+        store.flush().unwrap();
+    });
+    assert_eq!(report.index, OpenOutcome::Opened);
+    assert!(!report.rebuilt, "catching up, not rebuilding");
+    assert_eq!(report.reindexed, 1, "only the one change is replayed");
+    let (_, body) = app.get_json("/api/v1/search?q=zebulon").await;
+    assert_eq!(body["total"], 1, "{body}");
+    assert_eq!(body["results"][0]["id"], id.as_str());
     let (indexed, stored) = app.state.directory.sequences().unwrap();
     assert_eq!(indexed, stored);
-    // Import more, then restart: the index must already cover the new listings (and a restart changes nothing).
-    app.import(&[crate::common::fixture(
+}
+
+#[tokio::test]
+async fn an_index_built_from_another_store_is_rebuilt() {
+    let app = TestApp::all();
+    // The store is deleted (or replaced) under a kept index: the index must not answer for it.
+    let (app, report) = restart_with(app, |home| {
+        std::fs::remove_dir_all(home.join("store")).unwrap()
+    });
+    assert!(report.rebuilt);
+    assert_eq!(app.state.directory.searchable_count(), 0);
+    let (_, body) = app.get_json("/api/v1/search?near=33136&radius=25").await;
+    assert_eq!(body["total"], 0, "{body}");
+}
+
+#[tokio::test]
+async fn an_index_ahead_of_a_restored_store_is_rebuilt() {
+    let app = TestApp::with(&[fixture("resources/va_facilities_fy2018.csv")]);
+    let backup = tempfile::tempdir().unwrap();
+    let (app, _) = restart_with(app, |home| copy_dir(&home.join("store"), backup.path()));
+    app.import(&[fixture(
         "resources/samhsa_opioid_treatment_programs_geocoded.csv",
     )])
     .unwrap();
-    let (app, report) = app.reopen();
-    assert_eq!(report.index, OpenOutcome::Opened);
-    assert_eq!(report.reindexed, 0);
-    let (status, body) = app
+    let (_, body) = app
         .get_json(&format!("/api/v1/search?q={}", enc("Golden Glades")))
         .await;
-    assert_eq!(status, 200);
-    assert!(body["total"].as_u64().unwrap() >= 1, "{body}");
+    assert!(body["total"].as_u64().unwrap() >= 1);
+    // Restore the older store: the index now covers changes the store does not have.
+    let (app, report) = restart_with(app, |home| {
+        std::fs::remove_dir_all(home.join("store")).unwrap();
+        copy_dir(backup.path(), &home.join("store"));
+    });
+    assert!(report.rebuilt);
+    let (_, body) = app
+        .get_json(&format!("/api/v1/search?q={}", enc("Golden Glades")))
+        .await;
+    assert_eq!(
+        body["total"], 0,
+        "listings the restored store does not hold are gone: {body}"
+    );
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_seed_that_did_not_finish_is_resumed_and_a_finished_one_never_repeats() {
+    let seed = tempfile::tempdir().unwrap();
+    let lists = seed.path().join("resources");
+    std::fs::create_dir_all(&lists).unwrap();
+    std::fs::copy(
+        fixture("resources/va_facilities_fy2018.csv"),
+        lists.join("a_va.csv"),
+    )
+    .unwrap();
+    // A second file that cannot be read stops the seed part-way.
+    std::fs::write(lists.join("b_broken.csv"), "not,a,known\nlist,at,all\n").unwrap();
+    let app = TestApp::empty();
+    assert!(app.state.directory.needs_seed().unwrap());
+    assert!(app.state.directory.seed(seed.path(), &Silent).is_err());
+    assert_eq!(
+        app.state.directory.listing_count(),
+        12,
+        "the first file went in"
+    );
+    assert!(
+        app.state.directory.needs_seed().unwrap(),
+        "an unfinished seed is resumed"
+    );
+
+    let (app, _) = app.reopen();
+    assert!(
+        app.state.directory.needs_seed().unwrap(),
+        "even after a restart"
+    );
+    std::fs::remove_file(lists.join("b_broken.csv")).unwrap();
+    std::fs::copy(
+        fixture("resources/samhsa_opioid_treatment_programs_geocoded.csv"),
+        lists.join("b_otp.csv"),
+    )
+    .unwrap();
+    let report = app.state.directory.seed(seed.path(), &Silent).unwrap();
+    assert_eq!(report.sources[0].unchanged, 12, "resuming repeats nothing");
+    assert!(!app.state.directory.needs_seed().unwrap());
+
+    // A store that holds only a person's own imports is never seeded over.
+    let own = TestApp::with(&[fixture("resources/va_facilities_fy2018.csv")]);
+    assert!(!own.state.directory.needs_seed().unwrap());
 }

@@ -1,6 +1,6 @@
 //! The pages people open: search, listing, about, errors.
 
-use crate::common::{TestApp, enc};
+use crate::common::{TestApp, enc, fixture};
 
 #[tokio::test]
 async fn the_search_page_shows_results_with_distances_phones_and_approximate_notes() {
@@ -22,7 +22,7 @@ async fn the_search_page_shows_results_with_distances_phones_and_approximate_not
 
     let (_, page) = app.get("/?near=33101&radius=25&category=housing").await;
     assert!(
-        page.contains("Approximate location (ZIP centre)"),
+        page.contains("Approximate location") && page.contains("about "),
         "approximate locations are marked"
     );
 }
@@ -88,13 +88,90 @@ async fn listing_pages_show_the_listing_and_unknown_ids_are_404() {
 
 #[tokio::test]
 async fn text_from_listings_is_escaped_and_only_http_links_are_shown() {
-    let app = TestApp::all();
-    let (_, page) = app.get("/?near=33136&radius=25&limit=100").await;
-    assert!(!page.contains("<script"), "no markup from data is emitted");
+    // A listing whose fields carry markup and a script URL, as a hostile or careless export might.
+    let mut service: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("hsds3/service_full.json")).unwrap())
+            .unwrap();
+    service["name"] = "<script>alert(1)</script> Zebra Pantry".into();
+    service["description"] = "<img src=x onerror=alert(2)> free groceries".into();
+    service["url"] = "javascript:alert(3)".into();
+    service["organization"]["website"] = "javascript:alert(4)".into();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hostile.json");
+    std::fs::write(&path, service.to_string()).unwrap();
+    let app = TestApp::with(&[path]);
+
+    let (_, body) = app.get_json("/api/v1/search?q=zebra").await;
+    assert_eq!(body["total"], 1, "{body}");
     assert!(
-        !page.contains("href=\"javascript:"),
-        "non-http URLs are never links"
+        body["results"][0]["url"].is_null(),
+        "a javascript: URL is never given out as a link"
     );
+    let id = body["results"][0]["id"].as_str().unwrap().to_owned();
+    for page in [
+        app.get(&format!("/services/{id}")).await.1,
+        app.get("/?q=zebra").await.1,
+    ] {
+        assert!(
+            page.contains("&lt;script&gt;alert(1)&lt;/script&gt; Zebra Pantry"),
+            "{page}"
+        );
+        assert!(
+            !page.contains("<script>alert"),
+            "markup from data is never emitted"
+        );
+        assert!(
+            !page.contains("<img src=x"),
+            "markup from data is never emitted"
+        );
+        assert!(
+            !page.contains("javascript:"),
+            "non-http URLs are never links"
+        );
+    }
+}
+
+#[tokio::test]
+async fn text_with_nothing_searchable_finds_nothing_and_says_why() {
+    let app = TestApp::all();
+    for q in ["the", "🍞", "- *"] {
+        let (_, body) = app
+            .get_json(&format!("/api/v1/search?q={}&near=33136", enc(q)))
+            .await;
+        assert_eq!(body["total"], 0, "{q}: {body}");
+        let (status, page) = app.get(&format!("/?q={}&near=33136", enc(q))).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("has no words Hearth can search for"), "{q}");
+    }
+}
+
+#[tokio::test]
+async fn the_form_shows_what_was_searched() {
+    let app = TestApp::all();
+    let (_, page) = app
+        .get("/?near=33136&radius=15&category=food&category=housing")
+        .await;
+    assert!(
+        page.contains("<option value=\"15\" selected>15 mi</option>"),
+        "a radius not in the menu is kept"
+    );
+    assert!(
+        page.contains("<option value=\"food,housing\" selected>Food or Housing</option>"),
+        "several categories are kept"
+    );
+    let (_, page) = app.get("/?near=33136&radius=25&category=legal").await;
+    assert!(page.contains("<option value=\"25\" selected>25 mi</option>"));
+    assert!(page.contains("<option value=\"legal\" selected>Legal</option>"));
+}
+
+#[tokio::test]
+async fn a_malformed_listing_address_is_a_400_not_a_500() {
+    let app = TestApp::empty();
+    let (status, body) = app.get_json("/api/v1/services/%FF").await;
+    assert_eq!(status, 400);
+    assert!(body["error"].as_str().unwrap().contains("not valid"));
+    let (status, _) = app.get("/services/%FF").await;
+    assert_eq!(status, 400);
 }
 
 #[tokio::test]
