@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use crate::geo::{Gazetteer, GazetteerError};
 use crate::import::{
-    self, CategoryMap, CategoryMapError, Format, ImportContext, ImportError, SkippedRow,
+    self, CategoryMap, CategoryMapError, ImportContext, ImportError, ReadOptions, SkippedRow,
 };
 use crate::index::{Covered, IndexError, OpenOutcome, SearchIndex, SearchRequest};
 use crate::model::{Location, Service};
@@ -29,6 +29,9 @@ pub enum DirectoryError {
     Gazetteer(#[from] GazetteerError),
     #[error(transparent)]
     Categories(#[from] CategoryMapError),
+    /// A source of an import could not be read; the sources before it were imported.
+    #[error("{0}")]
+    SourceFailed(String),
 }
 
 /// Reports long work to whoever is watching (a progress bar, or nobody).
@@ -71,17 +74,31 @@ pub struct SourceReport {
     pub updated: u64,
     pub unchanged: u64,
     pub skipped: Vec<SkippedRow>,
+    /// Rows imported with some of their data changed or left out, and why.
+    pub notes: Vec<SkippedRow>,
 }
 
 /// What an import did, per source, and how long it took.
 #[derive(Debug, Clone, Default)]
 pub struct ImportReport {
+    /// The sources imported, in order.
     pub sources: Vec<SourceReport>,
+    /// The source that could not be read, and why (the import stopped there; it
+    /// wrote nothing from it, and the sources before it stay imported).
+    pub failed: Option<(PathBuf, String)>,
     pub reindexed: u64,
     pub took: std::time::Duration,
 }
 
 impl ImportReport {
+    /// The failure as an error, for callers that treat any failed source as one.
+    pub fn into_result(self) -> Result<ImportReport, DirectoryError> {
+        match &self.failed {
+            Some((_, message)) => Err(DirectoryError::SourceFailed(message.clone())),
+            None => Ok(self),
+        }
+    }
+
     /// Listings new to the store, over all sources.
     pub fn inserted(&self) -> u64 {
         self.sources.iter().map(|s| s.inserted).sum()
@@ -262,12 +279,13 @@ impl Directory {
     }
 
     /// Imports sources (each read whole before anything is written), flushes
-    /// the store, then indexes what changed. A source that cannot be read fails
-    /// the import with its path and reason; sources before it stay imported
-    /// (each one is written in a single transaction), and it writes nothing.
+    /// the store, then indexes what changed. A source that cannot be read stops
+    /// the import: the report names it and why ([`ImportReport::failed`]); it
+    /// writes nothing, and the sources before it stay imported (each one is
+    /// written in a single transaction). `Err` is for store and index failures.
     pub fn import(
         &self,
-        sources: &[(PathBuf, Option<Format>)],
+        sources: &[(PathBuf, ReadOptions)],
         progress: &dyn Progress,
     ) -> Result<ImportReport, DirectoryError> {
         let started = Instant::now();
@@ -277,12 +295,11 @@ impl Directory {
         };
         let mut report = ImportReport::default();
         progress.begin("importing", Some(sources.len() as u64));
-        let mut failure = None;
-        for (path, format) in sources {
-            let parsed = match import::read_source(ctx, path, *format) {
+        for (path, options) in sources {
+            let parsed = match import::read_source_with(ctx, path, options) {
                 Ok(parsed) => parsed,
                 Err(e) => {
-                    failure = Some(e);
+                    report.failed = Some((path.clone(), e.to_string()));
                     break;
                 }
             };
@@ -297,6 +314,7 @@ impl Directory {
                 updated: counts.updated,
                 unchanged: counts.unchanged,
                 skipped: parsed.skipped,
+                notes: parsed.notes,
             });
             progress.advance(1);
         }
@@ -304,10 +322,7 @@ impl Directory {
         self.store.flush()?;
         report.reindexed = self.catch_up(progress)?;
         report.took = started.elapsed();
-        match failure {
-            Some(e) => Err(e.into()),
-            None => Ok(report),
-        }
+        Ok(report)
     }
 
     /// Runs a search and loads each hit's listing from the store.
@@ -371,8 +386,11 @@ impl Directory {
     ) -> Result<ImportReport, DirectoryError> {
         let sources = import::bundled_sources(seed_dir)?;
         self.store.set_seed_state(SeedState::Started)?;
-        let plan: Vec<(PathBuf, Option<Format>)> = sources.into_iter().map(|p| (p, None)).collect();
-        let report = self.import(&plan, progress)?;
+        let plan: Vec<(PathBuf, ReadOptions)> = sources
+            .into_iter()
+            .map(|p| (p, ReadOptions::default()))
+            .collect();
+        let report = self.import(&plan, progress)?.into_result()?;
         self.store.set_seed_state(SeedState::Done)?;
         Ok(report)
     }

@@ -169,8 +169,13 @@ pub(crate) fn make_phones(raw: &[RawPhone]) -> Vec<Phone> {
 }
 
 /// Turns a flat record into a fully nested service, or says why it cannot be one.
+///
+/// `dataset` is the name recorded as the listing's source (its ids derive from
+/// it); `list` is the bundled list whose category rules apply, which stays the
+/// same when `--dataset` records the listings under another name.
 pub(crate) fn build_flat(
     ctx: ImportContext<'_>,
+    list: &str,
     dataset: &str,
     rec: FlatRecord,
 ) -> Result<Service, String> {
@@ -194,7 +199,7 @@ pub(crate) fn build_flat(
             },
         )?;
     let org_name = clean(rec.organization.as_deref()).unwrap_or_else(|| name.clone());
-    let classification = ctx.categories.classify(dataset, &rec.terms);
+    let classification = ctx.categories.classify(list, &rec.terms);
     let schedules = clean(rec.hours.as_deref())
         .map(|text| {
             vec![Schedule {
@@ -289,8 +294,10 @@ impl CsvRow<'_> {
 /// Reads a CSV file whose rows map one-to-one onto flat records.
 ///
 /// `required` columns must all be in the header (else the file fails whole);
-/// `map` returns `Ok(None)` for rows that are deliberately left out (and says
-/// why through `Err`) — every row ends up either imported or in `skipped`.
+/// `map` says through `Err` why a row is left out — every row ends up either
+/// imported or in `skipped`. The listings are recorded under `dataset`; the
+/// category rules are those of the bundled list `format` names (or of `dataset`
+/// for any other format).
 pub(crate) fn read_flat_csv(
     ctx: ImportContext<'_>,
     path: &Path,
@@ -328,6 +335,10 @@ pub(crate) fn read_flat_csv(
             ),
         ));
     }
+    let list = match format {
+        Format::Dataset(d) => d.name(),
+        _ => dataset,
+    };
     let mut parsed = ParsedSource::empty(path, format, dataset);
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut record = csv::StringRecord::new();
@@ -351,7 +362,7 @@ pub(crate) fn read_flat_csv(
                 ));
             }
             seen.insert(flat.source_id.clone(), line);
-            build_flat(ctx, dataset, flat)
+            build_flat(ctx, list, dataset, flat)
         });
         match outcome {
             Ok(service) => parsed.services.push(service),

@@ -23,11 +23,12 @@ use crate::model::{
     is_http_url, normalize_zip, record_id,
 };
 
+use super::categories::{is_airs_term_code, is_open_eligibility_shape};
 use super::detect::package_tables_dir;
 use super::flat::{make_address, make_phones};
 use super::{
     Format, ImportContext, ImportError, ParsedSource, RawPhone, SkippedRow, parse_coordinate,
-    place_location,
+    place_location, quoted,
 };
 
 // ---------------------------------------------------------------------------
@@ -191,6 +192,105 @@ impl Fields for Map<String, Value> {
         };
         (!text.is_empty() && !text.eq_ignore_ascii_case("null")).then_some(text)
     }
+}
+
+// ---------------------------------------------------------------------------
+// Where rows came from, and notes on what was changed in them
+// ---------------------------------------------------------------------------
+
+/// Where a raw record was read: its file in a package (`None` for a single JSON
+/// file) and its line, or its record number in JSON.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub(super) struct Origin {
+    pub file: Option<String>,
+    pub row: u64,
+}
+
+impl Origin {
+    /// The row at `line` of a package table.
+    pub(super) fn line(file: &str, line: u64) -> Origin {
+        Origin {
+            file: Some(file.to_owned()),
+            row: line,
+        }
+    }
+}
+
+/// Notes on rows whose data was changed or left out while their listing was
+/// kept, collected while reading: one per row, a row's problems joined into one
+/// reason, the same problem said once (a location shared by several services is
+/// built once for each of them).
+#[derive(Debug, Default)]
+pub(super) struct Notes {
+    rows: Vec<(Origin, Vec<String>)>,
+    index: HashMap<Origin, usize>,
+}
+
+impl Notes {
+    /// Notes `reason` for the row at `origin`.
+    pub(super) fn add(&mut self, origin: &Origin, reason: String) {
+        let at = *self.index.entry(origin.clone()).or_insert_with(|| {
+            self.rows.push((origin.clone(), Vec::new()));
+            self.rows.len() - 1
+        });
+        if let Some((_, reasons)) = self.rows.get_mut(at)
+            && !reasons.contains(&reason)
+        {
+            reasons.push(reason);
+        }
+    }
+
+    /// Adds notes already made for rows (`SkippedRow` is their report form).
+    pub(super) fn extend(&mut self, rows: &[SkippedRow]) {
+        for row in rows {
+            let origin = Origin {
+                file: row.file.clone(),
+                row: row.row,
+            };
+            self.add(&origin, row.reason.clone());
+        }
+    }
+
+    /// The notes, one per row, in the order the rows were first noted.
+    pub(super) fn into_rows(self) -> Vec<SkippedRow> {
+        self.rows
+            .into_iter()
+            .map(|(origin, reasons)| SkippedRow {
+                row: origin.row,
+                file: origin.file,
+                reason: reasons.join("; "),
+            })
+            .collect()
+    }
+}
+
+/// Why a schedule's opening or closing time was not read, if one was not:
+/// `opening time "8:00m" is not a time of day; left out (the schedule's text is kept)`.
+pub(super) fn schedule_note(
+    opens: Option<&str>,
+    closes: Option<&str>,
+    has_text: bool,
+) -> Option<String> {
+    let unreadable = |label: &str, text: Option<&str>| {
+        text.map(str::trim)
+            .filter(|t| !t.is_empty() && parse_clock(t).is_none())
+            .map(|t| format!("{label} time {}", quoted(t)))
+    };
+    let bad: Vec<String> = [unreadable("opening", opens), unreadable("closing", closes)]
+        .into_iter()
+        .flatten()
+        .collect();
+    let verb = match bad.len() {
+        0 => return None,
+        1 => "is not a time of day",
+        _ => "are not times of day",
+    };
+    let kept = if has_text {
+        "; left out (the schedule's text is kept)"
+    } else {
+        "; left out"
+    };
+    Some(format!("{} {verb}{kept}", bad.join(" and ")))
 }
 
 // ---------------------------------------------------------------------------
@@ -379,6 +479,8 @@ pub(super) struct RawTerm {
 /// An HSDS location as read, with its address, phones, schedules and accessibility notes.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(super) struct RawLocation {
+    /// Where it was read (`locations.csv` and its line, or the JSON record), for notes.
+    pub origin: Origin,
     pub id: Option<String>,
     pub name: Option<String>,
     pub location_type: Option<String>,
@@ -422,6 +524,8 @@ impl RawLocation {
 /// A service as read from any HSDS source, with everything linked to it nested, not yet cleaned.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(super) struct RawService {
+    /// Where it was read (`services.csv` and its line, or the JSON record), for notes.
+    pub origin: Origin,
     pub id: Option<String>,
     pub name: Option<String>,
     pub alternate_name: Option<String>,
@@ -549,6 +653,9 @@ pub(super) struct Links {
     pub attributes: HashMap<String, Vec<Attribute>>,
     /// Eligibility texts (HSDS 1.x `eligibility.csv`), by service id.
     pub eligibility: HashMap<String, Vec<String>>,
+    /// Rows of the linked tables whose data was changed or left out (a phone that
+    /// names no owner, a time that is not a time).
+    pub notes: Vec<SkippedRow>,
 }
 
 fn get_list<T: Clone>(map: &HashMap<String, Vec<T>>, key: &str) -> Vec<T> {
@@ -639,19 +746,28 @@ impl Links {
         for file in tables.addresses {
             for row in Table::read_or_empty(dir, file)?.rows() {
                 let Some(location_id) = row.text("location_id") else {
+                    links.note(
+                        file,
+                        row.line,
+                        "address names no location (location_id is empty); left out",
+                    );
                     continue;
                 };
                 let mut address = RawAddress::from_fields(&row);
                 if file.starts_with("postal") {
                     address.address_type = Some("postal".into());
                 }
+                // The origin is the location's first address row, for a note if no location claims it.
                 addresses
                     .entry(location_id)
-                    .or_default()
+                    .or_insert_with(|| RawLocation {
+                        origin: Origin::line(file, row.line),
+                        ..RawLocation::default()
+                    })
                     .offer_address(address);
             }
         }
-        let mut accessibility: HashMap<String, Vec<String>> = HashMap::new();
+        let mut accessibility: HashMap<String, (Origin, Vec<String>)> = HashMap::new();
         for row in Table::read_or_empty(dir, tables.accessibility)?.rows() {
             let text = [row.text(tables.accessibility_text), row.text("details")]
                 .into_iter()
@@ -659,37 +775,99 @@ impl Links {
                 .collect::<Vec<_>>()
                 .join(" ");
             if let Some(location_id) = row.text("location_id").filter(|_| !text.is_empty()) {
-                accessibility.entry(location_id).or_default().push(text);
+                accessibility
+                    .entry(location_id)
+                    .or_insert_with(|| (Origin::line(tables.accessibility, row.line), Vec::new()))
+                    .1
+                    .push(text);
             }
         }
         for row in Table::read_or_empty(dir, "locations.csv")?.rows() {
-            let Some(id) = row.text("id") else { continue };
+            let Some(id) = row.text("id") else {
+                links.note(
+                    "locations.csv",
+                    row.line,
+                    "location has no id, so no service can name it; left out",
+                );
+                continue;
+            };
             let mut location = RawLocation::from_fields(&row);
+            location.origin = Origin::line("locations.csv", row.line);
             location.address = addresses.remove(&id).and_then(|l| l.address);
-            location.accessibility = accessibility.remove(&id).unwrap_or_default();
+            location.accessibility = accessibility.remove(&id).map(|a| a.1).unwrap_or_default();
             links.locations.insert(id, location);
         }
+        // Rows for locations the package does not have, in file order.
+        let mut orphans: Vec<(Origin, String)> = addresses
+            .into_iter()
+            .map(|(id, l)| (l.origin, format!("address names location {}", quoted(&id))))
+            .chain(accessibility.into_iter().map(|(id, (origin, _))| {
+                (
+                    origin,
+                    format!("accessibility names location {}", quoted(&id)),
+                )
+            }))
+            .collect();
+        orphans.sort_by(|a, b| (&a.0.file, a.0.row).cmp(&(&b.0.file, b.0.row)));
+        for (origin, what) in orphans {
+            links.notes.push(SkippedRow {
+                row: origin.row,
+                file: origin.file,
+                reason: format!("{what}, which is not in locations.csv; left out"),
+            });
+        }
 
-        for row in Table::read_or_empty(dir, tables.service_at_location)?.rows() {
-            if let (Some(service_id), Some(location_id)) =
-                (row.text("service_id"), row.text("location_id"))
-            {
-                links
-                    .service_locations
-                    .entry(service_id)
-                    .or_default()
-                    .push((row.text("id"), location_id));
+        let file = tables.service_at_location;
+        for row in Table::read_or_empty(dir, file)?.rows() {
+            match (row.text("service_id"), row.text("location_id")) {
+                (Some(service_id), Some(location_id)) => {
+                    if !links.locations.contains_key(&location_id) {
+                        links.note(
+                            file,
+                            row.line,
+                            &format!(
+                                "links location {}, which is not in locations.csv; left out",
+                                quoted(&location_id)
+                            ),
+                        );
+                        continue;
+                    }
+                    links
+                        .service_locations
+                        .entry(service_id)
+                        .or_default()
+                        .push((row.text("id"), location_id));
+                }
+                _ => links.note(
+                    file,
+                    row.line,
+                    "links no service or no location (service_id or location_id is empty); left out",
+                ),
             }
         }
 
         for row in Table::read_or_empty(dir, "phones.csv")?.rows() {
-            if let Some(owner) = Owner::of(&row) {
-                links
+            match Owner::of(&row) {
+                Some(owner) => links
                     .phones
-                    .insert(owner, RawPhoneRecord::from_fields(&row));
+                    .insert(owner, RawPhoneRecord::from_fields(&row)),
+                None => links.note(
+                    "phones.csv",
+                    row.line,
+                    "phone names no service, location or organization; left out",
+                ),
             }
         }
         Ok(links)
+    }
+
+    /// Notes `reason` for row `line` of `file`.
+    pub(super) fn note(&mut self, file: &str, line: u64, reason: &str) {
+        self.notes.push(SkippedRow {
+            row: line,
+            file: Some(file.to_owned()),
+            reason: reason.to_owned(),
+        });
     }
 
     /// Reads `languages.csv` and `service_areas.csv`, by service id.
@@ -835,6 +1013,20 @@ fn known_taxonomy(name: &str) -> Option<&'static str> {
     }
 }
 
+/// The Hearth taxonomy a term code belongs to by its shape, for terms whose
+/// taxonomy name is missing or not one [`known_taxonomy`] recognises: AIRS term
+/// codes (`BD-1800.2000`) and Open Eligibility ids that are in the taxonomy (`102-04`).
+fn taxonomy_by_shape(ctx: ImportContext<'_>, code: &str) -> Option<&'static str> {
+    let code = code.trim();
+    if is_airs_term_code(code) {
+        Some("airs")
+    } else if is_open_eligibility_shape(code) && ctx.categories.is_open_eligibility_id(code) {
+        Some("open-eligibility")
+    } else {
+        None
+    }
+}
+
 /// A tabular package opened for reading: where its tables are, its
 /// `services.csv`, and the dataset name its listings are recorded under.
 pub(super) struct Package<'a> {
@@ -848,11 +1040,18 @@ pub(super) struct Package<'a> {
 
 impl Package<'_> {
     /// Opens the package at `path`; it fails without a `services.csv` that has
-    /// `id` and `name` columns.
-    pub(super) fn open(path: &Path) -> Result<Package<'_>, ImportError> {
+    /// `id` and `name` columns. Its listings are recorded under `dataset` when
+    /// given (`--dataset`), else under the package's own name.
+    pub(super) fn open<'a>(
+        path: &'a Path,
+        dataset: Option<&str>,
+    ) -> Result<Package<'a>, ImportError> {
         let dir = package_tables_dir(path);
         let services = required_services_table(path, &dir)?;
-        let dataset = package_dataset(path, &dir);
+        let dataset = match dataset {
+            Some(name) => name.to_owned(),
+            None => package_dataset(path, &dir),
+        };
         Ok(Package {
             path,
             dir,
@@ -864,7 +1063,8 @@ impl Package<'_> {
     /// Reads every row of `services.csv` into a service, nesting what `links` holds for it.
     ///
     /// Rows without an id or name, and repeats of an id already read, are skipped with
-    /// their line number.
+    /// their line number. Notes cover the linked tables' rows (`links.notes`) and what
+    /// building each service changed.
     pub(super) fn read_services(
         &self,
         ctx: ImportContext<'_>,
@@ -874,6 +1074,8 @@ impl Package<'_> {
     ) -> ParsedSource {
         let (services, dataset) = (&self.services, self.dataset.as_str());
         let mut parsed = ParsedSource::empty(self.path, format, dataset);
+        let mut notes = Notes::default();
+        notes.extend(&links.notes);
         let mut seen: HashMap<String, u64> = HashMap::new();
         for row in services.rows() {
             parsed.rows_read += 1;
@@ -883,6 +1085,7 @@ impl Package<'_> {
                 reason,
             };
             let mut raw = RawService::from_fields(&row);
+            raw.origin = Origin::line(&services.file, row.line);
             let Some(id) = raw.id.clone() else {
                 parsed.skipped.push(skip("no id".to_owned()));
                 continue;
@@ -895,11 +1098,12 @@ impl Package<'_> {
             }
             seen.insert(id.clone(), row.line);
             links.assemble(&mut raw, &id, row.text("organization_id").as_deref());
-            match build_service(ctx, dataset, source_note, raw) {
+            match build_service(ctx, dataset, source_note, raw, &mut notes) {
                 Ok(service) => parsed.services.push(service),
                 Err(reason) => parsed.skipped.push(skip(reason)),
             }
         }
+        parsed.notes = notes.into_rows();
         parsed
     }
 }
@@ -1388,7 +1592,10 @@ fn build_cost_option(raw: &RawCostOption) -> Option<CostOption> {
         .then_some(cost)
 }
 
-fn resolve_terms(dataset: &str, raw: &[RawTerm]) -> Vec<TaxonomyTerm> {
+/// The service's terms, each under its Hearth taxonomy: `airs` or
+/// `open-eligibility` when its taxonomy's name (or else its code's shape) says so,
+/// else the dataset's own. Repeats are left out.
+fn resolve_terms(ctx: ImportContext<'_>, dataset: &str, raw: &[RawTerm]) -> Vec<TaxonomyTerm> {
     let mut terms: Vec<TaxonomyTerm> = Vec::new();
     for t in raw {
         let name = tidy(t.name.as_deref()).unwrap_or_default();
@@ -1406,6 +1613,7 @@ fn resolve_terms(dataset: &str, raw: &[RawTerm]) -> Vec<TaxonomyTerm> {
             .taxonomy
             .as_deref()
             .and_then(known_taxonomy)
+            .or_else(|| taxonomy_by_shape(ctx, &code))
             .unwrap_or(dataset)
             .to_owned();
         if !terms
@@ -1455,11 +1663,59 @@ fn build_address(raw: &RawAddress) -> Option<Address> {
     Some(address)
 }
 
+/// Where a location is, and what was wrong with its own coordinates if they
+/// could not be used (then it is placed at its ZIP centroid, or has no point).
+fn locate(
+    ctx: ImportContext<'_>,
+    raw: &RawLocation,
+    zip: Option<&str>,
+) -> (Option<(f64, f64, bool)>, Option<String>) {
+    let latitude = raw
+        .latitude
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let longitude = raw
+        .longitude
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let parsed = |text: Option<&str>| text.and_then(|t| parse_coordinate(t).ok().flatten());
+    let (lat, lon) = (parsed(latitude), parsed(longitude));
+    let shown = |text: Option<&str>| text.map_or_else(|| "none".to_owned(), quoted);
+    let problem = match (latitude, longitude) {
+        (None, None) => None,
+        _ if (lat.is_none() && latitude.is_some()) || (lon.is_none() && longitude.is_some()) => {
+            Some(format!(
+                "coordinates ({}, {}) are not numbers",
+                shown(latitude),
+                shown(longitude)
+            ))
+        }
+        (Some(_), None) | (None, Some(_)) => Some(format!(
+            "coordinates ({}, {}) are incomplete",
+            shown(latitude),
+            shown(longitude)
+        )),
+        _ => None,
+    };
+    match (problem, place_location(ctx, lat, lon, zip)) {
+        (None, Ok(placed)) => (placed, None),
+        (Some(problem), Ok(placed)) => (placed, Some(problem)),
+        // Out of range (the HSDS example has 100, 101): dropped, the location kept.
+        (_, Err(problem)) => (
+            place_location(ctx, None, None, zip).ok().flatten(),
+            Some(problem),
+        ),
+    }
+}
+
 fn build_location(
     ctx: ImportContext<'_>,
     dataset: &str,
     fallback_id: &str,
     raw: &RawLocation,
+    notes: &mut Notes,
 ) -> Location {
     let source_id = raw.id.clone().unwrap_or_else(|| fallback_id.to_owned());
     let address = raw.address.as_ref().and_then(build_address);
@@ -1467,17 +1723,18 @@ fn build_location(
         .as_ref()
         .map(|a| a.postal_code.as_str())
         .filter(|z| !z.is_empty());
-    let coordinate = |text: &Option<String>| {
-        text.as_deref()
-            .and_then(|t| parse_coordinate(t).ok().flatten())
-    };
-    let (lat, lon) = (coordinate(&raw.latitude), coordinate(&raw.longitude));
-    // Coordinates out of range (the HSDS example has 100, 101) are dropped and the
-    // location is placed at its ZIP centroid instead; the service is kept either way.
-    let placed = place_location(ctx, lat, lon, zip).unwrap_or_else(|reason| {
-        tracing::debug!(location.id = %source_id, "{reason}; placing by ZIP code instead");
-        place_location(ctx, None, None, zip).ok().flatten()
-    });
+    let (placed, problem) = locate(ctx, raw, zip);
+    if let Some(problem) = problem {
+        let outcome = if placed.is_some() {
+            "placed at its ZIP centre (approximate)"
+        } else {
+            "it has no point"
+        };
+        notes.add(
+            &raw.origin,
+            format!("location {}: {problem}; {outcome}", quoted(&source_id)),
+        );
+    }
     let location_type = match raw
         .location_type
         .as_deref()
@@ -1511,12 +1768,15 @@ fn build_location(
 }
 
 /// Turns a raw service into a cleaned, classified, fully nested [`Service`],
-/// or says why it cannot be one (no id, no name).
+/// or says why it cannot be one (no id, no name). What cleaning changed or left
+/// out of a row that is kept (coordinates, a status, a website, an age) goes
+/// into `notes`, under the row it was read from.
 pub(super) fn build_service(
     ctx: ImportContext<'_>,
     dataset: &str,
     source_note: Option<&str>,
     raw: RawService,
+    notes: &mut Notes,
 ) -> Result<Service, String> {
     let source_id = raw
         .id
@@ -1547,11 +1807,11 @@ pub(super) fn build_service(
             ..Organization::default()
         },
     };
-    let terms = resolve_terms(dataset, &raw.terms);
+    let terms = resolve_terms(ctx, dataset, &raw.terms);
     let classification = ctx.categories.classify(dataset, &terms);
     let mut locations: Vec<Location> = Vec::new();
     for (i, l) in raw.locations.iter().enumerate() {
-        let location = build_location(ctx, dataset, &format!("{source_id}/{}", i + 1), l);
+        let location = build_location(ctx, dataset, &format!("{source_id}/{}", i + 1), l, notes);
         if !locations.iter().any(|k| k.id == location.id) {
             locations.push(location);
         }
@@ -1566,6 +1826,40 @@ pub(super) fn build_service(
             attributes.push(attribute);
         }
     }
+    let status = raw.status.as_deref().and_then(ServiceStatus::parse);
+    if let (None, Some(text)) = (status, raw.status.as_deref()) {
+        notes.add(
+            &raw.origin,
+            format!(
+                "status {} is not an HSDS status; listed as active",
+                quoted(text)
+            ),
+        );
+    }
+    let url = web_url(raw.url.as_deref());
+    if let (None, Some(text)) = (&url, raw.url.as_deref()) {
+        notes.add(
+            &raw.origin,
+            format!(
+                "website {} is not an http(s) address; left out",
+                quoted(text)
+            ),
+        );
+    }
+    let [minimum_age, maximum_age] = [("minimum", &raw.minimum_age), ("maximum", &raw.maximum_age)]
+        .map(|(which, text)| {
+            let age = parse_age(text.as_deref());
+            if let (None, Some(text)) = (age, text.as_deref()) {
+                notes.add(
+                    &raw.origin,
+                    format!(
+                        "{which} age {} is not a number of years; left out",
+                        quoted(text)
+                    ),
+                );
+            }
+            age
+        });
     Ok(Service {
         id: record_id("service", dataset, &source_id),
         source: SourceRef {
@@ -1576,20 +1870,16 @@ pub(super) fn build_service(
         name,
         alternate_name: tidy(raw.alternate_name.as_deref()),
         description: tidy(raw.description.as_deref()),
-        url: web_url(raw.url.as_deref()),
+        url,
         email: tidy(raw.email.as_deref()),
-        status: raw
-            .status
-            .as_deref()
-            .and_then(ServiceStatus::parse)
-            .unwrap_or_default(),
+        status: status.unwrap_or_default(),
         interpretation_services: tidy(raw.interpretation_services.as_deref()),
         application_process: tidy(raw.application_process.as_deref()),
         wait_time: tidy(raw.wait_time.as_deref()),
         fees_description: tidy(raw.fees_description.as_deref()),
         eligibility_description: tidy(raw.eligibility_description.as_deref()),
-        minimum_age: parse_age(raw.minimum_age.as_deref()),
-        maximum_age: parse_age(raw.maximum_age.as_deref()),
+        minimum_age,
+        maximum_age,
         alert: tidy(raw.alert.as_deref()),
         assured_date: tidy(raw.assured_date.as_deref()),
         last_modified: tidy(raw.last_modified.as_deref()),
@@ -1683,6 +1973,43 @@ mod tests {
         assert_eq!(known_taxonomy("Open Eligibility"), Some("open-eligibility"));
         assert_eq!(known_taxonomy("Veterans Affairs"), None);
         assert_eq!(known_taxonomy("name"), None);
+    }
+
+    /// Regression: a term whose taxonomy name was not recognised ("Springfield
+    /// codes", or none) was filed under the dataset's own taxonomy and got no
+    /// category, even with an AIRS code or an Open Eligibility id.
+    #[test]
+    fn codes_of_an_unnamed_taxonomy_are_recognised_by_their_shape() {
+        let raw = |code: &str, taxonomy: Option<&str>| RawTerm {
+            code: Some(code.into()),
+            name: Some("a term".into()),
+            taxonomy: taxonomy.map(str::to_owned),
+        };
+        let terms = resolve_terms(
+            crate::import::test_support::context(),
+            "springfield",
+            &[
+                raw("BD-1800.2000", Some("Springfield codes")),
+                raw("102-04", None),
+                raw("102-99", None),
+                raw("BD", Some("Springfield codes")),
+                raw("FOOD", None),
+                raw("103-01", Some("AIRS")),
+            ],
+        );
+        let taxonomies: Vec<&str> = terms.iter().map(|t| t.taxonomy.as_str()).collect();
+        assert_eq!(
+            taxonomies,
+            [
+                "airs",
+                "open-eligibility",
+                "springfield",
+                "springfield",
+                "springfield",
+                // A recognised taxonomy name wins over the shape.
+                "airs"
+            ]
+        );
     }
 
     #[test]

@@ -12,8 +12,9 @@ use std::path::Path;
 
 use super::hsds::{
     Clock, Fields, Links, Owner, Package, RawSchedule, RawTerm, SharedTables, Table, parse_clock,
+    schedule_note,
 };
-use super::{Format, ImportContext, ImportError, ParsedSource, SkippedRow};
+use super::{Format, ImportContext, ImportError, ParsedSource, SkippedRow, quoted};
 
 /// Notes shown with listings of packages we know, by dataset name.
 const SOURCE_NOTES: [(&str, &str); 1] = [(
@@ -21,15 +22,18 @@ const SOURCE_NOTES: [(&str, &str); 1] = [(
     "211 Miami / Open Referral, 2019 snapshot.",
 )];
 
-/// Reads an HSDS 1.x tabular package (a directory of CSVs, or one with a `data/` folder).
+/// Reads an HSDS 1.x tabular package (a directory of CSVs, or one with a `data/` folder),
+/// recording its listings under `dataset` when given, else under the package's name.
 ///
 /// Only `services.csv` is required. Eligibility rows that name no service cannot be
 /// joined to one; they are reported as skipped rows of `eligibility.csv`, not guessed.
+/// A package we know (by its dataset name) gets its source note.
 pub(super) fn read_package(
     ctx: ImportContext<'_>,
     path: &Path,
+    dataset: Option<&str>,
 ) -> Result<ParsedSource, ImportError> {
-    let package = Package::open(path)?;
+    let package = Package::open(path, dataset)?;
     let (links, unjoined) = links_v1(&package.dir)?;
     let note = SOURCE_NOTES
         .iter()
@@ -52,10 +56,12 @@ const TABLES: SharedTables = SharedTables {
 fn links_v1(dir: &Path) -> Result<(Links, Vec<SkippedRow>), ImportError> {
     let mut links = Links::read_shared(dir, TABLES)?;
     let mut unjoined = Vec::new();
-    for (owner, schedule) in regular_schedules(&Table::read_or_empty(dir, "regular_schedules.csv")?)
-    {
+    let (schedules, notes) =
+        regular_schedules(&Table::read_or_empty(dir, "regular_schedules.csv")?);
+    for (owner, schedule) in schedules {
         links.schedules.insert(owner, schedule);
     }
+    links.notes.extend(notes);
     links.read_languages_and_service_areas(dir)?;
     for (file, tag, column) in [
         ("required_documents.csv", "required_document", "document"),
@@ -153,21 +159,42 @@ fn opening_hours(opens: Option<&str>, closes: Option<&str>) -> (Option<String>, 
 }
 
 /// Converts 1.x `regular_schedules` rows (one per weekday) into weekly schedules,
-/// merging the days that share the same hours and text into one `byday` list.
-fn regular_schedules(table: &Table) -> Vec<(Owner, RawSchedule)> {
+/// merging the days that share the same hours and text into one `byday` list;
+/// with notes on rows whose times or weekday could not be read, or that name no owner.
+fn regular_schedules(table: &Table) -> (Vec<(Owner, RawSchedule)>, Vec<SkippedRow>) {
     type Key = (Owner, Option<String>, Option<String>, Option<String>);
     let mut groups: Vec<(Key, Vec<&'static str>)> = Vec::new();
     let mut index: HashMap<Key, usize> = HashMap::new();
+    let mut notes = Vec::new();
     for row in table.rows() {
+        let mut note = |reason: String| {
+            notes.push(SkippedRow {
+                row: row.line,
+                file: Some(table.file.clone()),
+                reason,
+            })
+        };
         let Some(owner) = Owner::of(&row) else {
+            note("schedule names no service or location; left out".to_owned());
             continue;
         };
-        let (opens, closes) = opening_hours(
-            row.text("opens_at").as_deref(),
-            row.text("closes_at").as_deref(),
-        );
+        let (opens_at, closes_at) = (row.text("opens_at"), row.text("closes_at"));
+        let (opens, closes) = opening_hours(opens_at.as_deref(), closes_at.as_deref());
         let day = byday(row.get("weekday"));
         let text = row.text("original_text");
+        let mut problems: Vec<String> =
+            schedule_note(opens_at.as_deref(), closes_at.as_deref(), text.is_some())
+                .into_iter()
+                .collect();
+        if day.is_none() && !row.get("weekday").is_empty() {
+            problems.push(format!(
+                "weekday {} is not a day of the week; left out",
+                quoted(row.get("weekday"))
+            ));
+        }
+        if !problems.is_empty() {
+            note(problems.join("; "));
+        }
         if day.is_none() && opens.is_none() && closes.is_none() && text.is_none() {
             continue;
         }
@@ -182,7 +209,7 @@ fn regular_schedules(table: &Table) -> Vec<(Owner, RawSchedule)> {
             days.push(day);
         }
     }
-    groups
+    let schedules = groups
         .into_iter()
         .map(|((owner, opens_at, closes_at, description), mut days)| {
             days.sort_by_key(|d| week_order(d));
@@ -197,7 +224,8 @@ fn regular_schedules(table: &Table) -> Vec<(Owner, RawSchedule)> {
             };
             (owner, schedule)
         })
-        .collect()
+        .collect();
+    (schedules, notes)
 }
 
 #[cfg(test)]
@@ -206,7 +234,10 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
-    use crate::import::test_support::{assert_at_zip_centroid, context, fixture};
+    use crate::import::test_support::{
+        PackageTables, assert_at_zip_centroid, assert_every_row_accounted_for, context, fixture,
+        hostile_package,
+    };
     use crate::model::{Category, Service};
 
     fn root() -> PathBuf {
@@ -214,7 +245,7 @@ mod tests {
     }
 
     fn miami_fixture() -> ParsedSource {
-        read_package(context(), &fixture("miami")).unwrap_or_else(|e| panic!("{e}"))
+        read_package(context(), &fixture("miami"), None).unwrap_or_else(|e| panic!("{e}"))
     }
 
     fn service<'a>(parsed: &'a ParsedSource, source_id: &str) -> &'a Service {
@@ -415,11 +446,46 @@ mod tests {
         assert_eq!(hours("8:00m", "5:00pm"), (None, Some("17:00".into())));
     }
 
+    /// Odd values in every column of the first rows of services, addresses,
+    /// locations, phones and schedules: no panic, every service row imported or
+    /// skipped, and what was changed on the way said in the notes.
+    #[test]
+    fn no_cell_value_makes_the_package_reader_panic() {
+        let (_dir, root) = hostile_package(
+            "miami",
+            PackageTables {
+                addresses: "physical_addresses.csv",
+                service_at_location: "services_at_location.csv",
+                schedules: "regular_schedules.csv",
+            },
+        );
+        let parsed = read_package(context(), &root, None).unwrap_or_else(|e| panic!("{e}"));
+        assert!(parsed.rows_read > 46 + 500, "{}", parsed.rows_read);
+        assert_every_row_accounted_for(&parsed, Some("services.csv"));
+        let notes: Vec<&str> = parsed.notes.iter().map(|n| n.reason.as_str()).collect();
+        for expected in [
+            "coordinates (\"İİİ\", none) are not numbers; it has no point",
+            "coordinates (-inf, -80.1924669605184) are outside the valid range; it has no point",
+            "opening time \"İİİ\" is not a time of day; left out (the schedule's text is kept)",
+            "weekday \"İİİ\" is not a day of the week",
+            "website \"http//\" is not an http(s) address; left out",
+            "address names no location (location_id is empty); left out",
+            "which is not in locations.csv; left out",
+        ] {
+            assert!(
+                notes.iter().any(|n| n.contains(expected)),
+                "no note says {expected:?}: {notes:#?}"
+            );
+        }
+        // A 20,000-character cell is cut short in a note.
+        assert!(notes.iter().all(|n| n.chars().count() < 400), "{notes:#?}");
+    }
+
     /// The whole shipped package: every service row becomes a listing, and where each location is placed.
     #[test]
     fn full_miami_package_imports_every_service() {
         let path = root().join("data/hsds/miami-211-hsds-2019");
-        let parsed = read_package(context(), &path).unwrap_or_else(|e| panic!("{e}"));
+        let parsed = read_package(context(), &path, None).unwrap_or_else(|e| panic!("{e}"));
         let mut reasons: BTreeMap<(Option<String>, String), usize> = BTreeMap::new();
         for k in &parsed.skipped {
             *reasons
@@ -434,6 +500,16 @@ mod tests {
                 (None, _) => none += 1,
             }
         }
+        let mut notes: BTreeMap<(Option<String>, String), usize> = BTreeMap::new();
+        for n in &parsed.notes {
+            *notes.entry((n.file.clone(), n.kind())).or_default() += 1;
+        }
+        println!("notes: {notes:?}");
+        // Ten weekday rows with a time that is not one (two services' five weekdays) and one website.
+        assert_eq!(parsed.notes.len(), 11, "{:?}", parsed.notes);
+        assert!(parsed.notes.iter().any(|n| n.row == 4180
+            && n.reason
+                == "closing time \"6:300pm\" is not a time of day; left out (the schedule's text is kept)"));
         println!(
             "dataset {}: {} rows read, {} services, {} skipped {reasons:?}; locations: {exact} exact, {centroid} ZIP centroid, {none} no point",
             parsed.dataset,

@@ -13,9 +13,9 @@ use serde_json::{Map, Value};
 use crate::model::Attribute;
 
 use super::hsds::{
-    Fields, Links, Owner, Package, RawAddress, RawCostOption, RawLanguage, RawLocation,
-    RawOrganization, RawPhoneRecord, RawSchedule, RawService, RawServiceArea, RawTerm,
-    SharedTables, Table, build_service, by_service, slug,
+    Fields, Links, Notes, Origin, Owner, Package, RawAddress, RawCostOption, RawLanguage,
+    RawLocation, RawOrganization, RawPhoneRecord, RawSchedule, RawService, RawServiceArea, RawTerm,
+    SharedTables, Table, build_service, by_service, schedule_note, slug,
 };
 use super::{Format, ImportContext, ImportError, ParsedSource, SkippedRow};
 
@@ -36,11 +36,19 @@ const TABLES: SharedTables = SharedTables {
 fn links_v3(dir: &Path) -> Result<Links, ImportError> {
     let mut links = Links::read_shared(dir, TABLES)?;
     for row in Table::read_or_empty(dir, "schedules.csv")?.rows() {
-        if let Some(owner) = Owner::of(&row) {
-            links
-                .schedules
-                .insert(owner, RawSchedule::from_fields(&row));
+        let schedule = RawSchedule::from_fields(&row);
+        let Some(owner) = Owner::of(&row) else {
+            links.note(
+                "schedules.csv",
+                row.line,
+                "schedule names no service, location or organization; left out",
+            );
+            continue;
+        };
+        if let Some(reason) = raw_schedule_note(&schedule) {
+            links.note("schedules.csv", row.line, &reason);
         }
+        links.schedules.insert(owner, schedule);
     }
     links.read_languages_and_service_areas(dir)?;
     links.cost_options = by_service(dir, "cost_options.csv", |row| {
@@ -113,6 +121,15 @@ fn links_v3(dir: &Path) -> Result<Links, ImportError> {
     Ok(links)
 }
 
+/// What will be left out of a 3.0 schedule's times, if anything.
+fn raw_schedule_note(schedule: &RawSchedule) -> Option<String> {
+    schedule_note(
+        schedule.opens_at.as_deref(),
+        schedule.closes_at.as_deref(),
+        schedule.description.is_some(),
+    )
+}
+
 /// The tag an attribute is shown under: its taxonomy term's name, else its
 /// `link_type`, else `attribute`.
 fn attribute_tag(term: Option<&RawTerm>, attribute: &impl Fields) -> String {
@@ -124,12 +141,14 @@ fn attribute_tag(term: Option<&RawTerm>, attribute: &impl Fields) -> String {
 /// Reads an HSDS 3.0 tabular package (a directory of CSVs, or one with a `data/` folder).
 ///
 /// Only `services.csv` is required; every other table is joined by its id columns
-/// when present. The dataset name comes from `datapackage.json` or the directory.
+/// when present. The dataset name is `dataset` when given, else it comes from
+/// `datapackage.json` or the directory.
 pub(super) fn read_csv_package(
     ctx: ImportContext<'_>,
     path: &Path,
+    dataset: Option<&str>,
 ) -> Result<ParsedSource, ImportError> {
-    let package = Package::open(path)?;
+    let package = Package::open(path, dataset)?;
     let links = links_v3(&package.dir)?;
     Ok(package.read_services(ctx, Format::Hsds3Csv, None, &links))
 }
@@ -289,19 +308,28 @@ fn json_records(path: &Path, text: &str) -> Result<Vec<Value>, ImportError> {
 
 /// Reads HSDS 3.0 JSON: a `service_full.json`-shaped object, an array of them, or NDJSON.
 ///
-/// The dataset name is the file's name without its extension. A record that is not
-/// an object, or has no id or name, is skipped with its record number.
-pub(super) fn read_json(ctx: ImportContext<'_>, path: &Path) -> Result<ParsedSource, ImportError> {
+/// The dataset name is `dataset` when given, else the file's name without its
+/// extension. A record that is not an object, or has no id or name, is skipped
+/// with its record number; notes are by record number too.
+pub(super) fn read_json(
+    ctx: ImportContext<'_>,
+    path: &Path,
+    dataset: Option<&str>,
+) -> Result<ParsedSource, ImportError> {
     let text = std::fs::read_to_string(path).map_err(|e| ImportError::io(path, e))?;
     let records = json_records(path, &text)?;
-    let dataset = path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .map(slug)
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "hsds".into());
+    let dataset = match dataset {
+        Some(name) => name.to_owned(),
+        None => path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .map(slug)
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "hsds".into()),
+    };
     let mut parsed = ParsedSource::empty(path, Format::Hsds3Json, &dataset);
     parsed.rows_read = records.len() as u64;
+    let mut notes = Notes::default();
     let mut seen: HashMap<String, u64> = HashMap::new();
     for (i, record) in records.iter().enumerate() {
         let number = i as u64 + 1;
@@ -314,7 +342,15 @@ pub(super) fn read_json(ctx: ImportContext<'_>, path: &Path) -> Result<ParsedSou
             parsed.skipped.push(skip("not a JSON object".into()));
             continue;
         };
-        let raw = service_from_json(obj);
+        let mut raw = service_from_json(obj);
+        let origin = Origin {
+            file: None,
+            row: number,
+        };
+        raw.origin = origin.clone();
+        for location in &mut raw.locations {
+            location.origin = origin.clone();
+        }
         if let Some(id) = raw.id.clone() {
             if let Some(first) = seen.get(&id) {
                 parsed.skipped.push(skip(format!(
@@ -324,19 +360,40 @@ pub(super) fn read_json(ctx: ImportContext<'_>, path: &Path) -> Result<ParsedSou
             }
             seen.insert(id, number);
         }
-        match build_service(ctx, &dataset, None, raw) {
-            Ok(service) => parsed.services.push(service),
+        let schedule_notes: Vec<String> = raw
+            .schedules
+            .iter()
+            .chain(raw.locations.iter().flat_map(|l| &l.schedules))
+            .filter_map(raw_schedule_note)
+            .collect();
+        let mut record_notes = Notes::default();
+        match build_service(ctx, &dataset, None, raw, &mut record_notes) {
+            Ok(service) => {
+                parsed.services.push(service);
+                for note in schedule_notes {
+                    notes.add(&origin, format!("schedule: {note}"));
+                }
+                notes.extend(&record_notes.into_rows());
+            }
             Err(reason) => parsed.skipped.push(skip(reason)),
         }
     }
+    parsed.notes = notes.into_rows();
     Ok(parsed)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::import::test_support::{assert_at_zip_centroid, context, fixture};
-    use crate::model::{Language, Service, ServiceStatus, TaxonomyTerm, record_id};
+    use crate::import::test_support::{
+        PackageTables, assert_at_zip_centroid, assert_every_row_accounted_for, context, fixture,
+        hostile_package, json_paths, odd_json_values, odd_values,
+    };
+    use crate::model::{Category, Language, Service, ServiceStatus, TaxonomyTerm, record_id};
+
+    /// The spec example's one location, whose coordinates (100, 101) are out of range.
+    const SPEC_LOCATION: &str = "3a19ff88-4620-4d17-9830-ac1d859eb5d5";
+    const OUT_OF_RANGE: &str = "coordinates (100, 101) are outside the valid range";
 
     fn only_service(parsed: &ParsedSource) -> &Service {
         assert_eq!(parsed.services.len(), 1, "skipped: {:?}", parsed.skipped);
@@ -356,8 +413,8 @@ mod tests {
 
     #[test]
     fn spec_csv_package_nests_everything_linked_to_the_service() {
-        let parsed =
-            read_csv_package(context(), &fixture("hsds3/csv")).unwrap_or_else(|e| panic!("{e}"));
+        let parsed = read_csv_package(context(), &fixture("hsds3/csv"), None)
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(parsed.dataset, "hsds3");
         assert_eq!(parsed.rows_read, 1);
         let s = only_service(&parsed);
@@ -416,9 +473,18 @@ mod tests {
         assert_eq!(s.locations.len(), 1);
         let l = &s.locations[0];
         assert_eq!(l.name.as_deref(), Some("MyCity Civic Center"));
-        // latitude=100, longitude=101 are out of range, and "ABC 1234" is no ZIP: kept, without a point.
+        // latitude=100, longitude=101 are out of range, and "ABC 1234" is no ZIP: kept,
+        // without a point, and the report says so.
         assert_eq!(l.point(), None);
         assert!(!l.approximate);
+        assert_eq!(
+            parsed.notes,
+            vec![SkippedRow {
+                row: 2,
+                file: Some("locations.csv".into()),
+                reason: format!("location {SPEC_LOCATION:?}: {OUT_OF_RANGE}; it has no point"),
+            }]
+        );
         let address = l.address.as_ref().unwrap_or_else(|| panic!("address"));
         assert_eq!(address.address_1, "1-30 Main Street");
         assert_eq!(address.state_province, "MyState");
@@ -436,8 +502,56 @@ mod tests {
             addresses.replace("ABC 1234", "33142"),
         )
         .unwrap_or_else(|e| panic!("{e}"));
-        let parsed = read_csv_package(context(), dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        let parsed =
+            read_csv_package(context(), dir.path(), None).unwrap_or_else(|e| panic!("{e}"));
         assert_at_zip_centroid(&only_service(&parsed).locations[0], "33142");
+        // Regression: the move to the ZIP centre was only a debug log.
+        let notes: Vec<(Option<&str>, u64, &str)> = parsed
+            .notes
+            .iter()
+            .map(|n| (n.file.as_deref(), n.row, n.reason.as_str()))
+            .collect();
+        let reason = format!(
+            "location {SPEC_LOCATION:?}: {OUT_OF_RANGE}; placed at its ZIP centre (approximate)"
+        );
+        assert_eq!(notes, vec![(Some("locations.csv"), 2, reason.as_str())]);
+    }
+
+    /// Regression: rows of linked tables that named nothing, or a location the
+    /// package does not have, were dropped without a word.
+    #[test]
+    fn rows_that_link_to_nothing_are_noted() {
+        let dir = copy_of_spec_package();
+        let rewrite = |file: &str, from: &str, to: &str| {
+            let text =
+                std::fs::read_to_string(dir.path().join(file)).unwrap_or_else(|e| panic!("{e}"));
+            std::fs::write(dir.path().join(file), text.replacen(from, to, 1))
+                .unwrap_or_else(|e| panic!("{e}"));
+        };
+        rewrite("addresses.csv", SPEC_LOCATION, "nowhere");
+        rewrite("accessibility.csv", SPEC_LOCATION, "nowhere-else");
+        let parsed =
+            read_csv_package(context(), dir.path(), None).unwrap_or_else(|e| panic!("{e}"));
+        let s = only_service(&parsed);
+        assert_eq!(s.locations[0].address, None);
+        let notes: Vec<(Option<&str>, u64, &str)> = parsed
+            .notes
+            .iter()
+            .map(|n| (n.file.as_deref(), n.row, n.reason.as_str()))
+            .collect();
+        assert!(
+            notes.contains(&(
+                Some("addresses.csv"),
+                2,
+                "address names location \"nowhere\", which is not in locations.csv; left out"
+            )),
+            "{notes:#?}"
+        );
+        assert!(notes.contains(&(
+            Some("accessibility.csv"),
+            2,
+            "accessibility names location \"nowhere-else\", which is not in locations.csv; left out"
+        )), "{notes:#?}");
     }
 
     #[test]
@@ -448,7 +562,8 @@ mod tests {
             "id,name,status\ns1,Food Pantry,active\ns2,,active\ns1,Again,\n",
         )
         .unwrap_or_else(|e| panic!("{e}"));
-        let parsed = read_csv_package(context(), dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        let parsed =
+            read_csv_package(context(), dir.path(), None).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(parsed.rows_read, 3);
         let s = only_service(&parsed);
         assert_eq!(s.name, "Food Pantry");
@@ -475,7 +590,7 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         phones.push_str("only,three,fields\n");
         std::fs::write(dir.path().join("phones.csv"), phones).unwrap_or_else(|e| panic!("{e}"));
-        match read_csv_package(context(), dir.path()) {
+        match read_csv_package(context(), dir.path(), None) {
             Err(ImportError::Csv { path, source }) => {
                 assert!(path.ends_with("phones.csv"), "{path:?}");
                 assert!(source.to_string().contains("line: 3"), "{source}");
@@ -484,7 +599,7 @@ mod tests {
         }
         let empty = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         assert!(matches!(
-            read_csv_package(context(), empty.path()),
+            read_csv_package(context(), empty.path(), None),
             Err(ImportError::Invalid { .. })
         ));
     }
@@ -505,9 +620,9 @@ mod tests {
             let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
             let path = dir.path().join("service_full.json");
             std::fs::write(&path, body).unwrap_or_else(|e| panic!("{e}"));
-            read_json(context(), &path).unwrap_or_else(|e| panic!("{e}"))
+            read_json(context(), &path, None).unwrap_or_else(|e| panic!("{e}"))
         };
-        let single = read_json(context(), &fixture("hsds3/service_full.json"))
+        let single = read_json(context(), &fixture("hsds3/service_full.json"), None)
             .unwrap_or_else(|e| panic!("{e}"));
         let s = only_service(&single);
         for body in &forms {
@@ -529,6 +644,14 @@ mod tests {
         let l = &s.locations[0];
         assert_eq!(l.name.as_deref(), Some("MyCity Civic Center"));
         assert_eq!(l.point(), None);
+        assert_eq!(
+            single.notes,
+            vec![SkippedRow {
+                row: 1,
+                file: None,
+                reason: format!("location {SPEC_LOCATION:?}: {OUT_OF_RANGE}; it has no point"),
+            }]
+        );
         assert_eq!(l.phones.len(), 1);
         assert_eq!(l.schedules.len(), 1);
         assert_eq!(l.accessibility.len(), 1);
@@ -544,6 +667,130 @@ mod tests {
         );
     }
 
+    /// Odd values in every column of services, addresses, locations, phones and
+    /// schedules: no panic, every service row imported or skipped.
+    #[test]
+    fn no_cell_value_makes_the_package_reader_panic() {
+        let (_dir, root) = hostile_package(
+            "hsds3/csv",
+            PackageTables {
+                addresses: "addresses.csv",
+                service_at_location: "service_at_location.csv",
+                schedules: "schedules.csv",
+            },
+        );
+        let parsed = read_csv_package(context(), &root, None).unwrap_or_else(|e| panic!("{e}"));
+        assert!(parsed.rows_read > 300, "{}", parsed.rows_read);
+        assert_every_row_accounted_for(&parsed, Some("services.csv"));
+        let notes: Vec<&str> = parsed.notes.iter().map(|n| n.reason.as_str()).collect();
+        for expected in [
+            "coordinates (\"İİİ\", \"101\") are not numbers",
+            "closing time \"25:61\" is not a time of day; left out (the schedule's text is kept)",
+            "minimum age \"İİİ\" is not a number of years; left out",
+            "status \"İİİ\" is not an HSDS status; listed as active",
+            "coordinates (100, 101) are outside the valid range; placed at its ZIP centre (approximate)",
+            "links location \"odd-location-",
+        ] {
+            assert!(
+                notes.iter().any(|n| n.contains(expected)),
+                "no note says {expected:?}: {notes:#?}"
+            );
+        }
+    }
+
+    /// Odd values (text and JSON of the wrong type) in every field of the spec's
+    /// `service_full.json`: no panic, every record imported or skipped.
+    #[test]
+    fn no_json_value_makes_the_json_reader_panic() {
+        let text = std::fs::read_to_string(fixture("hsds3/service_full.json"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let base: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+        let odd = || {
+            odd_values("10:00")
+                .into_iter()
+                .map(Value::String)
+                .chain(odd_json_values())
+        };
+        let mut records: Vec<Value> = vec![Value::Null, Value::from(7), Value::from("x")];
+        // Each record gets an id of its own, so that it is read rather than skipped as a repeat.
+        let fresh = |n: usize| {
+            let mut record = base.clone();
+            record["id"] = Value::from(format!("odd-{n}"));
+            record
+        };
+        // The id and name decide whether a record is read at all: each odd value on its own.
+        for path in ["/id", "/name"] {
+            for value in odd() {
+                let mut record = fresh(records.len());
+                if let Some(slot) = record.pointer_mut(path) {
+                    *slot = value;
+                }
+                records.push(record);
+            }
+        }
+        // Every other field, in eight groups of fields changed at once.
+        let paths: Vec<String> = json_paths(&base)
+            .into_iter()
+            .map(|(path, _)| path)
+            .filter(|p| p != "/id" && p != "/name")
+            .collect();
+        for group in 0..8 {
+            for value in odd() {
+                let mut record = fresh(records.len());
+                for path in paths.iter().skip(group).step_by(8) {
+                    if let Some(slot) = record.pointer_mut(path) {
+                        *slot = value.clone();
+                    }
+                }
+                records.push(record);
+            }
+        }
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("odd.json");
+        let body = serde_json::to_string(&records).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&path, body).unwrap_or_else(|e| panic!("{e}"));
+        let parsed = read_json(context(), &path, None).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(parsed.rows_read, records.len() as u64);
+        assert_every_row_accounted_for(&parsed, None);
+        assert!(parsed.services.len() > records.len() / 2);
+        assert!(
+            parsed.notes.iter().any(|n| n.reason.contains(
+                "schedule: opening time \"İİİ\" and closing time \"İİİ\" are not times of day"
+            )),
+            "{:#?}",
+            parsed.notes
+        );
+    }
+
+    /// Terms of a taxonomy Hearth does not know by name are classified by their
+    /// code's shape, and Open Eligibility terms given by name by their title.
+    #[test]
+    fn terms_are_classified_by_code_shape_and_open_eligibility_title() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("feed.json");
+        let record = serde_json::json!({
+            "id": "s1",
+            "name": "Shelter and pantry",
+            "taxonomy_terms": [
+                {"code": "BH-1800.8500", "name": "Homeless Shelter", "taxonomy": "Springfield codes"},
+                {"name": "Food Pantry", "taxonomy": "Open Eligibility"}
+            ]
+        });
+        std::fs::write(&path, record.to_string()).unwrap_or_else(|e| panic!("{e}"));
+        let parsed = read_json(context(), &path, None).unwrap_or_else(|e| panic!("{e}"));
+        let s = only_service(&parsed);
+        let taxonomies: Vec<&str> = s
+            .taxonomy_terms
+            .iter()
+            .map(|t| t.taxonomy.as_str())
+            .collect();
+        assert_eq!(taxonomies, ["airs", "open-eligibility"]);
+        assert_eq!(
+            s.categories,
+            vec![Category::Food, Category::Housing, Category::Emergency]
+        );
+    }
+
     #[test]
     fn bad_json_names_the_record() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
@@ -553,7 +800,7 @@ mod tests {
             "{\"id\":\"a\",\"name\":\"A\"}\n{\"id\":\"b\",\"name\":\n",
         )
         .unwrap_or_else(|e| panic!("{e}"));
-        match read_json(context(), &path) {
+        match read_json(context(), &path, None) {
             Err(ImportError::Json { record, .. }) => assert_eq!(record, 2),
             other => panic!("expected a JSON error, got {other:?}"),
         }
@@ -562,7 +809,7 @@ mod tests {
             "[{\"id\":\"a\",\"name\":\"A\"}, 7, {\"name\":\"no id\"}]",
         )
         .unwrap_or_else(|e| panic!("{e}"));
-        let parsed = read_json(context(), &path).unwrap_or_else(|e| panic!("{e}"));
+        let parsed = read_json(context(), &path, None).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(parsed.services.len(), 1);
         let reasons: Vec<(u64, &str)> = parsed
             .skipped

@@ -79,7 +79,8 @@ impl Format {
     }
 }
 
-/// A row that did not become a listing, and why.
+/// A row that did not become a listing, and why; also used for [`ParsedSource::notes`],
+/// where the row did become (part of) a listing but some of its data was changed or left out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SkippedRow {
     /// The row's line number in its file (the header is line 1), or record number for JSON.
@@ -87,6 +88,76 @@ pub struct SkippedRow {
     /// Which file of a package, when the source is a directory.
     pub file: Option<String>,
     pub reason: String,
+}
+
+impl SkippedRow {
+    /// The reason with its variable parts (quoted text, numbers) written as `…`, so
+    /// that rows skipped for the same kind of reason can be reported together:
+    /// `same source id "a|b" as line 12; kept the first` → `same source id … as line …; kept the first`.
+    pub fn kind(&self) -> String {
+        reason_kind(&self.reason)
+    }
+}
+
+/// A value from the source, quoted for a report (`"8:00m"`) and cut to 60
+/// characters, so that a huge cell does not become a huge report line.
+pub(crate) fn quoted(text: &str) -> String {
+    const MAX: usize = 60;
+    if text.chars().count() <= MAX {
+        format!("{text:?}")
+    } else {
+        let cut: String = text.chars().take(MAX).chain(['…']).collect();
+        format!("{cut:?}")
+    }
+}
+
+/// See [`SkippedRow::kind`].
+fn reason_kind(reason: &str) -> String {
+    let chars: Vec<char> = reason.chars().collect();
+    let mut out = String::with_capacity(reason.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '"' {
+            // A quoted value as `{:?}` writes it: up to the next quote that is not escaped.
+            let mut j = i + 1;
+            while j < chars.len() && chars[j] != '"' {
+                j += if chars[j] == '\\' { 2 } else { 1 };
+            }
+            if j < chars.len() {
+                push_gap(&mut out);
+                i = j + 1;
+                continue;
+            }
+        }
+        let starts_number =
+            c.is_ascii_digit() || (c == '-' && chars.get(i + 1).is_some_and(char::is_ascii_digit));
+        let after_word = i > 0 && (chars[i - 1].is_alphanumeric() || chars[i - 1] == '_');
+        if starts_number && !after_word {
+            let mut j = i + 1;
+            while j < chars.len()
+                && (chars[j].is_ascii_digit()
+                    || (chars[j] == '.' && chars.get(j + 1).is_some_and(char::is_ascii_digit)))
+            {
+                j += 1;
+            }
+            // Digits that begin a word ("3rd", "2x") are part of the text.
+            if !chars.get(j).is_some_and(|c| c.is_alphabetic()) {
+                push_gap(&mut out);
+                i = j;
+                continue;
+            }
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
+fn push_gap(out: &mut String) {
+    if !out.ends_with('…') {
+        out.push('…');
+    }
 }
 
 /// A file (or package) read into listings, not yet written.
@@ -99,6 +170,11 @@ pub struct ParsedSource {
     pub rows_read: u64,
     pub services: Vec<Service>,
     pub skipped: Vec<SkippedRow>,
+    /// Rows whose listing was imported, but with some of the row's data changed or
+    /// left out: coordinates out of range (placed at the ZIP centre instead), times
+    /// that are not times (kept only as the source's text), an unknown status.
+    /// At most one note per row; a row with several problems gets them in one reason.
+    pub notes: Vec<SkippedRow>,
 }
 
 impl ParsedSource {
@@ -111,6 +187,7 @@ impl ParsedSource {
             rows_read: 0,
             services: Vec::new(),
             skipped: Vec::new(),
+            notes: Vec::new(),
         }
     }
 }
@@ -133,6 +210,9 @@ pub enum ImportError {
     },
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
+    /// A dataset name given with `--dataset` that cannot be used; the message says why.
+    #[error("{message}")]
+    DatasetName { name: String, message: String },
     #[error(
         "{path}: cannot tell what kind of data this is ({hint}); pass --format with one of: {known}"
     )]
@@ -166,21 +246,212 @@ impl ImportError {
     }
 }
 
+/// How to read one source: what `--format` and `--dataset` said (both optional).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// The format, or `None` to detect it.
+    pub format: Option<Format>,
+    /// The dataset name recorded as each listing's source (every record id derives
+    /// from it), or `None` for the default: the package's or file's name, or the
+    /// bundled list's own name. Must pass [`check_dataset_name`].
+    pub dataset: Option<String>,
+}
+
+/// The longest dataset name accepted.
+const MAX_DATASET_NAME: usize = 64;
+
+/// Checks a dataset name given by a person: 1 to 64 lower-case ASCII letters, digits and `-`.
+///
+/// The error says what is wrong and what is accepted, for the command line to show.
+pub fn check_dataset_name(name: &str) -> Result<(), String> {
+    let problem = if name.is_empty() {
+        Some("it is empty".to_owned())
+    } else if name.chars().count() > MAX_DATASET_NAME {
+        Some(format!("it is {} characters long", name.chars().count()))
+    } else {
+        name.chars()
+            .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+            .map(|c| format!("it contains {c:?}"))
+    };
+    match problem {
+        None => Ok(()),
+        Some(problem) => Err(format!(
+            "dataset name {name:?} is not valid ({problem}): use 1 to {MAX_DATASET_NAME} lower-case letters, \
+             digits and '-', e.g. springfield-211"
+        )),
+    }
+}
+
 /// Reads one file or package directory into listings, detecting its format
-/// unless `format` is given.
+/// unless `format` is given. The same as [`read_source_with`] without a dataset name.
 pub fn read_source(
     ctx: ImportContext<'_>,
     path: &Path,
     format: Option<Format>,
 ) -> Result<ParsedSource, ImportError> {
-    let format = match format {
+    read_source_with(
+        ctx,
+        path,
+        &ReadOptions {
+            format,
+            dataset: None,
+        },
+    )
+}
+
+/// Reads one file or package directory into listings as `options` say: in the
+/// given format (else the detected one), under the given dataset name (else the
+/// default, see [`ReadOptions::dataset`]).
+///
+/// A dataset name that fails [`check_dataset_name`] is an error before anything is read.
+pub fn read_source_with(
+    ctx: ImportContext<'_>,
+    path: &Path,
+    options: &ReadOptions,
+) -> Result<ParsedSource, ImportError> {
+    let dataset = options.dataset.as_deref();
+    if let Some(name) = dataset {
+        check_dataset_name(name).map_err(|message| ImportError::DatasetName {
+            name: name.to_owned(),
+            message,
+        })?;
+    }
+    let format = match options.format {
         Some(f) => f,
         None => detect_format(path)?,
     };
     match format {
-        Format::Hsds3Csv => hsds3::read_csv_package(ctx, path),
-        Format::Hsds3Json => hsds3::read_json(ctx, path),
-        Format::Hsds1Csv => hsds1::read_package(ctx, path),
-        Format::Dataset(dataset) => national::read(ctx, dataset, path),
+        Format::Hsds3Csv => hsds3::read_csv_package(ctx, path, dataset),
+        Format::Hsds3Json => hsds3::read_json(ctx, path, dataset),
+        Format::Hsds1Csv => hsds1::read_package(ctx, path, dataset),
+        Format::Dataset(list) => national::read(ctx, list, path, dataset),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::test_support::{context, fixture};
+
+    fn kind(reason: &str) -> String {
+        SkippedRow {
+            row: 1,
+            file: None,
+            reason: reason.to_owned(),
+        }
+        .kind()
+    }
+
+    #[test]
+    fn a_reason_kind_leaves_out_quoted_values_and_numbers() {
+        assert_eq!(
+            kind(r#"same source id "a \"b\"|c" as line 12; kept the first"#),
+            "same source id … as line …; kept the first"
+        );
+        assert_eq!(
+            kind(r#"location "x": coordinates (-80.5, 25.1) are outside the valid range"#),
+            "location …: coordinates (…, …) are outside the valid range"
+        );
+        // Digits that are part of a word are text.
+        assert_eq!(
+            kind("hsds3 package: the 3rd Saturday"),
+            "hsds3 package: the 3rd Saturday"
+        );
+        assert_eq!(kind("no name"), "no name");
+        // An unclosed quote is text too.
+        assert_eq!(kind(r#"a "b"#), r#"a "b"#);
+    }
+
+    #[test]
+    fn dataset_names_are_checked() {
+        for good in ["miami-211-2019", "a", "x1", &"z".repeat(64)] {
+            assert_eq!(check_dataset_name(good), Ok(()), "{good}");
+        }
+        for bad in ["", "Miami", "a b", "a_b", "é", &"z".repeat(65)] {
+            let e = check_dataset_name(bad).err().unwrap_or_default();
+            assert!(
+                e.contains("lower-case letters, digits and '-'"),
+                "{bad}: {e}"
+            );
+        }
+        let options = ReadOptions {
+            format: None,
+            dataset: Some("Springfield 211".into()),
+        };
+        match read_source_with(context(), &fixture("miami"), &options) {
+            Err(e @ ImportError::DatasetName { .. }) => {
+                assert!(e.to_string().contains("\"Springfield 211\""), "{e}")
+            }
+            other => panic!("expected a dataset name error, got {other:?}"),
+        }
+    }
+
+    /// Regression: the dataset name (and so every record id) came only from the file
+    /// or directory name, so a renamed export was imported again as copies.
+    #[test]
+    fn a_dataset_name_given_names_every_record_whatever_the_path() {
+        let with = |dataset: Option<&str>, path: &Path| {
+            let options = ReadOptions {
+                format: None,
+                dataset: dataset.map(str::to_owned),
+            };
+            read_source_with(context(), path, &options).unwrap_or_else(|e| panic!("{e}"))
+        };
+        let miami = with(Some("miami-211-2019"), &fixture("miami"));
+        assert_eq!(miami.dataset, "miami-211-2019");
+        assert_eq!(miami.format, Format::Hsds1Csv);
+        assert!(
+            miami
+                .services
+                .iter()
+                .all(|s| s.source.dataset == "miami-211-2019"
+                    && s.id == crate::model::record_id("service", "miami-211-2019", &s.source.id))
+        );
+        // The Miami note belongs to the dataset name, not to the directory's.
+        assert!(
+            miami
+                .services
+                .iter()
+                .all(|s| s.source_note.as_deref()
+                    == Some("211 Miami / Open Referral, 2019 snapshot."))
+        );
+        let renamed = with(Some("springfield-211"), &fixture("miami"));
+        assert!(renamed.services.iter().all(|s| s.source_note.is_none()));
+
+        let json = with(Some("feed-2024"), &fixture("hsds3/service_full.json"));
+        assert_eq!(json.services[0].source.dataset, "feed-2024");
+        let package = with(Some("spec"), &fixture("hsds3/csv"));
+        assert_eq!(package.services[0].source.dataset, "spec");
+
+        // A bundled list keeps its own categories under another name.
+        let va = fixture("resources/va_facilities_fy2018.csv");
+        let (default, named) = (with(None, &va), with(Some("va-2018"), &va));
+        assert_eq!(default.dataset, "va-facilities");
+        assert_eq!(named.dataset, "va-2018");
+        assert_eq!(default.services.len(), named.services.len());
+        for (a, b) in default.services.iter().zip(&named.services) {
+            assert_eq!((&a.categories, &a.needs), (&b.categories, &b.needs));
+            assert_eq!(b.source.dataset, "va-2018");
+            assert_ne!(a.id, b.id);
+        }
+        let oasis = with(
+            Some("oasis"),
+            &fixture("resources/la_food_oasis_locations_2017.json"),
+        );
+        assert!(
+            oasis.services.iter().all(|s| s.source.dataset == "oasis"
+                && s.categories.contains(&crate::model::Category::Food))
+        );
+        let housing = with(
+            Some("public-housing"),
+            &fixture("resources/hud_public_housing_developments_2021.csv"),
+        );
+        assert!(
+            housing
+                .services
+                .iter()
+                .all(|s| s.source.dataset == "public-housing"
+                    && s.categories == vec![crate::model::Category::Housing])
+        );
     }
 }

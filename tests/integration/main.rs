@@ -7,7 +7,6 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-mod hostile;
 mod import;
 mod process;
 mod rebuild;

@@ -198,3 +198,103 @@ fn the_import_command_prints_a_report_with_skipped_rows() {
             .contains("no/such/file.csv: no such file or directory")
     );
 }
+
+#[test]
+fn a_renamed_export_updates_when_imported_under_the_same_dataset_name() {
+    let home = tempfile::tempdir().unwrap();
+    let exports = tempfile::tempdir().unwrap();
+    let import = |file: &str, dataset: Option<&str>| {
+        let path = exports.path().join(file);
+        std::fs::copy(fixture("hsds3/service_full.json"), &path).unwrap();
+        let mut command = hearth();
+        command
+            .arg("import")
+            .arg(&path)
+            .arg("--dir")
+            .arg(home.path());
+        if let Some(name) = dataset {
+            command.args(["--dataset", name]);
+        }
+        let output = command.output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let first = import("export-2024-06.json", Some("partner-211"));
+    assert!(
+        first.contains("dataset partner-211: 1 rows read, 1 imported"),
+        "{first}"
+    );
+    let second = import("export-2024-07.json", Some("partner-211"));
+    assert!(
+        second.contains("0 imported, 0 updated, 1 unchanged"),
+        "the same listing, not a copy: {second}"
+    );
+
+    let bad = hearth()
+        .args(["import", "--dataset", "Partner 211!", "--dir"])
+        .arg(home.path())
+        .arg(fixture("hsds3/service_full.json"))
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("Partner 211!"));
+}
+
+#[test]
+fn a_failed_file_is_named_and_the_files_before_it_are_reported() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("hrsa_fqhc_sites_geocoded.csv");
+    std::fs::write(
+        &broken,
+        "name,st_abbr,city,address,phone,testing_status,lon,lat\nCut,off\n",
+    )
+    .unwrap();
+    let output = hearth()
+        .arg("import")
+        .arg(fixture("resources/va_facilities_fy2018.csv"))
+        .arg(&broken)
+        .arg("--dir")
+        .arg(home.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stdout.contains("15 rows read, 12 imported"),
+        "the file before it is reported: {stdout}"
+    );
+    assert!(
+        stderr.contains("hrsa_fqhc_sites_geocoded.csv was not imported"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("the 1 source(s) above were"), "{stderr}");
+}
+
+#[test]
+fn rows_imported_with_changed_data_are_listed_as_notes() {
+    let home = tempfile::tempdir().unwrap();
+    let output = hearth()
+        .arg("import")
+        .arg(fixture("hsds3/csv"))
+        .arg("--dir")
+        .arg(home.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("notes ("), "{stdout}");
+    assert!(
+        stdout.contains("outside the valid range"),
+        "the spec example's latitude 100 is reported: {stdout}"
+    );
+}

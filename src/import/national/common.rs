@@ -14,7 +14,7 @@ use crate::model::is_http_url;
 
 /// A bundled CSV list whose rows each become one listing: what its adapter declares.
 pub(super) struct FlatList {
-    /// The dataset name recorded as each listing's source.
+    /// The dataset name recorded as each listing's source, unless `--dataset` gives another.
     pub dataset: &'static str,
     /// The columns the header must have; without one the file fails whole.
     pub required: &'static [&'static str],
@@ -23,14 +23,23 @@ pub(super) struct FlatList {
 }
 
 impl FlatList {
-    /// Reads the list's file into listings.
+    /// Reads the list's file into listings, recorded under `dataset` when given
+    /// (`--dataset`), else under the list's own name.
     pub(super) fn read(
         &self,
         ctx: ImportContext<'_>,
         format: Format,
         path: &Path,
+        dataset: Option<&str>,
     ) -> Result<ParsedSource, ImportError> {
-        read_flat_csv(ctx, path, format, self.dataset, self.required, self.record)
+        read_flat_csv(
+            ctx,
+            path,
+            format,
+            dataset.unwrap_or(self.dataset),
+            self.required,
+            self.record,
+        )
     }
 }
 
@@ -327,7 +336,7 @@ pub(super) mod test_support {
 
     /// Reads `path` as `dataset`; panics when the file cannot be read at all.
     pub(in super::super) fn read_as(dataset: Dataset, path: &Path) -> ParsedSource {
-        read(context(), dataset, path).unwrap_or_else(|e| panic!("{e}"))
+        read(context(), dataset, path, None).unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Reads a trimmed fixture as `dataset`.

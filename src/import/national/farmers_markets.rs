@@ -201,15 +201,16 @@ fn market(row: &CsvRow<'_>) -> Result<FlatRecord, String> {
         })
         .into_iter()
         .collect();
-    let products: Vec<&str> = PRODUCTS
-        .iter()
-        .filter(|(column, _)| flag(column))
-        .map(|(_, shown)| *shown)
-        .collect();
-    let mut description = "Farmers market.".to_owned();
-    if !products.is_empty() {
-        description.push_str(&format!(" Sells {}.", products.join(", ")));
-    }
+    // What the market sells, from its product flags, as attributes like the payments it takes.
+    attributes.extend(
+        PRODUCTS
+            .iter()
+            .filter(|(column, _)| flag(column))
+            .map(|(_, shown)| Attribute {
+                tag: "sells".to_owned(),
+                value: (*shown).to_owned(),
+            }),
+    );
     let updated = row
         .opt("updateTime")
         .map(|t| t.split(' ').next().unwrap_or("").to_owned());
@@ -222,7 +223,6 @@ fn market(row: &CsvRow<'_>) -> Result<FlatRecord, String> {
     Ok(FlatRecord {
         source_id: id.to_owned(),
         name: row.get("MarketName").to_owned(),
-        description: Some(description),
         address_1: meaningful(row.get("street")),
         city: row.opt("city"),
         state: state_code(row.get("State")).map(str::to_owned),
@@ -301,6 +301,17 @@ mod tests {
         assert_eq!(slugs(s), vec!["food"]);
         assert_eq!(needs(s), vec!["food-insecurity"]);
         assert_eq!(accepts(s), vec!["SNAP", "Credit cards"]);
+        // Products come from the row's flags, as attributes; nothing is written in its name.
+        assert_eq!(s.description, None);
+        let sells: Vec<&str> = s
+            .attributes
+            .iter()
+            .filter(|a| a.tag == "sells")
+            .map(|a| a.value.as_str())
+            .collect();
+        assert_eq!(sells.len(), 20, "{sells:?}");
+        assert_eq!(sells[..3], ["vegetables", "fruit", "eggs"]);
+        assert!(!sells.contains(&"wine") && !sells.contains(&"tofu"));
         let loc = &s.locations[0];
         assert_eq!(loc.point(), Some((25.836451, -80.183684)));
         assert_eq!(

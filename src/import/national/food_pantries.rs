@@ -1,4 +1,4 @@
-//! Food pantries from 15 food banks' online locators (scraped August 2025 by
+//! Food pantries from 16 food banks' online locators (scraped August 2025 by
 //! the Pantry Pirate Radio project): one row per pantry, credited to its food
 //! bank.
 //!

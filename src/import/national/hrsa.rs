@@ -3,13 +3,19 @@
 //! phone and coordinates but no ZIP column.
 //!
 //! The `testing_status` column (COVID-19 testing at the time) is left out: it
-//! says nothing about the site today.
+//! says nothing about the site today. The rows say nothing about what a site
+//! offers or charges (some sites are dental-only clinics or mobile vans), so
+//! nothing is said for them; what the list is goes in the source note.
 
 use super::super::flat::{CsvRow, key_from};
 use super::super::{FlatRecord, parse_coordinate};
 use super::common::{FlatList, meaningful, raw_phone};
 
 const DATASET: &str = "hrsa-health-centers";
+
+/// What the list is, shown with every listing from it.
+const SOURCE_NOTE: &str = "HRSA's list of Health Center Program service delivery sites \
+     (federally qualified health centers and look-alikes), about 2020–21.";
 
 /// The header columns that identify the HRSA site list.
 pub(super) const SIGNATURE: &[&str] = &[
@@ -40,24 +46,16 @@ fn site(row: &CsvRow<'_>) -> Result<FlatRecord, String> {
     Ok(FlatRecord {
         source_id: key_from(&[name, raw_address, city, state]),
         name: name.to_owned(),
-        description: Some(
-            "Community health center site (HRSA Health Center Program): primary care for everyone, \
-             insured or not."
-                .to_owned(),
-        ),
         address_1: meaningful(&street),
         city: row.opt("city"),
         state: row.opt("st_abbr"),
         zip,
         latitude: parse_coordinate(row.get("lat"))?,
         longitude: parse_coordinate(row.get("lon"))?,
-        phones: raw_phone(row.get("phone"), "voice", None).into_iter().collect(),
-        fees: Some(
-            "Health centers charge on a sliding fee scale based on income; no one is turned away \
-             for inability to pay."
-                .to_owned(),
-        ),
-        source_note: Some("HRSA health center site list (about 2020–21).".to_owned()),
+        phones: raw_phone(row.get("phone"), "voice", None)
+            .into_iter()
+            .collect(),
+        source_note: Some(SOURCE_NOTE.to_owned()),
         ..FlatRecord::default()
     })
 }
@@ -139,10 +137,19 @@ mod tests {
         assert_eq!(loc.phones[0].tel_uri().as_deref(), Some("tel:+13057743400"));
         assert_eq!(loc.point(), Some((25.77179252, -80.25746403)));
         assert!(!loc.approximate);
-        assert_eq!(
-            s.source_note.as_deref(),
-            Some("HRSA health center site list (about 2020–21).")
-        );
+        assert_eq!(s.source_note.as_deref(), Some(SOURCE_NOTE));
+    }
+
+    /// Regression: every site, dental-only clinics and mobile vans included, was
+    /// described as "primary care for everyone … no one is turned away".
+    #[test]
+    fn no_site_is_described_with_words_the_list_does_not_have() {
+        let p = parsed();
+        for s in &p.services {
+            assert_eq!(s.description, None, "{}", s.name);
+            assert_eq!(s.fees_description, None, "{}", s.name);
+            assert_eq!(s.application_process, None, "{}", s.name);
+        }
     }
 
     #[test]

@@ -43,7 +43,6 @@ fn agency(row: &CsvRow<'_>) -> Result<FlatRecord, String> {
     Ok(FlatRecord {
         source_id: id.to_owned(),
         name: row.get("name").to_owned(),
-        description: Some("HUD-approved housing counseling agency.".to_owned()),
         address_1: meaningful(row.get("address_1")),
         address_2: meaningful(row.get("address_2")),
         city: row.opt("city"),
@@ -57,7 +56,10 @@ fn agency(row: &CsvRow<'_>) -> Result<FlatRecord, String> {
         ),
         email: row.opt("email").filter(|e| e.contains('@')),
         website: web_url(row.get("website")),
-        source_note: Some("HUD housing counseling agency list, DC/MD/VA only (2013).".to_owned()),
+        source_note: Some(
+            "HUD's list of HUD-approved housing counseling agencies, DC/MD/VA only (2013)."
+                .to_owned(),
+        ),
         ..FlatRecord::default()
     })
 }
@@ -113,6 +115,12 @@ mod tests {
         assert_eq!(postal_code(s), Some("22314"));
         assert_eq!(s.url.as_deref(), Some("http://www.nvul.org"));
         assert!(!loc.approximate);
+        assert_eq!(s.description, None);
+        assert!(
+            s.source_note
+                .as_deref()
+                .is_some_and(|n| n.contains("HUD-approved housing counseling agencies"))
+        );
     }
 
     #[test]

@@ -39,11 +39,13 @@ pub(super) const SIGNATURE: &[&str] = &[
 ];
 
 /// Reads the public housing development list, with agency contacts from the
-/// PHA contact list beside it when there is one.
+/// PHA contact list beside it when there is one. Listings are recorded under
+/// `dataset` when given, else under the list's own name.
 pub(super) fn read(
     ctx: ImportContext<'_>,
     format: Format,
     path: &Path,
+    dataset: Option<&str>,
 ) -> Result<ParsedSource, ImportError> {
     let contacts_path = path.parent().map(|dir| dir.join(CONTACTS_FILE));
     let contacts: HashMap<String, AgencyContact> = match contacts_path.filter(|p| p.is_file()) {
@@ -61,13 +63,21 @@ pub(super) fn read(
         "PHA_CODE",
         "PHA_NAME",
     ];
-    read_flat_csv(ctx, path, format, DATASET, &required, |row| {
-        development(row, &contacts)
-    })
+    read_flat_csv(
+        ctx,
+        path,
+        format,
+        dataset.unwrap_or(DATASET),
+        &required,
+        |row| development(row, &contacts),
+    )
 }
 
 /// One development, listed as housing run by its agency (with the agency's
-/// contact when the contact list has it).
+/// phone and office address when the contact list has it).
+///
+/// The list says nothing about how to apply; that applications go through the
+/// agency is said once, about the whole list, in the source note.
 fn development(
     row: &CsvRow<'_>,
     contacts: &HashMap<String, AgencyContact>,
@@ -82,24 +92,12 @@ fn development(
         .opt("PHA_NAME")
         .or_else(|| contact.map(|c| c.name.clone()))
         .unwrap_or_default();
-    let agency = if pha_name.is_empty() {
-        "the local housing agency".to_owned()
-    } else {
-        pha_name.clone()
-    };
-    let mut apply = format!("Apply through {agency}, not at the building.");
-    if let Some(address) = contact.and_then(|c| c.address.as_deref()) {
-        apply.push_str(&format!(" Agency office: {address}."));
-    }
-    if let Some(phone) = contact.and_then(|c| c.phone.as_deref()) {
-        apply.push_str(&format!(" Phone: {phone}."));
-    }
     let phones = contact
         .and_then(|c| c.phone.clone())
         .map(|number| RawPhone {
             number,
             kind: Some("voice"),
-            description: Some(format!("Housing agency: {agency}")),
+            description: (!pha_name.is_empty()).then(|| format!("Housing agency: {pha_name}")),
         })
         .into_iter()
         .collect();
@@ -116,33 +114,34 @@ fn development(
             value: address,
         });
     }
+    // A few developments are named "NONE" (read as blank): name them after their agency.
+    let name = row
+        .opt("DEVELOPMENT_NAME")
+        .or_else(|| (!pha_name.is_empty()).then(|| format!("{pha_name} public housing")));
     // HUD's geocode precision: R is rooftop; ZIP+4, block group, tract and ZIP centroids are rough.
     let quality = row.get("LOCATION_QUALITY");
     Ok(FlatRecord {
-            source_id: id.to_owned(),
-            // A few developments are named "NONE" (read as blank): name them after their agency.
-            name: row.opt("DEVELOPMENT_NAME").unwrap_or_else(|| format!("{agency} public housing")),
-            organization: (!pha_name.is_empty()).then(|| pha_name.clone()),
-            description: Some(format!(
-                "Public housing development run by {agency}. To apply, contact the housing agency, not the building."
-            )),
-            application_process: Some(apply),
-            address_1: meaningful(row.get("ADDRESS")),
-            city: row.opt("CITY"),
-            // STATE_NAME holds the two-letter code (STATE_CODE is the FIPS number).
-            state: row.opt("STATE_NAME"),
-            zip: row.opt("ZIPCODE"),
-            latitude: parse_coordinate(row.get("LATITUDE"))?,
-            longitude: parse_coordinate(row.get("LONGITUDE"))?,
-            approximate: !quality.eq_ignore_ascii_case("R"),
-            phones,
-            attributes,
-            source_note: Some(
-                "HUD public housing development list (March 2021); agency contacts from HUD's PHA contact list (2026)."
-                    .to_owned(),
-            ),
-            ..FlatRecord::default()
-        })
+        source_id: id.to_owned(),
+        name: name.unwrap_or_default(),
+        organization: (!pha_name.is_empty()).then(|| pha_name.clone()),
+        address_1: meaningful(row.get("ADDRESS")),
+        city: row.opt("CITY"),
+        // STATE_NAME holds the two-letter code (STATE_CODE is the FIPS number).
+        state: row.opt("STATE_NAME"),
+        zip: row.opt("ZIPCODE"),
+        latitude: parse_coordinate(row.get("LATITUDE"))?,
+        longitude: parse_coordinate(row.get("LONGITUDE"))?,
+        approximate: !quality.eq_ignore_ascii_case("R"),
+        phones,
+        attributes,
+        source_note: Some(
+            "HUD's list of public housing developments (March 2021): the buildings where public housing \
+             tenants live, each run by a public housing agency; people apply through the agency, not at \
+             the building. Agency phones and office addresses are from HUD's PHA contact list (2026)."
+                .to_owned(),
+        ),
+        ..FlatRecord::default()
+    })
 }
 
 #[cfg(test)]
@@ -172,20 +171,26 @@ mod tests {
         );
         assert_eq!(slugs(s), vec!["housing"]);
         assert_eq!(needs(s), vec!["housing-instability"]);
-        assert_eq!(
-            s.description.as_deref(),
-            Some(
-                "Public housing development run by Housing Authority of Prince Georges County. \
-                 To apply, contact the housing agency, not the building."
-            )
+        // The row says nothing about the development or how to apply: nothing is made up.
+        assert_eq!(s.description, None);
+        assert_eq!(s.application_process, None);
+        assert!(
+            s.source_note
+                .as_deref()
+                .is_some_and(|n| n.starts_with("HUD's list of public housing developments"))
         );
         let loc = &s.locations[0];
         assert_eq!(loc.phones[0].number, "(301) 883-5552");
+        assert_eq!(
+            loc.phones[0].description.as_deref(),
+            Some("Housing agency: Housing Authority of Prince Georges County")
+        );
         assert!(!loc.approximate);
         assert!(
-            s.application_process
-                .as_deref()
-                .is_some_and(|a| a.contains("9200 BASIL COURT, LARGO, MD 20774"))
+            s.attributes
+                .iter()
+                .any(|a| a.tag == "housing_agency_address"
+                    && a.value == "9200 BASIL COURT, LARGO, MD 20774")
         );
         assert!(s.attributes.iter().all(|a| !a.tag.contains("inspection")));
     }
@@ -222,13 +227,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let copy = dir.path().join(FILE);
         std::fs::copy(fixture(FILE), &copy).unwrap_or_else(|e| panic!("{e}"));
-        let p = read(context(), Format::Dataset(Dataset::HudPublicHousing), &copy)
-            .unwrap_or_else(|e| panic!("{e}"));
+        let p = read(
+            context(),
+            Format::Dataset(Dataset::HudPublicHousing),
+            &copy,
+            None,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         let s = named(&p, "GLASSMANOR");
         assert!(s.locations[0].phones.is_empty());
+        assert_eq!(s.application_process, None);
+        assert!(
+            s.attributes
+                .iter()
+                .all(|a| a.tag != "housing_agency_address")
+        );
         assert_eq!(
-            s.application_process.as_deref(),
-            Some("Apply through Housing Authority of Prince Georges County, not at the building.")
+            s.organization.name,
+            "Housing Authority of Prince Georges County"
         );
     }
 

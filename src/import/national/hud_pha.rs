@@ -32,24 +32,21 @@ pub(super) const LIST: FlatList = FlatList {
     record: agency_office,
 };
 
-/// One agency's office, where people apply.
+/// What the list is, shown with every listing from it.
+const SOURCE_NOTE: &str = "HUD's list of public housing agencies (PHA contact reports, January 2026); \
+     these agencies take applications for public housing, Housing Choice Vouchers (Section 8), or both. \
+     The list has no coordinates: offices are shown at their ZIP code's centre.";
+
+/// One agency's office. The row gives its name, address and phones only; what
+/// such offices do is said once, about the whole list, in the source note.
 fn agency_office(row: &CsvRow<'_>) -> Result<FlatRecord, String> {
     let code = row.get("pha_code");
     if code.is_empty() {
         return Err("no PHA code".to_owned());
     }
-    let name = row.get("pha_name");
     Ok(FlatRecord {
         source_id: code.to_owned(),
-        name: name.to_owned(),
-        description: Some(format!(
-            "Office of {name}, a public housing agency. This is where people apply for the housing it runs: \
-             public housing and/or Housing Choice Vouchers (Section 8)."
-        )),
-        application_process: Some(
-            "Contact the agency's office to apply or to ask whether its waiting lists are open."
-                .to_owned(),
-        ),
+        name: row.get("pha_name").to_owned(),
         address_1: meaningful(row.get("address")),
         city: row.opt("city"),
         state: row.opt("state"),
@@ -59,11 +56,7 @@ fn agency_office(row: &CsvRow<'_>) -> Result<FlatRecord, String> {
             tag: "pha_code".to_owned(),
             value: code.to_owned(),
         }],
-        source_note: Some(
-            "HUD public housing agency contact list (from HUD's PHA contact reports, January 2026); \
-             shown at the ZIP code's centre."
-                .to_owned(),
-        ),
+        source_note: Some(SOURCE_NOTE.to_owned()),
         ..FlatRecord::default()
     })
 }
@@ -156,11 +149,9 @@ mod tests {
             s.primary_phone().map(|p| p.number.as_str()),
             Some("(305) 888-9744")
         );
-        assert!(
-            s.description
-                .as_deref()
-                .is_some_and(|d| d.contains("Housing Choice Vouchers"))
-        );
+        // What an agency does is said about the list, not claimed for each office.
+        assert_eq!((&s.description, &s.application_process), (&None, &None));
+        assert_eq!(s.source_note.as_deref(), Some(SOURCE_NOTE));
     }
 
     #[test]

@@ -2,13 +2,19 @@
 //! public library system, at the system's administrative address.
 //!
 //! Libraries are listed for free internet and computer access as much as for
-//! books; branch buildings are not in this file, only how many there are.
+//! books; branch buildings are not in this file, only how many there are (kept
+//! as a `branch_libraries` attribute).
 
 use super::super::flat::CsvRow;
 use super::super::{FlatRecord, parse_coordinate};
 use super::common::{FlatList, meaningful};
+use crate::model::Attribute;
 
 const DATASET: &str = "imls-libraries";
+
+/// What the list is, shown with every listing from it.
+const SOURCE_NOTE: &str = "IMLS Public Libraries Survey (FY2022): one row per public library \
+     system, at the system's administrative address; branch libraries are not listed separately.";
 
 /// The header columns that identify the IMLS library system list.
 pub(super) const SIGNATURE: &[&str] = &[
@@ -39,28 +45,28 @@ fn library_system(row: &CsvRow<'_>) -> Result<FlatRecord, String> {
         return Err("no library id".to_owned());
     }
     // Negative counts are IMLS codes for "missing" or "not applicable".
-    let branches: Option<u32> = row.get("branches").parse().ok();
-    let description = match branches {
-        Some(n) if n > 0 => format!(
-            "Public library system with {n} branch {}. The address is the system's administrative office; \
-             ask about the branch nearest the client.",
-            if n == 1 { "library" } else { "libraries" }
-        ),
-        _ => {
-            "Public library. The address is the library system's administrative address.".to_owned()
-        }
-    };
+    let attributes = row
+        .get("branches")
+        .parse::<u32>()
+        .ok()
+        .filter(|n| *n > 0)
+        .map(|n| Attribute {
+            tag: "branch_libraries".to_owned(),
+            value: n.to_string(),
+        })
+        .into_iter()
+        .collect();
     Ok(FlatRecord {
         // Library ids are unique only within a state (`1` is used in Maine, Oklahoma and West Virginia).
         source_id: format!("{state}:{id}"),
         name: row.get("name").to_owned(),
-        description: Some(description),
         address_1: meaningful(row.get("address")),
         city: row.opt("city"),
         state: row.opt("state"),
         latitude: parse_coordinate(row.get("lat"))?,
         longitude: parse_coordinate(row.get("lon"))?,
-        source_note: Some("IMLS Public Libraries Survey, library systems (FY2022).".to_owned()),
+        attributes,
+        source_note: Some(SOURCE_NOTE.to_owned()),
         ..FlatRecord::default()
     })
 }
@@ -72,9 +78,18 @@ mod tests {
         address_line, assert_detected_and_stable, assert_every_row_imported, named, needs,
         read_fixture, read_full_file, slugs,
     };
+    use super::SOURCE_NOTE;
     use crate::import::ParsedSource;
+    use crate::model::Service;
 
     const FILE: &str = "imls_public_library_systems_fy2022.csv";
+
+    fn branches(s: &Service) -> Option<&str> {
+        s.attributes
+            .iter()
+            .find(|a| a.tag == "branch_libraries")
+            .map(|a| a.value.as_str())
+    }
 
     fn parsed() -> ParsedSource {
         read_fixture(Dataset::ImlsLibraries, FILE)
@@ -88,13 +103,9 @@ mod tests {
         assert_eq!(slugs(s), vec!["education", "community"]);
         assert_eq!(needs(s), vec!["digital-access"]);
         assert_eq!(s.source.id, "FL:FSCS5023");
-        assert!(
-            s.description
-                .as_deref()
-                .is_some_and(|d| d.contains("49 branch libraries")),
-            "{:?}",
-            s.description
-        );
+        assert_eq!(branches(s), Some("49"));
+        assert_eq!(s.description, None);
+        assert_eq!(s.source_note.as_deref(), Some(SOURCE_NOTE));
         let loc = &s.locations[0];
         assert_eq!(
             address_line(s).as_deref(),
@@ -107,7 +118,7 @@ mod tests {
     fn special_codes_are_not_counts() {
         let p = parsed();
         let s = named(&p, "ATKINS MEMORIAL LIBRARY");
-        assert!(s.description.as_deref().is_some_and(|d| !d.contains("-3")));
+        assert_eq!(branches(s), None);
         named(&p, "MAYAGÜEZ MUNICIPAL LIBRARY");
     }
 

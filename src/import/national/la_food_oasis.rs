@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::super::flat::key_from;
 use super::super::{
     FlatRecord, Format, ImportContext, ImportError, ParsedSource, RawPhone, SkippedRow, build_flat,
-    parse_coordinate,
+    parse_coordinate, quoted,
 };
 use super::common::{first_phone, html_to_text, web_url};
 use crate::model::TaxonomyTerm;
@@ -35,37 +35,50 @@ pub(super) fn matches_keys(keys: &[String]) -> bool {
 }
 
 /// Reads the Food Oasis LA file: JSON lines, or one JSON array (the published
-/// file is an array written one record per line).
+/// file is an array written one record per line). Listings are recorded under
+/// `dataset` when given, else under the list's own name.
+///
+/// `hours[]` entries that cannot be read are left out of a listing's hours, with
+/// a note for the record.
 pub(super) fn read(
     ctx: ImportContext<'_>,
     format: Format,
     path: &Path,
+    dataset: Option<&str>,
 ) -> Result<ParsedSource, ImportError> {
     let text = std::fs::read_to_string(path).map_err(|e| ImportError::io(path, e))?;
-    let mut parsed = ParsedSource::empty(path, format, DATASET);
+    let dataset = dataset.unwrap_or(DATASET);
+    let mut parsed = ParsedSource::empty(path, format, dataset);
     let records = json_records(path, &text)?;
     let mut seen: HashSet<String> = HashSet::new();
     for (n, record) in records.into_iter().enumerate() {
         let row = n as u64 + 1;
         parsed.rows_read += 1;
-        let outcome = record
-            .and_then(|value| to_flat(ctx, &value))
-            .and_then(|flat| {
-                if !seen.insert(flat.source_id.clone()) {
-                    return Err(format!(
-                        "same source id {:?} as an earlier record; kept the first",
-                        flat.source_id
-                    ));
-                }
-                build_flat(ctx, DATASET, flat)
-            });
+        let mut note = None;
+        let outcome =
+            record
+                .and_then(|value| to_flat(ctx, &value))
+                .and_then(|(flat, hours_note)| {
+                    if !seen.insert(flat.source_id.clone()) {
+                        return Err(format!(
+                            "same source id {:?} as an earlier record; kept the first",
+                            flat.source_id
+                        ));
+                    }
+                    note = hours_note;
+                    build_flat(ctx, DATASET, dataset, flat)
+                });
+        let at = |reason: String| SkippedRow {
+            row,
+            file: None,
+            reason,
+        };
         match outcome {
-            Ok(service) => parsed.services.push(service),
-            Err(reason) => parsed.skipped.push(SkippedRow {
-                row,
-                file: None,
-                reason,
-            }),
+            Ok(service) => {
+                parsed.services.push(service);
+                parsed.notes.extend(note.map(at));
+            }
+            Err(reason) => parsed.skipped.push(at(reason)),
         }
     }
     Ok(parsed)
@@ -130,7 +143,8 @@ fn non_empty(text: String) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
-fn to_flat(ctx: ImportContext<'_>, value: &Value) -> Result<FlatRecord, String> {
+/// Maps a record onto a flat record, with a note when some of its hours could not be read.
+fn to_flat(ctx: ImportContext<'_>, value: &Value) -> Result<(FlatRecord, Option<String>), String> {
     if !value.is_object() {
         return Err("not a JSON object".to_owned());
     }
@@ -174,7 +188,14 @@ fn to_flat(ctx: ImportContext<'_>, value: &Value) -> Result<FlatRecord, String> 
             });
         }
     }
-    Ok(FlatRecord {
+    let (hours, unusable) = hours_text(value);
+    let note = (!unusable.is_empty()).then(|| {
+        format!(
+            "hours entries that could not be read were left out of its hours: {}",
+            quoted(&unusable.join(", "))
+        )
+    });
+    let flat = FlatRecord {
         source_id,
         name,
         description: html_to_text(&field(value, "content")),
@@ -187,7 +208,7 @@ fn to_flat(ctx: ImportContext<'_>, value: &Value) -> Result<FlatRecord, String> 
         longitude: parse_coordinate(&field(value, "longitude"))?,
         phones,
         website: web_url(&field(value, "website")),
-        hours: hours_text(value),
+        hours,
         terms,
         attributes,
         source_note: Some(
@@ -196,7 +217,8 @@ fn to_flat(ctx: ImportContext<'_>, value: &Value) -> Result<FlatRecord, String> 
                 .to_owned(),
         ),
         ..FlatRecord::default()
-    })
+    };
+    Ok((flat, note))
 }
 
 const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
@@ -314,21 +336,35 @@ fn day_list(days: &[Day]) -> String {
 
 /// Turns `hours[]` (and the summer season dates) into one readable text:
 /// "Mon–Fri 12:30 PM–1:30 PM", days with the same times grouped together.
-fn hours_text(value: &Value) -> Option<String> {
+/// Also gives the entries that could not be read, as written (`Sat 130–`), which
+/// are left out of the text.
+fn hours_text(value: &Value) -> (Option<String>, Vec<String>) {
     let entries = value
         .get("hours")
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
     let mut groups: Vec<(String, Vec<Day>)> = Vec::new();
-    let mut unusable = 0;
+    let mut unusable = Vec::new();
     for entry in &entries {
-        let day = Day::parse(&field(entry, "day"));
-        let span = span(&field(entry, "open"), &field(entry, "close"));
-        let (Some(day), Some(span)) = (day, span) else {
-            unusable += 1;
+        let (day, open, close) = (
+            field(entry, "day"),
+            field(entry, "open"),
+            field(entry, "close"),
+        );
+        let (Some(parsed_day), Some(span)) = (Day::parse(&day), span(&open, &close)) else {
+            // Blank times and the "midnight to 1 AM" placeholder say nothing; anything else is
+            // data that could not be read.
+            let says_nothing = open.is_empty() && close.is_empty();
+            let placeholder = Day::parse(&day).is_some()
+                && parse_hhmm(&open) == Some(0)
+                && parse_hhmm(&close).is_some_and(|c| c < 6 * 60);
+            if !(says_nothing || placeholder) {
+                unusable.push(format!("{day} {open}–{close}").trim().to_owned());
+            }
             continue;
         };
+        let day = parsed_day;
         match groups.iter_mut().find(|(s, _)| *s == span) {
             Some((_, days)) if !days.contains(&day) => days.push(day),
             Some(_) => {}
@@ -342,9 +378,6 @@ fn hours_text(value: &Value) -> Option<String> {
             _ => format!("{} {span}", day_list(days)),
         })
         .collect();
-    if !lines.is_empty() && unusable > 0 {
-        lines.push("Hours for other days were not usable in the source; call to check.".to_owned());
-    }
     let (open, close) = (field(value, "season_open"), field(value, "season_close"));
     match (open.is_empty(), close.is_empty()) {
         (false, false) => lines.push(format!("Season: {open} to {close}")),
@@ -352,7 +385,7 @@ fn hours_text(value: &Value) -> Option<String> {
         (true, false) => lines.push(format!("Season ends {close}")),
         (true, true) => {}
     }
-    (!lines.is_empty()).then(|| lines.join("\n"))
+    ((!lines.is_empty()).then(|| lines.join("\n")), unusable)
 }
 
 #[cfg(test)]
@@ -362,6 +395,9 @@ mod tests {
         context, fixture, named, needs, read_as, read_fixture, read_full_file, slugs,
     };
     use super::*;
+    use crate::import::test_support::{
+        assert_every_row_accounted_for, json_paths, odd_json_values, odd_values,
+    };
 
     const FILE: &str = "la_food_oasis_locations_2017.json";
 
@@ -444,16 +480,37 @@ mod tests {
         }
     }
 
+    /// Regression: the hours said "Hours for other days were not usable in the
+    /// source; call to check.", Hearth's words shown as the source's. The hours
+    /// now hold only what the source gave; the import report has the note.
     #[test]
-    fn inconsistent_days_are_dropped_with_a_note() {
+    fn inconsistent_days_are_dropped_with_a_note_in_the_report() {
         let p = parsed();
         let s = named(&p, "Loaves & Fishes-Van Nuys");
         let text = s.locations[0].schedules[0]
             .description
             .clone()
             .unwrap_or_default();
-        assert!(text.starts_with("Wed, Fri 10:00 AM–1:30 PM\n"), "{text}");
-        assert!(text.contains("not usable"), "{text}");
+        assert_eq!(text, "Wed, Fri 10:00 AM–1:30 PM");
+        let notes: Vec<&str> = p.notes.iter().map(|n| n.reason.as_str()).collect();
+        assert!(
+            notes.contains(
+                &"hours entries that could not be read were left out of its hours: \"Mon 1000–130\""
+            ),
+            "{notes:?}"
+        );
+        // Placeholder supermarket hours say nothing: no note for them.
+        assert!(
+            p.notes.len() < p.services.len() / 4,
+            "{} notes: {notes:?}",
+            p.notes.len()
+        );
+        for s in &p.services {
+            for h in &s.locations[0].schedules {
+                let text = h.description.as_deref().unwrap_or("");
+                assert!(!text.contains("call to check"), "{text}");
+            }
+        }
     }
 
     #[test]
@@ -469,23 +526,20 @@ mod tests {
             "season_open": "",
             "season_close": ""
         });
+        let (text, unusable) = hours_text(&value);
         assert_eq!(
-            hours_text(&value).as_deref(),
-            Some(
-                "Mon, Tue: open 24 hours\nWed 6:00 AM–midnight\nFri 6:00 PM–2:00 AM\n\
-                 Hours for other days were not usable in the source; call to check."
-            )
+            text.as_deref(),
+            Some("Mon, Tue: open 24 hours\nWed 6:00 AM–midnight\nFri 6:00 PM–2:00 AM")
         );
+        // A day with no times says nothing: it is not reported as unreadable.
+        assert!(unusable.is_empty(), "{unusable:?}");
         let redeemer = parsed();
         let redeemer = named(&redeemer, "Church of the Redeemer");
         let text = redeemer.locations[0].schedules[0]
             .description
             .clone()
             .unwrap_or_default();
-        assert!(
-            text.starts_with("Mon, Wed, Fri 9:00 AM–1:00 PM\n"),
-            "{text}"
-        );
+        assert_eq!(text, "Mon, Wed, Fri 9:00 AM–1:00 PM");
     }
 
     #[test]
@@ -527,7 +581,67 @@ mod tests {
             p.skipped[0].reason
         );
         std::fs::write(&path, "not json at all\n").unwrap_or_else(|e| panic!("{e}"));
-        assert!(read(context(), Format::Dataset(Dataset::LaFoodOasis), &path).is_err());
+        assert!(
+            read(
+                context(),
+                Format::Dataset(Dataset::LaFoodOasis),
+                &path,
+                None
+            )
+            .is_err()
+        );
+    }
+
+    /// Odd values (text and JSON of the wrong type) in every field of the first
+    /// records, and records that are not objects: no panic, every record imported
+    /// or skipped.
+    #[test]
+    fn no_value_makes_the_reader_panic() {
+        let text = std::fs::read_to_string(fixture(FILE)).unwrap_or_else(|e| panic!("{e}"));
+        let bases: Vec<Value> = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+        let mut records: Vec<Value> = vec![Value::Null, Value::from(7), Value::from("x")];
+        // Records with hours, and one without.
+        let with_hours = |b: &&Value| b["hours"].as_array().is_some_and(|h| !h.is_empty());
+        let chosen = bases
+            .iter()
+            .filter(with_hours)
+            .take(2)
+            .chain(bases.iter().take(1));
+        for base in chosen {
+            for (path, _) in json_paths(base) {
+                let original = base
+                    .pointer(&path)
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned();
+                let odd = odd_values(&original)
+                    .into_iter()
+                    .map(Value::String)
+                    .chain(odd_json_values());
+                for value in odd {
+                    let mut record = base.clone();
+                    // Its own uri (the source id), so that it is read rather than skipped as a repeat.
+                    record["uri"] = Value::from(format!("/odd/{}/", records.len()));
+                    if let Some(slot) = record.pointer_mut(&path) {
+                        *slot = value;
+                    }
+                    records.push(record);
+                }
+            }
+        }
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("oasis.json");
+        let body = serde_json::to_string(&records).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&path, body).unwrap_or_else(|e| panic!("{e}"));
+        let p = read_as(Dataset::LaFoodOasis, &path);
+        assert_eq!(p.rows_read, records.len() as u64);
+        assert_every_row_accounted_for(&p, None);
+        assert!(p.services.len() > records.len() / 2, "{}", p.services.len());
+        assert!(
+            p.notes.iter().any(|n| n.reason.contains("İİİ")),
+            "an odd hours entry is noted: {:#?}",
+            p.notes
+        );
     }
 
     #[test]
@@ -544,5 +658,14 @@ mod tests {
         assert_eq!(p.rows_read, 1288);
         assert_eq!(p.services.len() + p.skipped.len(), 1288);
         assert!(p.services.len() > 1250);
+        println!(
+            "  {} records with hours that could not be read",
+            p.notes.len()
+        );
+        for n in p.notes.iter().take(5) {
+            println!("    record {}: {}", n.row, n.reason);
+        }
+        // Placeholder hours (midnight to 1 AM, blank) are not noted, only hours that say something.
+        assert_eq!(p.notes.len(), 6, "{:#?}", p.notes);
     }
 }

@@ -109,25 +109,83 @@ impl Dataset {
     }
 }
 
-/// Reads a bundled list file.
+/// Reads a bundled list file, recording its listings under `name` when given
+/// (`--dataset`), else under the list's own name. Categories are the list's either way.
 pub(super) fn read(
     ctx: ImportContext<'_>,
     dataset: Dataset,
     path: &Path,
+    name: Option<&str>,
 ) -> Result<ParsedSource, ImportError> {
     let format = Format::Dataset(dataset);
     match dataset {
-        Dataset::HrsaHealthCenters => hrsa::LIST.read(ctx, format, path),
-        Dataset::SamhsaMentalHealth => samhsa::MENTAL_HEALTH_LIST.read(ctx, format, path),
-        Dataset::SamhsaSubstanceUse => samhsa::SUBSTANCE_USE_LIST.read(ctx, format, path),
-        Dataset::SamhsaOpioidTreatment => samhsa::OPIOID_LIST.read(ctx, format, path),
-        Dataset::ImlsLibraries => imls::LIST.read(ctx, format, path),
-        Dataset::HudPhaContacts => hud_pha::LIST.read(ctx, format, path),
-        Dataset::HudPublicHousing => hud_housing::read(ctx, format, path),
-        Dataset::HudHousingCounseling => hud_counseling::LIST.read(ctx, format, path),
-        Dataset::VaFacilities => va::LIST.read(ctx, format, path),
-        Dataset::FoodPantries => food_pantries::LIST.read(ctx, format, path),
-        Dataset::UsdaFarmersMarkets => farmers_markets::LIST.read(ctx, format, path),
-        Dataset::LaFoodOasis => la_food_oasis::read(ctx, format, path),
+        Dataset::HrsaHealthCenters => hrsa::LIST.read(ctx, format, path, name),
+        Dataset::SamhsaMentalHealth => samhsa::MENTAL_HEALTH_LIST.read(ctx, format, path, name),
+        Dataset::SamhsaSubstanceUse => samhsa::SUBSTANCE_USE_LIST.read(ctx, format, path, name),
+        Dataset::SamhsaOpioidTreatment => samhsa::OPIOID_LIST.read(ctx, format, path, name),
+        Dataset::ImlsLibraries => imls::LIST.read(ctx, format, path, name),
+        Dataset::HudPhaContacts => hud_pha::LIST.read(ctx, format, path, name),
+        Dataset::HudPublicHousing => hud_housing::read(ctx, format, path, name),
+        Dataset::HudHousingCounseling => hud_counseling::LIST.read(ctx, format, path, name),
+        Dataset::VaFacilities => va::LIST.read(ctx, format, path, name),
+        Dataset::FoodPantries => food_pantries::LIST.read(ctx, format, path, name),
+        Dataset::UsdaFarmersMarkets => farmers_markets::LIST.read(ctx, format, path, name),
+        Dataset::LaFoodOasis => la_food_oasis::read(ctx, format, path, name),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::detect_format;
+    use super::super::test_support::{CsvTable, context, fixture};
+    use super::*;
+
+    /// Every cell of the first rows of every list fixture replaced by odd values
+    /// (İ, combining marks, emoji, markers, 20 KB text, …): each list must still give
+    /// a report, never a panic, and every row must be imported or skipped.
+    #[test]
+    fn no_cell_value_makes_a_list_adapter_panic() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mut lists: Vec<_> = std::fs::read_dir(fixture("resources"))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+            .collect();
+        lists.sort();
+        assert_eq!(lists.len(), 11, "every CSV list has a fixture");
+        for path in lists {
+            let format = detect_format(&path).unwrap_or_else(|e| panic!("{e}"));
+            let Format::Dataset(dataset) = format else {
+                panic!("{} is not detected as a list", path.display())
+            };
+            let table = CsvTable::read(&path);
+            let hostile = CsvTable {
+                header: table.header.clone(),
+                rows: table.odd_variants(3, |_| {}),
+            };
+            let copy = dir.path().join(path.file_name().unwrap_or_default());
+            hostile.write(&copy);
+            let parsed = read(context(), dataset, &copy, None).unwrap_or_else(|e| {
+                panic!(
+                    "{}: a readable file must not fail whole: {e}",
+                    path.display()
+                )
+            });
+            assert_eq!(parsed.rows_read as usize, hostile.rows.len());
+            assert_eq!(
+                parsed.services.len() + parsed.skipped.len(),
+                hostile.rows.len(),
+                "{}: every row is imported or skipped",
+                path.display()
+            );
+            for service in &parsed.services {
+                assert!(
+                    !service.name.trim().is_empty(),
+                    "{}: a listing without a name",
+                    path.display()
+                );
+            }
+        }
     }
 }

@@ -103,11 +103,18 @@ pub(super) const OPIOID_LIST: FlatList = FlatList {
     record: opioid_program,
 };
 
+/// What each list is, shown with every listing from it. The rows have no
+/// description of their own, so they are given none.
+const MENTAL_HEALTH_NOTE: &str = "SAMHSA's behavioral health treatment locator: its list of \
+     mental health treatment facilities (about 2020–21).";
+const SUBSTANCE_USE_NOTE: &str = "SAMHSA's behavioral health treatment locator: its list of \
+     substance use treatment facilities (about 2020–21); the list has no phone numbers.";
+const OPIOID_NOTE: &str = "SAMHSA's opioid treatment program directory (about 2020–21): programs \
+     certified by SAMHSA to treat opioid use disorder with medication.";
+
 /// A mental health facility, with its main and intake phones.
 fn mental_health_facility(row: &CsvRow<'_>) -> Result<FlatRecord, String> {
     let mut flat = locator_record(row)?;
-    flat.description =
-        Some("Mental health treatment facility listed in SAMHSA's treatment locator.".to_owned());
     flat.phones = [
         raw_phone(row.get("phone"), "voice", None),
         raw_phone(row.get("intake1"), "voice", Some("Intake")),
@@ -129,22 +136,14 @@ fn mental_health_facility(row: &CsvRow<'_>) -> Result<FlatRecord, String> {
             taxonomy: MENTAL_HEALTH.to_owned(),
         });
     }
-    flat.source_note = Some(
-        "SAMHSA behavioral health treatment locator, mental health facilities (about 2020–21)."
-            .to_owned(),
-    );
+    flat.source_note = Some(MENTAL_HEALTH_NOTE.to_owned());
     Ok(flat)
 }
 
 /// A substance use treatment facility.
 fn substance_use_facility(row: &CsvRow<'_>) -> Result<FlatRecord, String> {
     let mut flat = locator_record(row)?;
-    flat.description =
-        Some("Substance use treatment facility listed in SAMHSA's treatment locator.".to_owned());
-    flat.source_note = Some(
-        "SAMHSA treatment locator, substance use facilities (about 2020–21); this list has no phone numbers."
-            .to_owned(),
-    );
+    flat.source_note = Some(SUBSTANCE_USE_NOTE.to_owned());
     Ok(flat)
 }
 
@@ -154,10 +153,6 @@ fn opioid_program(row: &CsvRow<'_>) -> Result<FlatRecord, String> {
     Ok(FlatRecord {
         source_id: key_from(&[name, row.get("ADDRESS"), row.get("CITY"), row.get("STATE")]),
         name: name.to_owned(),
-        description: Some(
-            "Opioid treatment program (OTP): treats opioid use disorder with medication such as methadone."
-                .to_owned(),
-        ),
         address_1: meaningful(row.get("ADDRESS")),
         city: row.opt("CITY"),
         state: row.opt("STATE"),
@@ -165,7 +160,7 @@ fn opioid_program(row: &CsvRow<'_>) -> Result<FlatRecord, String> {
         zip: row.opt("POSTAL"),
         latitude: parse_coordinate(row.get("Latitude"))?,
         longitude: parse_coordinate(row.get("Longitude"))?,
-        source_note: Some("SAMHSA opioid treatment program directory (about 2020–21).".to_owned()),
+        source_note: Some(OPIOID_NOTE.to_owned()),
         ..FlatRecord::default()
     })
 }
@@ -390,6 +385,22 @@ mod tests {
                 .count(),
             2
         );
+    }
+
+    /// Regression: every program was described as treating "with medication such as
+    /// methadone", and every facility as "listed in SAMHSA's treatment locator".
+    #[test]
+    fn what_a_list_is_goes_in_the_source_note_not_in_each_description() {
+        for (p, note) in [
+            (mh(), MENTAL_HEALTH_NOTE),
+            (sud(), SUBSTANCE_USE_NOTE),
+            (otp(), OPIOID_NOTE),
+        ] {
+            for s in &p.services {
+                assert_eq!(s.description, None, "{}", s.name);
+                assert_eq!(s.source_note.as_deref(), Some(note), "{}", s.name);
+            }
+        }
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //!
 //! National and state veterans cemeteries are in the file too; they are left
 //! out with a reason, since nobody is referred to one. Each facility's type
-//! (`PrimaryService`) becomes a readable label that decides its category.
+//! (`PrimaryService`) becomes a readable label (a taxonomy term) that decides
+//! its category; the rows have no description of their own, so none is given.
 
 use super::super::flat::CsvRow;
 use super::super::{FlatRecord, parse_coordinate};
@@ -11,6 +12,11 @@ use super::common::{FlatList, meaningful, voice_and_fax};
 use crate::model::TaxonomyTerm;
 
 const DATASET: &str = "va-facilities";
+
+/// What the list is, shown with every listing from it.
+const SOURCE_NOTE: &str = "VA's list of its facilities as of September 2018 (VA VetData): medical \
+     centers, clinics and Vet Centers of the Veterans Health Administration, and regional benefit \
+     offices of the Veterans Benefits Administration.";
 
 /// The header columns that identify the VA facility list.
 pub(super) const SIGNATURE: &[&str] = &[
@@ -80,14 +86,6 @@ fn facility(row: &CsvRow<'_>) -> Result<FlatRecord, String> {
         .map(str::to_owned)
         .or_else(|| row.opt("PrimaryAttribute"));
     let label = label.unwrap_or_else(|| "VA facility".to_owned());
-    let mut description = match administration {
-        "VBA" => format!("{label} of the Veterans Benefits Administration."),
-        _ => format!("{label} of the Veterans Health Administration."),
-    };
-    if row.get("Mobile").eq_ignore_ascii_case("yes") || code == "MVCTR" {
-        description
-            .push_str(" A mobile unit: the address is its home base; call for where it will be.");
-    }
     // Address1 is a building name (or the facility's name again), Address2 the street, Address3 the suite.
     let building = meaningful(row.get("Address1")).filter(|b| !b.eq_ignore_ascii_case(name));
     let street = meaningful(row.get("Address2"));
@@ -110,7 +108,6 @@ fn facility(row: &CsvRow<'_>) -> Result<FlatRecord, String> {
         source_id: format!("{administration}:{station}"),
         name: name.to_owned(),
         organization: Some("U.S. Department of Veterans Affairs".to_owned()),
-        description: Some(description),
         address_1: street.or(building),
         address_2: (!address_2.is_empty()).then_some(address_2),
         city: meaningful(row.get("City")),
@@ -127,7 +124,7 @@ fn facility(row: &CsvRow<'_>) -> Result<FlatRecord, String> {
             name: label,
             taxonomy: DATASET.to_owned(),
         }],
-        source_note: Some("VA facility list as of September 2018 (VA VetData).".to_owned()),
+        source_note: Some(SOURCE_NOTE.to_owned()),
         ..FlatRecord::default()
     })
 }
@@ -139,6 +136,7 @@ mod tests {
         address_line, assert_detected_and_stable, named, needs, postal_code, read_fixture,
         read_full_file, slugs,
     };
+    use super::SOURCE_NOTE;
     use crate::import::ParsedSource;
 
     const FILE: &str = "va_facilities_fy2018.csv";
@@ -178,6 +176,8 @@ mod tests {
         assert_eq!(loc.phones[0].number, "(203) 932-5711");
         assert_eq!(loc.phones[0].extension, None);
         assert_eq!(s.taxonomy_terms[0].name, "VA medical center");
+        assert_eq!(s.description, None);
+        assert_eq!(s.source_note.as_deref(), Some(SOURCE_NOTE));
         let san_juan = named(&p, "San Juan VA Medical Center");
         assert_eq!(postal_code(san_juan), Some("00921"));
     }

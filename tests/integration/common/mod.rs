@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use hearth::directory::{Directory, ImportReport, Silent};
-use hearth::import::Format;
+use hearth::import::ReadOptions;
 use hearth::web::{AppState, router};
 use http_body_util::BodyExt;
 use tempfile::TempDir;
@@ -60,14 +60,19 @@ impl TestApp {
         TestApp::with(&all_fixtures())
     }
 
-    /// Imports more sources (format detected).
+    /// Imports more sources (format detected); a source that cannot be read is an `Err`.
     pub fn import(
         &self,
         paths: &[PathBuf],
     ) -> Result<ImportReport, hearth::directory::DirectoryError> {
-        let sources: Vec<(PathBuf, Option<Format>)> =
-            paths.iter().map(|p| (p.clone(), None)).collect();
-        self.state.directory.import(&sources, &Silent)
+        let sources: Vec<(PathBuf, ReadOptions)> = paths
+            .iter()
+            .map(|p| (p.clone(), ReadOptions::default()))
+            .collect();
+        self.state
+            .directory
+            .import(&sources, &Silent)?
+            .into_result()
     }
 
     /// Closes the store and index and opens them again (as a restart would).
