@@ -68,10 +68,15 @@ async fn va_cemeteries_are_skipped_with_a_reason() {
 
 #[tokio::test]
 async fn reimporting_the_same_files_changes_nothing() {
-    let app = TestApp::all();
+    // Every reader: the lists, HSDS 1.x (Miami), HSDS 3.0 as CSV and as JSON.
+    let mut sources = all_fixtures();
+    sources.push(fixture("hsds3/csv"));
+    sources.push(fixture("hsds3/service_full.json"));
+    let app = TestApp::with(&sources);
     let count = app.state.directory.listing_count();
     let (_, seq_before) = app.state.directory.sequences().unwrap();
-    let again = app.import(&all_fixtures()).unwrap();
+    let again = app.import(&sources).unwrap();
+    assert_eq!(again.sources.len(), sources.len());
     assert_eq!(again.inserted(), 0);
     assert_eq!(again.updated(), 0);
     assert_eq!(again.reindexed, 0);
