@@ -20,6 +20,9 @@ pub fn documents(fields: &Fields, service: &Service) -> Vec<TantivyDocument> {
     body.extend(service.categories.iter().map(|c| c.label().to_owned()));
     body.extend(service.taxonomy_terms.iter().map(|t| t.name.clone()));
     body.extend(service.organization.alternate_name.iter().cloned());
+    // What the source list is ("SAMHSA's list of substance use treatment facilities")
+    // is true of every listing in it, and is how people search for them.
+    body.extend(service.source_note.iter().cloned());
     let body = body.join("\n");
 
     let base = |key: String, location_id: Option<&str>| {

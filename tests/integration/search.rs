@@ -228,3 +228,17 @@ async fn hostile_query_text_gets_an_ordinary_answer() {
         assert_eq!(status, 200, "{q:.40} on the page");
     }
 }
+
+#[tokio::test]
+async fn listings_are_found_by_what_their_source_list_is() {
+    // "UPO Comprehensive Treatment Center" says nothing of opioids; its list (SAMHSA's
+    // opioid treatment programs) does, and that is how a clinician searches.
+    let app = TestApp::all();
+    let results = all_results(&app, "q=opioid&near=20003&radius=5").await;
+    assert!(
+        results
+            .iter()
+            .any(|r| r["name"] == "UPO Comprehensive Treatment Center"),
+        "{results:?}"
+    );
+}
