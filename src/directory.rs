@@ -152,7 +152,11 @@ impl Directory {
         match &outcome {
             OpenOutcome::SetAside { moved_to, reason } => tracing::warn!(
                 index.moved_to = %moved_to.display(), index.reason = %reason,
-                "the search index could not be used; set it aside and rebuilding from the store"
+                "the search index could not be read; set it aside and rebuilding from the store"
+            ),
+            OpenOutcome::Outdated { reason } => tracing::info!(
+                index.reason = %reason,
+                "the search index is from an older Hearth; rebuilding it from the store"
             ),
             OpenOutcome::Created if store.service_count() > 0 => {
                 tracing::info!("no search index found; rebuilding it from the store")
@@ -192,7 +196,9 @@ impl Directory {
     fn rebuild_reason(&self, outcome: &OpenOutcome) -> Result<Option<String>, DirectoryError> {
         match outcome {
             OpenOutcome::Created => return Ok(Some("there was no index".into())),
-            OpenOutcome::SetAside { reason, .. } => return Ok(Some(reason.clone())),
+            OpenOutcome::SetAside { reason, .. } | OpenOutcome::Outdated { reason } => {
+                return Ok(Some(reason.clone()));
+            }
             OpenOutcome::Opened => {}
         }
         let covered = self.index.covered()?;

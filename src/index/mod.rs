@@ -54,8 +54,18 @@ pub enum OpenOutcome {
     Opened,
     /// There was no index; a new empty one was created.
     Created,
-    /// The index could not be read or had another schema; it was renamed aside and a new one created.
+    /// The index could not be read; it was renamed aside (for inspection) and a new one created.
     SetAside { moved_to: PathBuf, reason: String },
+    /// The index was built by an older Hearth with another schema; it was replaced by a new one.
+    Outdated { reason: String },
+}
+
+/// Why an existing index cannot be used.
+enum Unusable {
+    /// Damaged or unreadable: keep it aside for inspection.
+    Damaged(String),
+    /// Readable but built for another schema: safe to discard.
+    Outdated(String),
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -149,7 +159,13 @@ impl SearchIndex {
         if exists {
             match SearchIndex::open_existing(path) {
                 Ok(index) => return Ok((index, OpenOutcome::Opened)),
-                Err(reason) => {
+                Err(Unusable::Outdated(reason)) => {
+                    // Not damaged, only built by an older Hearth: nothing to keep for inspection.
+                    std::fs::remove_dir_all(path).map_err(io)?;
+                    let index = SearchIndex::create(path)?;
+                    return Ok((index, OpenOutcome::Outdated { reason }));
+                }
+                Err(Unusable::Damaged(reason)) => {
                     let stamp = SystemTime::now()
                         .duration_since(UNIX_EPOCH)
                         .map(|d| d.as_secs())
@@ -193,39 +209,40 @@ impl SearchIndex {
     }
 
     /// Opens and checks an existing index; the error says why it cannot be used.
-    fn open_existing(path: &Path) -> Result<SearchIndex, String> {
-        let index = Index::open_in_dir(path).map_err(|e| format!("cannot open: {e}"))?;
+    fn open_existing(path: &Path) -> Result<SearchIndex, Unusable> {
+        let damaged = Unusable::Damaged;
+        let index = Index::open_in_dir(path).map_err(|e| damaged(format!("cannot open: {e}")))?;
         let metas = index
             .load_metas()
-            .map_err(|e| format!("cannot read meta.json: {e}"))?;
+            .map_err(|e| damaged(format!("cannot read meta.json: {e}")))?;
         let payload: Payload = metas
             .payload
             .as_deref()
             .and_then(|p| serde_json::from_str(p).ok())
-            .ok_or("no Hearth commit payload")?;
+            .ok_or_else(|| damaged("no Hearth commit payload".into()))?;
         if payload.schema != SCHEMA_VERSION {
-            return Err(format!(
-                "schema version {} (this build uses {SCHEMA_VERSION})",
+            return Err(Unusable::Outdated(format!(
+                "built by an older Hearth (index schema {}; this build uses {SCHEMA_VERSION})",
                 payload.schema
-            ));
+            )));
         }
         let (expected, fields) = schema::build();
         if index.schema() != expected {
-            return Err("schema fields differ from this build's".into());
+            return Err(damaged("schema fields differ from this build's".into()));
         }
         let this = SearchIndex::wrap(path, index, fields)
-            .map_err(|e| format!("cannot load segments: {e}"))?;
+            .map_err(|e| damaged(format!("cannot load segments: {e}")))?;
         // Touch every segment's fast fields and stored fields, so a damaged file is found now, not mid-search.
         let searcher = this.reader.searcher();
         for segment in searcher.segment_readers() {
             let fast = segment.fast_fields();
             fast.f64("lat")
-                .map_err(|e| format!("damaged segment: {e}"))?;
+                .map_err(|e| damaged(format!("damaged segment: {e}")))?;
             fast.u64("key_hash")
-                .map_err(|e| format!("damaged segment: {e}"))?;
+                .map_err(|e| damaged(format!("damaged segment: {e}")))?;
             segment
                 .get_store_reader(1)
-                .map_err(|e| format!("damaged segment: {e}"))?;
+                .map_err(|e| damaged(format!("damaged segment: {e}")))?;
         }
         Ok(this)
     }

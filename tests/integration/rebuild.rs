@@ -229,3 +229,32 @@ async fn a_seed_that_did_not_finish_is_resumed_and_a_finished_one_never_repeats(
     let own = TestApp::with(&[fixture("resources/va_facilities_fy2018.csv")]);
     assert!(!own.state.directory.needs_seed().unwrap());
 }
+
+#[tokio::test]
+async fn an_index_from_an_older_hearth_is_replaced_not_kept() {
+    let app = TestApp::with(&[fixture("resources/va_facilities_fy2018.csv")]);
+    let before = answers(&app).await;
+    let (app, report) = restart_with(app, |home| {
+        let meta = home.join("search/meta.json");
+        let text = std::fs::read_to_string(&meta).unwrap();
+        let current = format!("\\\"schema\\\":{}", hearth::index::SCHEMA_VERSION);
+        assert!(text.contains(&current), "{text}");
+        std::fs::write(&meta, text.replace(&current, "\\\"schema\\\":0")).unwrap();
+    });
+    assert!(
+        matches!(report.index, OpenOutcome::Outdated { .. }),
+        "{:?}",
+        report.index
+    );
+    assert!(report.rebuilt);
+    let aside: Vec<_> = std::fs::read_dir(app.home.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with("search."))
+        .collect();
+    assert!(
+        aside.is_empty(),
+        "an outdated index is not kept as if it were broken"
+    );
+    assert_eq!(answers(&app).await, before);
+}
