@@ -8,7 +8,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use chrono::{DateTime, Utc};
+
 use crate::geo::{Gazetteer, GazetteerError};
+use crate::hours::{self, Hours, OpenState};
 use crate::import::{
     self, CategoryMap, CategoryMapError, ImportContext, ImportError, ReadOptions, SkippedRow,
 };
@@ -117,6 +120,52 @@ pub struct SearchResult {
     pub location: Option<Location>,
     pub distance_miles: Option<f64>,
     pub score: f32,
+    /// Whether it is open at the time of the search, in the location's own time zone.
+    pub open: OpenState,
+}
+
+/// A listing's hours at one of its locations: the location's own schedules, or the
+/// service's when the location has none.
+pub fn hours_at(service: &Service, location: Option<&Location>) -> Hours {
+    match location.filter(|l| !l.schedules.is_empty()) {
+        Some(l) => hours::parse(&l.schedules),
+        None => hours::parse(&service.schedules),
+    }
+}
+
+/// A listing's hours at one place, ready to show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HoursView {
+    /// Readable lines ("Mon–Fri 9:00 am – 5:00 pm"), or the source's words when they could not be read.
+    pub lines: Vec<String>,
+    pub state: OpenState,
+}
+
+/// The hours of each of a listing's locations (in order), or of the service itself
+/// when it has no location, with whether each is open at `now`.
+pub fn listing_hours(service: &Service, now: DateTime<Utc>) -> Vec<HoursView> {
+    let view = |location: Option<&Location>| HoursView {
+        lines: hours::summary(&hours_at(service, location)),
+        state: open_state(service, location, now),
+    };
+    if service.locations.is_empty() {
+        vec![view(None)]
+    } else {
+        service.locations.iter().map(|l| view(Some(l))).collect()
+    }
+}
+
+/// Whether a listing is open at `now` at one of its locations, judged in that
+/// location's time zone (from its state and point).
+pub fn open_state(service: &Service, location: Option<&Location>, now: DateTime<Utc>) -> OpenState {
+    let hours = hours_at(service, location);
+    let state = location
+        .and_then(|l| l.address.as_ref())
+        .map(|a| a.state_province.as_str());
+    let (lat, lon) = location
+        .and_then(Location::point)
+        .unwrap_or((f64::NAN, f64::NAN));
+    hours::state_at(&hours, hours::time_zone(state, lat, lon), now)
 }
 
 /// A page of search results.
@@ -331,8 +380,13 @@ impl Directory {
         Ok(report)
     }
 
-    /// Runs a search and loads each hit's listing from the store.
-    pub fn search(&self, request: &SearchRequest) -> Result<SearchPage, DirectoryError> {
+    /// Runs a search and loads each hit's listing from the store, with whether it
+    /// is open at `now`.
+    pub fn search(
+        &self,
+        request: &SearchRequest,
+        now: DateTime<Utc>,
+    ) -> Result<SearchPage, DirectoryError> {
         let started = Instant::now();
         let hits = self.index.search(request)?;
         let mut results = Vec::with_capacity(hits.hits.len());
@@ -347,11 +401,13 @@ impl Directory {
                 .as_deref()
                 .and_then(|id| service.location(id))
                 .cloned();
+            let open = open_state(&service, location.as_ref(), now);
             results.push(SearchResult {
                 service,
                 location,
                 distance_miles: hit.distance_miles,
                 score: hit.score,
+                open,
             });
         }
         Ok(SearchPage {

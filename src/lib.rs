@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod directory;
 pub mod geo;
+pub mod hours;
 pub mod import;
 pub mod index;
 pub mod model;

@@ -111,13 +111,15 @@ pub fn render_report(report: &ImportReport, all_skipped: bool) -> String {
             out.push_str(&render_rows("      ", notes, all_skipped));
         }
     }
-    out.push_str(&format!(
-        "Done in {:.1} s: {} listings imported, {} updated, {} re-indexed.\n",
-        report.took.as_secs_f64(),
-        report.inserted(),
-        report.updated(),
-        report.reindexed
-    ));
+    if !report.sources.is_empty() {
+        out.push_str(&format!(
+            "Done in {:.1} s: {} listings imported, {} updated, {} re-indexed.\n",
+            report.took.as_secs_f64(),
+            report.inserted(),
+            report.updated(),
+            report.reindexed
+        ));
+    }
     out
 }
 

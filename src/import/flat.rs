@@ -49,6 +49,10 @@ pub(crate) struct FlatRecord {
     pub email: Option<String>,
     /// Opening hours as the source wrote them.
     pub hours: Option<String>,
+    /// Hours the source gave in fields (days, times, season) as schedule rows; when
+    /// there are any, they are the location's schedules instead of one row
+    /// holding `hours` (so each should carry the readable text as its description).
+    pub schedules: Vec<Schedule>,
     pub fees: Option<String>,
     pub eligibility: Option<String>,
     pub application_process: Option<String>,
@@ -200,14 +204,18 @@ pub(crate) fn build_flat(
         )?;
     let org_name = clean(rec.organization.as_deref()).unwrap_or_else(|| name.clone());
     let classification = ctx.categories.classify(list, &rec.terms);
-    let schedules = clean(rec.hours.as_deref())
-        .map(|text| {
-            vec![Schedule {
-                description: Some(text),
-                ..Schedule::default()
-            }]
-        })
-        .unwrap_or_default();
+    let schedules = if rec.schedules.is_empty() {
+        clean(rec.hours.as_deref())
+            .map(|text| {
+                vec![Schedule {
+                    description: Some(text),
+                    ..Schedule::default()
+                }]
+            })
+            .unwrap_or_default()
+    } else {
+        rec.schedules
+    };
     let location = Location {
         id: record_id("location", dataset, &rec.source_id),
         name: Some(name.clone()),

@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use crate::directory::{SearchPage, SearchResult};
 use crate::geo::Place;
+use crate::hours::OpenState;
 
 /// `GET /api/v1/search` response.
 #[derive(Debug, Serialize)]
@@ -39,6 +40,11 @@ pub struct SearchHit {
     pub approximate: bool,
     pub distance_mi: Option<f64>,
     pub score: f32,
+    /// Whether it is open at the time of the search, in the location's own time:
+    /// "Open now · closes 5:00 pm", "Closed · opens Mon 9:00 am", "Hours unknown".
+    pub hours: String,
+    /// `true` open, `false` closed, `null` when not known (or by appointment).
+    pub open_now: Option<bool>,
 }
 
 impl SearchHit {
@@ -60,6 +66,12 @@ impl SearchHit {
             approximate: location.is_some_and(|l| l.approximate),
             distance_mi: r.distance_miles.map(|d| (d * 100.0).round() / 100.0),
             score: r.score,
+            hours: r.open.to_string(),
+            open_now: match r.open {
+                OpenState::Open { .. } => Some(true),
+                OpenState::Closed { .. } => Some(false),
+                OpenState::ByAppointment | OpenState::Unknown => None,
+            },
         }
     }
 }

@@ -26,7 +26,7 @@ pub async fn search_page(
         Err(e) => Ok(Err(e)),
         Ok(valid) if valid.is_empty() => Ok(Ok((valid, None))),
         Ok(valid) => directory
-            .search(&valid.request)
+            .search(&valid.request, chrono::Utc::now())
             .map(|page| Ok((valid, Some(page)))),
     })
     .await??;
@@ -65,7 +65,8 @@ pub async fn service_show(
             "There is no listing with id {id}. It may have been removed; try searching again."
         ))
     })?;
-    Ok(views::service_page(&service))
+    let hours = crate::directory::listing_hours(&service, chrono::Utc::now());
+    Ok(views::service_page(&service, &hours))
 }
 
 /// The listing id from the path; an id that is not valid text is bad input, not a 500.
@@ -108,7 +109,7 @@ pub async fn api_search(
                 "nothing to search for: give q (what), near (a ZIP code, \"City, ST\" or \"lat,lon\") or category".into(),
             )));
         }
-        let page = directory.search(&valid.request)?;
+        let page = directory.search(&valid.request, chrono::Utc::now())?;
         Ok(SearchResponse::new(&page, valid.place.as_ref(), valid.radius_miles))
     })
     .await??;

@@ -4,8 +4,9 @@
 
 use maud::{DOCTYPE, Markup, Render, html};
 
-use crate::directory::{SearchPage, SearchResult};
-use crate::model::{Category, Location, Phone, Schedule, Service};
+use crate::directory::{HoursView, SearchPage, SearchResult};
+use crate::hours::OpenState;
+use crate::model::{Category, Location, Phone, Service};
 use crate::search::{DEFAULT_RADIUS_MILES, InputError, SearchParams, ValidSearch};
 
 /// The site stylesheet, served at `/static/hearth.css`.
@@ -110,6 +111,7 @@ impl Render for Card<'_> {
                 }
                 p.meta {
                     @for c in &s.categories { span.badge { (c.label()) } }
+                    (OpenBadge(&r.open))
                     @if let Some(d) = r.distance_miles {
                         (Distance { miles: d, approximate: r.location.as_ref().is_some_and(|l| l.approximate) })
                     }
@@ -265,99 +267,30 @@ pub fn search_page(
     )
 }
 
-const WEEK: [(&str, &str); 7] = [
-    ("MO", "Mon"),
-    ("TU", "Tue"),
-    ("WE", "Wed"),
-    ("TH", "Thu"),
-    ("FR", "Fri"),
-    ("SA", "Sat"),
-    ("SU", "Sun"),
-];
-
-/// "MO,TU,WE,TH,FR" → "Mon–Fri"; "MO,WE,FR" → "Mon, Wed, Fri". Codes it does not
-/// know (ordinals such as `1SA`) are shown as written.
-fn days_label(byday: &str) -> String {
-    let codes: Vec<&str> = byday
-        .split(',')
-        .map(str::trim)
-        .filter(|d| !d.is_empty())
-        .collect();
-    let positions: Option<Vec<usize>> = codes
-        .iter()
-        .map(|c| {
-            WEEK.iter()
-                .position(|(code, _)| code.eq_ignore_ascii_case(c))
-        })
-        .collect();
-    let Some(mut positions) = positions else {
-        return byday.to_owned();
-    };
-    positions.sort_unstable();
-    positions.dedup();
-    let mut runs: Vec<(usize, usize)> = Vec::new();
-    for p in positions {
-        match runs.last_mut() {
-            Some((_, end)) if *end + 1 == p => *end = p,
-            _ => runs.push((p, p)),
-        }
-    }
-    runs.iter()
-        .map(|&(a, b)| match b - a {
-            0 => WEEK[a].1.to_owned(),
-            1 => format!("{}, {}", WEEK[a].1, WEEK[b].1),
-            _ => format!("{}–{}", WEEK[a].1, WEEK[b].1),
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// "08:00" → "8 am", "17:30" → "5:30 pm"; anything else as written.
-fn time_label(hhmm: &str) -> String {
-    let Some((h, m)) = hhmm.split_once(':') else {
-        return hhmm.to_owned();
-    };
-    let (Ok(h), Ok(m)) = (h.parse::<u32>(), m.get(..2).unwrap_or(m).parse::<u32>()) else {
-        return hhmm.to_owned();
-    };
-    if h > 23 || m > 59 {
-        return hhmm.to_owned();
-    }
-    let suffix = if h < 12 { "am" } else { "pm" };
-    let h12 = match h % 12 {
-        0 => 12,
-        h => h,
-    };
-    if m == 0 {
-        format!("{h12} {suffix}")
-    } else {
-        format!("{h12}:{m:02} {suffix}")
-    }
-}
-
-fn schedule_line(s: &Schedule) -> Option<String> {
-    match (&s.byday, &s.opens_at, &s.closes_at) {
-        (Some(days), Some(open), Some(close)) => Some(format!(
-            "{}: {} – {}",
-            days_label(days),
-            time_label(open),
-            time_label(close)
-        )),
-        _ => s.description.clone(),
-    }
-}
-
-fn schedules(list: &[Schedule]) -> Markup {
-    let mut lines: Vec<String> = Vec::new();
-    for line in list.iter().filter_map(schedule_line) {
-        if !lines.contains(&line) {
-            lines.push(line);
-        }
-    }
+/// A listing's hours at one place: readable weekly lines and whether it is open now.
+fn hours_block(view: &HoursView) -> Markup {
     html! {
-        @if !lines.is_empty() {
-            div.hours { h4 { "Hours" } ul { @for l in &lines { li { (l) } } } }
+        div.hours {
+            h4 { "Hours" }
+            p { (OpenBadge(&view.state)) }
+            @if !view.lines.is_empty() {
+                ul { @for l in &view.lines { li { (l) } } }
+            }
         }
+    }
+}
+
+/// Whether a listing is open, as a badge whose text says it (colour is never the only signal).
+pub struct OpenBadge<'a>(pub &'a OpenState);
+
+impl Render for OpenBadge<'_> {
+    fn render(&self) -> Markup {
+        let class = match self.0 {
+            OpenState::Open { .. } => "open-state open",
+            OpenState::Closed { .. } => "open-state closed",
+            OpenState::ByAppointment | OpenState::Unknown => "open-state unknown",
+        };
+        html! { span class=(class) { (self.0.to_string()) } }
     }
 }
 
@@ -366,7 +299,7 @@ fn paragraphs(text: &str) -> Markup {
 }
 
 /// `GET /services/{id}`: one listing with everything we know.
-pub fn service_page(s: &Service) -> Markup {
+pub fn service_page(s: &Service, hours: &[HoursView]) -> Markup {
     let facts: Vec<(&str, &Option<String>)> = vec![
         ("Who it is for", &s.eligibility_description),
         ("How to apply", &s.application_process),
@@ -401,8 +334,10 @@ pub fn service_page(s: &Service) -> Markup {
                     }
                     @for a in &s.attributes { dt { (a.tag) } dd { (a.value) } }
                 }
-                (schedules(&s.schedules))
-                @for location in &s.locations {
+                @if s.locations.is_empty() {
+                    @if let Some(view) = hours.first() { (hours_block(view)) }
+                }
+                @for (location, view) in s.locations.iter().zip(hours) {
                     section.location {
                         h2 { (location.name.as_deref().unwrap_or("Location")) }
                         @if let Some(address) = &location.address { p.address { (address.one_line()) } }
@@ -413,7 +348,7 @@ pub fn service_page(s: &Service) -> Markup {
                         p.actions { @for phone in location.phones.iter().filter(|p| !p.is_fax()) { (PhoneLink(phone)) } }
                         @if let Some(t) = &location.transportation { p { "Getting there: " (t) } }
                         @for a in &location.accessibility { p { "Accessibility: " (a) } }
-                        (schedules(&location.schedules))
+                        (hours_block(view))
                     }
                 }
                 @if !s.taxonomy_terms.is_empty() {
@@ -463,22 +398,4 @@ pub fn error_page(title: &str, message: &str) -> Markup {
             p { a href="/" { "Back to search" } }
         },
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn schedules_read_as_people_write_them() {
-        assert_eq!(days_label("MO,TU,WE,TH,FR"), "Mon–Fri");
-        assert_eq!(days_label("MO,WE,FR"), "Mon, Wed, Fri");
-        assert_eq!(days_label("SA,SU"), "Sat, Sun");
-        assert_eq!(days_label("1SA"), "1SA");
-        assert_eq!(time_label("08:00"), "8 am");
-        assert_eq!(time_label("17:30"), "5:30 pm");
-        assert_eq!(time_label("00:00"), "12 am");
-        assert_eq!(time_label("12:15"), "12:15 pm");
-        assert_eq!(time_label("noonish"), "noonish");
-    }
 }

@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+mod hours;
 mod import;
 mod process;
 mod rebuild;

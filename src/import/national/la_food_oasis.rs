@@ -13,7 +13,7 @@ use super::super::{
     parse_coordinate, quoted,
 };
 use super::common::{first_phone, html_to_text, web_url};
-use crate::model::TaxonomyTerm;
+use crate::model::{Schedule, TaxonomyTerm};
 
 const DATASET: &str = "la-food-oasis";
 
@@ -188,7 +188,7 @@ fn to_flat(ctx: ImportContext<'_>, value: &Value) -> Result<(FlatRecord, Option<
             });
         }
     }
-    let (hours, unusable) = hours_text(value);
+    let (hours, schedules, unusable) = hours(value);
     let note = (!unusable.is_empty()).then(|| {
         format!(
             "hours entries that could not be read were left out of its hours: {}",
@@ -209,6 +209,7 @@ fn to_flat(ctx: ImportContext<'_>, value: &Value) -> Result<(FlatRecord, Option<
         phones,
         website: web_url(&field(value, "website")),
         hours,
+        schedules,
         terms,
         attributes,
         source_note: Some(
@@ -254,6 +255,17 @@ impl Day {
         Some(Day { weekday, ordinal })
     }
 
+    /// The HSDS `byday` code: `TH`, or `1TH`, `-1SA` for "Thu1st", "SatLast".
+    fn byday(&self) -> String {
+        const CODES: [&str; 7] = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
+        let nth = match self.ordinal.as_deref() {
+            None => "",
+            Some("last") => "-1",
+            Some(o) => o.get(..1).unwrap_or(""),
+        };
+        format!("{nth}{}", CODES[self.weekday])
+    }
+
     fn label(&self) -> String {
         match &self.ordinal {
             Some(o) => format!("{o} {}", WEEKDAYS[self.weekday]),
@@ -287,14 +299,35 @@ fn clock(minutes: u32) -> String {
     format!("{h12}:{m:02} {half}")
 }
 
-/// The readable span of one `hours[]` entry, or `None` when the entry cannot be
+/// The hours of one `hours[]` entry: readable text, and opening and closing as
+/// HSDS `HH:MM` (`00:00`–`23:59` all day; midnight closing is `23:59`).
+#[derive(Debug, Clone, PartialEq)]
+struct Span {
+    text: String,
+    opens_at: String,
+    closes_at: String,
+}
+
+/// Days that share a span of hours.
+type Group = (Span, Vec<Day>);
+
+fn hhmm(minutes: u32) -> String {
+    let minutes = minutes.min(23 * 60 + 59);
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// The span of one `hours[]` entry, or `None` when the entry cannot be
 /// right: blank, opening and closing at the same time, "midnight to 1 AM" (the
 /// file's placeholder for unknown supermarket hours), or closing before opening
 /// other than overnight.
-fn span(open: &str, close: &str) -> Option<String> {
+fn span(open: &str, close: &str) -> Option<Span> {
     let (open, close) = (parse_hhmm(open)?, parse_hhmm(close)?);
     if open == 0 && close >= 23 * 60 + 59 {
-        return Some("open 24 hours".to_owned());
+        return Some(Span {
+            text: "open 24 hours".to_owned(),
+            opens_at: "00:00".to_owned(),
+            closes_at: "23:59".to_owned(),
+        });
     }
     if open == close || (open == 0 && close < 6 * 60) {
         return None;
@@ -309,7 +342,15 @@ fn span(open: &str, close: &str) -> Option<String> {
     } else {
         clock(close)
     };
-    Some(format!("{}–{close_text}", clock(open)))
+    Some(Span {
+        text: format!("{}–{close_text}", clock(open)),
+        opens_at: hhmm(open),
+        closes_at: if closes_midnight {
+            "23:59".to_owned()
+        } else {
+            hhmm(close)
+        },
+    })
 }
 
 fn day_list(days: &[Day]) -> String {
@@ -334,17 +375,71 @@ fn day_list(days: &[Day]) -> String {
     days.iter().map(Day::label).collect::<Vec<_>>().join(", ")
 }
 
+/// A season date as the file writes it (`6/27/2017`, `6/12/17`), as `YYYY-MM-DD`.
+fn season_date(text: &str) -> Option<String> {
+    let parts: Vec<u32> = text
+        .split('/')
+        .map(|p| p.trim().parse::<u32>().ok())
+        .collect::<Option<_>>()?;
+    let [m, d, y] = parts.as_slice() else {
+        return None;
+    };
+    // "6/12/17" as well as "6/27/2017".
+    let y = if *y < 100 { 2000 + y } else { *y };
+    let valid = (1..=12).contains(m) && (1..=31).contains(d) && (1990..=2100).contains(&y);
+    valid.then(|| format!("{y:04}-{m:02}-{d:02}"))
+}
+
+/// The hours of a record: one readable text, and the same hours as HSDS schedule
+/// rows (see [`hours_text`] and [`schedule_rows`]).
+fn hours(value: &Value) -> (Option<String>, Vec<Schedule>, Vec<String>) {
+    let (text, groups, unusable) = hours_text(value);
+    let rows = schedule_rows(value, &groups, text.as_deref());
+    (text, rows, unusable)
+}
+
+/// The grouped `hours[]` as HSDS rows, one per group and kind of day: WEEKLY with
+/// `byday` `MO,WE`, or MONTHLY with `1TH`, `-1SA`; opening and closing as
+/// `HH:MM`; the summer season as `valid_from`/`valid_to`; the whole readable
+/// text as each row's description.
+fn schedule_rows(value: &Value, groups: &[Group], text: Option<&str>) -> Vec<Schedule> {
+    let valid_from = season_date(&field(value, "season_open"));
+    let valid_to = season_date(&field(value, "season_close"));
+    let mut rows = Vec::new();
+    for (span, days) in groups {
+        let (monthly, weekly): (Vec<&Day>, Vec<&Day>) =
+            days.iter().partition(|d| d.ordinal.is_some());
+        for (freq, days) in [("WEEKLY", weekly), ("MONTHLY", monthly)] {
+            if days.is_empty() {
+                continue;
+            }
+            let byday: Vec<String> = days.iter().map(|d| d.byday()).collect();
+            rows.push(Schedule {
+                freq: Some(freq.to_owned()),
+                byday: Some(byday.join(",")),
+                opens_at: Some(span.opens_at.clone()),
+                closes_at: Some(span.closes_at.clone()),
+                valid_from: valid_from.clone(),
+                valid_to: valid_to.clone(),
+                timezone: None,
+                description: text.map(str::to_owned),
+            });
+        }
+    }
+    rows
+}
+
 /// Turns `hours[]` (and the summer season dates) into one readable text:
 /// "Mon–Fri 12:30 PM–1:30 PM", days with the same times grouped together.
-/// Also gives the entries that could not be read, as written (`Sat 130–`), which
-/// are left out of the text.
-fn hours_text(value: &Value) -> (Option<String>, Vec<String>) {
+/// Also gives the groups (span and days) and the entries that could not be read,
+/// as written (`Sat 130–`), which are left out of the text.
+fn hours_text(value: &Value) -> (Option<String>, Vec<Group>, Vec<String>) {
     let entries = value
         .get("hours")
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    let mut groups: Vec<(String, Vec<Day>)> = Vec::new();
+    let mut groups: Vec<Group> = Vec::new();
     let mut unusable = Vec::new();
     for entry in &entries {
         let (day, open, close) = (
@@ -373,9 +468,9 @@ fn hours_text(value: &Value) -> (Option<String>, Vec<String>) {
     }
     let mut lines: Vec<String> = groups
         .iter()
-        .map(|(span, days)| match span.as_str() {
+        .map(|(span, days)| match span.text.as_str() {
             "open 24 hours" => format!("{}: open 24 hours", day_list(days)),
-            _ => format!("{} {span}", day_list(days)),
+            text => format!("{} {text}", day_list(days)),
         })
         .collect();
     let (open, close) = (field(value, "season_open"), field(value, "season_close"));
@@ -385,7 +480,11 @@ fn hours_text(value: &Value) -> (Option<String>, Vec<String>) {
         (true, false) => lines.push(format!("Season ends {close}")),
         (true, true) => {}
     }
-    ((!lines.is_empty()).then(|| lines.join("\n")), unusable)
+    (
+        (!lines.is_empty()).then(|| lines.join("\n")),
+        groups,
+        unusable,
+    )
 }
 
 #[cfg(test)]
@@ -417,6 +516,18 @@ mod tests {
             loc.schedules[0].description.as_deref(),
             Some("last Sat 9:00 AM–11:00 AM")
         );
+        // The same hours as a structured row: the last Saturday of every month.
+        let row = &loc.schedules[0];
+        assert_eq!(
+            (
+                row.freq.as_deref(),
+                row.byday.as_deref(),
+                row.opens_at.as_deref(),
+                row.closes_at.as_deref()
+            ),
+            (Some("MONTHLY"), Some("-1SA"), Some("09:00"), Some("11:00"))
+        );
+        assert_eq!(loc.schedules.len(), 1);
         assert_eq!(
             loc.address.as_ref().map(|a| a.state_province.as_str()),
             Some("CA")
@@ -526,11 +637,31 @@ mod tests {
             "season_open": "",
             "season_close": ""
         });
-        let (text, unusable) = hours_text(&value);
+        let (text, rows, unusable) = hours(&value);
         assert_eq!(
             text.as_deref(),
             Some("Mon, Tue: open 24 hours\nWed 6:00 AM–midnight\nFri 6:00 PM–2:00 AM")
         );
+        let fields: Vec<(&str, &str, &str, &str)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.freq.as_deref().unwrap_or(""),
+                    r.byday.as_deref().unwrap_or(""),
+                    r.opens_at.as_deref().unwrap_or(""),
+                    r.closes_at.as_deref().unwrap_or(""),
+                )
+            })
+            .collect();
+        assert_eq!(
+            fields,
+            vec![
+                ("WEEKLY", "MO,TU", "00:00", "23:59"),
+                ("WEEKLY", "WE", "06:00", "23:59"),
+                ("WEEKLY", "FR", "18:00", "02:00"),
+            ]
+        );
+        assert!(rows.iter().all(|r| r.description == text));
         // A day with no times says nothing: it is not reported as unreadable.
         assert!(unusable.is_empty(), "{unusable:?}");
         let redeemer = parsed();
@@ -540,6 +671,70 @@ mod tests {
             .clone()
             .unwrap_or_default();
         assert_eq!(text, "Mon, Wed, Fri 9:00 AM–1:00 PM");
+    }
+
+    /// Regression: per-day hours became one line of text, so "open now" could not
+    /// be worked out; they are schedule rows now, ordinals and seasons included.
+    #[test]
+    fn per_day_hours_become_schedule_rows() {
+        let value = serde_json::json!({
+            "hours": [
+                {"day": "Thu1st", "open": "1500", "close": "1900"},
+                {"day": "Thu3rd", "open": "1500", "close": "1900"},
+                {"day": "Mon", "open": "1500", "close": "1900"},
+                {"day": "SatLast", "open": "900", "close": "1100"}
+            ],
+            "season_open": "6/12/17",
+            "season_close": "8/11/2017"
+        });
+        let (text, rows, _) = hours(&value);
+        let text = text.unwrap_or_default();
+        assert_eq!(
+            text,
+            "1st Thu, 3rd Thu, Mon 3:00 PM–7:00 PM\nlast Sat 9:00 AM–11:00 AM\nSeason: 6/12/17 to 8/11/2017"
+        );
+        let fields: Vec<(&str, &str, &str, &str)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.freq.as_deref().unwrap_or(""),
+                    r.byday.as_deref().unwrap_or(""),
+                    r.opens_at.as_deref().unwrap_or(""),
+                    r.closes_at.as_deref().unwrap_or(""),
+                )
+            })
+            .collect();
+        assert_eq!(
+            fields,
+            vec![
+                ("WEEKLY", "MO", "15:00", "19:00"),
+                ("MONTHLY", "1TH,3TH", "15:00", "19:00"),
+                ("MONTHLY", "-1SA", "09:00", "11:00"),
+            ]
+        );
+        for row in &rows {
+            assert_eq!(row.valid_from.as_deref(), Some("2017-06-12"));
+            assert_eq!(row.valid_to.as_deref(), Some("2017-08-11"));
+            assert_eq!(row.description.as_deref(), Some(text.as_str()));
+        }
+        // An unreadable season date is left to the text.
+        assert_eq!(season_date("June"), None);
+        assert_eq!(season_date("13/1/2017"), None);
+        // The summer lunch site's rows carry its season, and Hearth reads them.
+        let p = parsed();
+        let s = p
+            .services
+            .iter()
+            .find(|s| s.source.id == "/summer-lunch/1st-place-sports-complex/")
+            .unwrap_or_else(|| panic!("summer lunch site missing"));
+        let rows = &s.locations[0].schedules;
+        assert!(!rows.is_empty());
+        assert!(
+            rows.iter()
+                .all(|r| r.valid_from.as_deref() == Some("2017-06-12"))
+        );
+        let hours = crate::hours::parse(rows);
+        assert!(!hours.rules().is_empty(), "{hours:?}");
     }
 
     #[test]

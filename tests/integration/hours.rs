@@ -1,0 +1,94 @@
+//! Opening hours as people see them: the state on every result, the weekly lines
+//! on the listing page, judged in the listing's own time zone.
+
+use chrono::{TimeZone, Utc};
+use hearth::directory::{listing_hours, open_state};
+use hearth::model::record_id;
+
+use crate::common::{TestApp, fixture};
+
+/// Miami service 532 ("OUTPATIENT PROGRAM") is open Monday to Friday, 9:00 am – 5:00 pm.
+fn outpatient_program(app: &TestApp) -> hearth::model::Service {
+    app.state
+        .directory
+        .service(&record_id("service", "miami", "532"))
+        .unwrap()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_listing_is_open_or_closed_in_its_own_time_zone() {
+    let app = TestApp::with(&[fixture("miami")]);
+    let service = outpatient_program(&app);
+    let location = service.locations.first();
+    // Monday 30 November 2026: 14:30 UTC is 9:30 am in Miami (EST, UTC−5).
+    let monday_morning = Utc.with_ymd_and_hms(2026, 11, 30, 14, 30, 0).unwrap();
+    let state = open_state(&service, location, monday_morning);
+    assert_eq!(state.to_string(), "Open now · closes 5:00 pm");
+    // 13:30 UTC is 8:30 am in Miami: not open yet (it would be in a zone an hour east).
+    let early = Utc.with_ymd_and_hms(2026, 11, 30, 13, 30, 0).unwrap();
+    assert_eq!(
+        open_state(&service, location, early).to_string(),
+        "Closed · opens 9:00 am"
+    );
+    // Saturday: closed until Monday.
+    let saturday = Utc.with_ymd_and_hms(2026, 12, 5, 17, 0, 0).unwrap();
+    assert_eq!(
+        open_state(&service, location, saturday).to_string(),
+        "Closed · opens Mon 9:00 am"
+    );
+
+    let views = listing_hours(&service, monday_morning);
+    assert_eq!(views.len(), service.locations.len());
+    assert!(
+        views[0].lines.iter().any(|l| l.starts_with("Mon–Fri")),
+        "{:?}",
+        views[0].lines
+    );
+}
+
+#[tokio::test]
+async fn a_listing_without_hours_is_unknown_never_closed() {
+    let app = TestApp::with(&[fixture("resources/hrsa_fqhc_sites_geocoded.csv")]);
+    let (_, body) = app
+        .get_json("/api/v1/search?near=33136&radius=25&limit=100")
+        .await;
+    let results = body["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    for r in results {
+        assert_eq!(r["hours"], "Hours unknown", "{r}");
+        assert!(r["open_now"].is_null());
+    }
+}
+
+#[tokio::test]
+async fn every_result_and_listing_page_says_whether_it_is_open() {
+    let app = TestApp::with(&[fixture("miami")]);
+    let (_, body) = app
+        .get_json("/api/v1/search?near=33136&radius=25&limit=100")
+        .await;
+    for r in body["results"].as_array().unwrap() {
+        let hours = r["hours"].as_str().unwrap();
+        let known = [
+            "Open now",
+            "Open 24 hours",
+            "Closed",
+            "By appointment",
+            "Hours unknown",
+        ];
+        assert!(known.iter().any(|k| hours.starts_with(k)), "{hours}");
+        assert_eq!(
+            r["open_now"].is_boolean(),
+            hours.starts_with("Open") || hours.starts_with("Closed"),
+            "{r}"
+        );
+    }
+    let service = outpatient_program(&app);
+    let (status, page) = app.get(&format!("/services/{}", service.id)).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Mon–Fri"), "weekly hours are listed");
+    assert!(
+        page.contains("class=\"open-state "),
+        "the open state is shown"
+    );
+}
