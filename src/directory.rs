@@ -15,7 +15,7 @@ use crate::hours::{self, Hours, OpenState};
 use crate::import::{
     self, CategoryMap, CategoryMapError, ImportContext, ImportError, ReadOptions, SkippedRow,
 };
-use crate::index::{Covered, IndexError, OpenOutcome, SearchIndex, SearchRequest};
+use crate::index::{Covered, Hit, IndexError, OpenOutcome, SearchIndex, SearchRequest};
 use crate::model::{Location, Service};
 use crate::store::{SeedState, Store, StoreError};
 
@@ -155,17 +155,31 @@ pub fn listing_hours(service: &Service, now: DateTime<Utc>) -> Vec<HoursView> {
     }
 }
 
-/// Whether a listing is open at `now` at one of its locations, judged in that
-/// location's time zone (from its state and point).
-pub fn open_state(service: &Service, location: Option<&Location>, now: DateTime<Utc>) -> OpenState {
-    let hours = hours_at(service, location);
+/// The time zone a location keeps its hours in (from its state and point).
+fn zone_of(location: Option<&Location>) -> chrono_tz::Tz {
     let state = location
         .and_then(|l| l.address.as_ref())
         .map(|a| a.state_province.as_str());
     let (lat, lon) = location
         .and_then(Location::point)
         .unwrap_or((f64::NAN, f64::NAN));
-    hours::state_at(&hours, hours::time_zone(state, lat, lon), now)
+    hours::time_zone(state, lat, lon)
+}
+
+/// Whether a listing is open at `now` at one of its locations, judged in that
+/// location's time zone (from its state and point).
+pub fn open_state(service: &Service, location: Option<&Location>, now: DateTime<Utc>) -> OpenState {
+    hours::state_at(&hours_at(service, location), zone_of(location), now)
+}
+
+/// Whether a listing is known to be open at `when` at one of its locations
+/// (`None` when its hours are unknown or by appointment).
+pub fn open_at(
+    service: &Service,
+    location: Option<&Location>,
+    when: DateTime<Utc>,
+) -> Option<bool> {
+    hours::open_at(&hours_at(service, location), zone_of(location), when)
 }
 
 /// A page of search results.
@@ -381,38 +395,81 @@ impl Directory {
     }
 
     /// Runs a search and loads each hit's listing from the store, with whether it
-    /// is open at `now`.
+    /// is open at `now`. With `open_filter`, only listings known to be open at that
+    /// instant (each in its own time zone) are kept; unknown hours are left out.
     pub fn search(
         &self,
         request: &SearchRequest,
         now: DateTime<Utc>,
+        open_filter: Option<DateTime<Utc>>,
     ) -> Result<SearchPage, DirectoryError> {
         let started = Instant::now();
-        let hits = self.index.search(request)?;
-        let mut results = Vec::with_capacity(hits.hits.len());
-        for hit in hits.hits {
+        let load = |hit: &Hit| -> Result<Option<(Service, Option<Location>)>, DirectoryError> {
             // A listing the index knows but the store lost would be a bug; skip it rather than fail the page.
             let Some(service) = self.store.service(&hit.service_id)? else {
                 tracing::warn!(service.id = %hit.service_id, "indexed listing missing from the store");
-                continue;
+                return Ok(None);
             };
             let location = hit
                 .location_id
                 .as_deref()
                 .and_then(|id| service.location(id))
                 .cloned();
-            let open = open_state(&service, location.as_ref(), now);
-            results.push(SearchResult {
-                service,
-                location,
-                distance_miles: hit.distance_miles,
-                score: hit.score,
-                open,
-            });
-        }
+            Ok(Some((service, location)))
+        };
+        let (total, terms, page) = match open_filter {
+            None => {
+                let hits = self.index.search(request)?;
+                let mut page = Vec::with_capacity(hits.hits.len());
+                for hit in hits.hits {
+                    if let Some((service, location)) = load(&hit)? {
+                        page.push((hit, service, location));
+                    }
+                }
+                (hits.total, hits.terms, page)
+            }
+            Some(when) => {
+                // Opening hours live in the store: rank everything that matches, keep
+                // what is known to be open then, and page through that.
+                let all = SearchRequest {
+                    offset: 0,
+                    limit: usize::MAX,
+                    ..request.clone()
+                };
+                let hits = self.index.search(&all)?;
+                let mut open = Vec::new();
+                for hit in hits.hits {
+                    if let Some((service, location)) = load(&hit)?
+                        && open_at(&service, location.as_ref(), when) == Some(true)
+                    {
+                        open.push((hit, service, location));
+                    }
+                }
+                let total = open.len();
+                let page = open
+                    .into_iter()
+                    .skip(request.offset)
+                    .take(request.limit)
+                    .collect();
+                (total, hits.terms, page)
+            }
+        };
+        let results = page
+            .into_iter()
+            .map(|(hit, service, location)| {
+                let open = open_state(&service, location.as_ref(), now);
+                SearchResult {
+                    service,
+                    location,
+                    distance_miles: hit.distance_miles,
+                    score: hit.score,
+                    open,
+                }
+            })
+            .collect();
         Ok(SearchPage {
-            total: hits.total,
-            terms: hits.terms,
+            total,
+            terms,
             results,
             took: started.elapsed(),
         })

@@ -3,6 +3,7 @@
 //! The search page and the JSON API share these rules, so a bad value gets the
 //! same clear message in both: what was wrong and what is accepted.
 
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use serde::Deserialize;
 
 use crate::geo::{Gazetteer, Place};
@@ -31,6 +32,20 @@ pub struct SearchParams {
     pub offset: Option<String>,
     /// 1-based page number (the search page uses this instead of `offset`).
     pub page: Option<String>,
+    /// `true` keeps only listings known to be open now.
+    pub open_now: Option<String>,
+    /// Keeps only listings known to be open at this local time at the search centre
+    /// (`2026-12-01T18:00`), or at this instant when it carries an offset.
+    pub open_at: Option<String>,
+}
+
+/// Which listings to keep by their opening hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenFilter {
+    /// Open at the moment of the search.
+    Now,
+    /// Open at this instant.
+    At(DateTime<Utc>),
 }
 
 /// A parameter had a value that cannot be used.
@@ -53,6 +68,8 @@ pub struct ValidSearch {
     /// The place searched around, when one was given.
     pub place: Option<Place>,
     pub radius_miles: f64,
+    /// Keep only listings known to be open then (unknown hours are left out).
+    pub open: Option<OpenFilter>,
 }
 
 impl ValidSearch {
@@ -61,6 +78,14 @@ impl ValidSearch {
         self.request.text.trim().is_empty()
             && self.place.is_none()
             && self.request.categories.is_empty()
+    }
+
+    /// The instant to filter opening hours at, if any.
+    pub fn open_filter(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        match self.open? {
+            OpenFilter::Now => Some(now),
+            OpenFilter::At(when) => Some(when),
+        }
     }
 
     /// The 1-based page this search shows.
@@ -116,6 +141,62 @@ fn parse_count(
         })
 }
 
+/// Reads `open_now` / `open_at`. A local `open_at` is read in the time zone of the
+/// search centre, so it needs a place.
+fn parse_open(
+    params: &SearchParams,
+    place: Option<&Place>,
+) -> Result<Option<OpenFilter>, InputError> {
+    let now = match given(&params.open_now)
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        None | Some("false" | "0" | "no" | "off") => false,
+        Some("true" | "1" | "yes" | "on") => true,
+        Some(other) => {
+            return Err(bad(
+                "open_now",
+                format!("open_now must be true or false (got {other:?})"),
+            ));
+        }
+    };
+    let Some(text) = given(&params.open_at) else {
+        return Ok(now.then_some(OpenFilter::Now));
+    };
+    if now {
+        return Err(bad("open_at", "give open_now or open_at, not both".into()));
+    }
+    if let Ok(instant) = DateTime::parse_from_rfc3339(text) {
+        return Ok(Some(OpenFilter::At(instant.with_timezone(&Utc))));
+    }
+    let local = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+        .ok_or_else(|| {
+            bad(
+                "open_at",
+                format!("open_at must be a date and time like 2026-12-01T18:00 (got {text:?})"),
+            )
+        })?;
+    let place = place.ok_or_else(|| {
+        bad(
+            "open_at",
+            "open_at is read in the local time of the place searched: give near as well".into(),
+        )
+    })?;
+    let zone = crate::hours::time_zone(place.state.as_deref(), place.lat, place.lon);
+    let instant = zone.from_local_datetime(&local).earliest().ok_or_else(|| {
+        bad(
+            "open_at",
+            format!(
+                "{text} does not exist in {} (the clocks skip it); pick another time",
+                zone.name()
+            ),
+        )
+    })?;
+    Ok(Some(OpenFilter::At(instant.with_timezone(&Utc))))
+}
+
 /// Checks search parameters and resolves the place.
 pub fn validate(params: &SearchParams, gazetteer: &Gazetteer) -> Result<ValidSearch, InputError> {
     let text = params.q.clone().unwrap_or_default();
@@ -148,6 +229,7 @@ pub fn validate(params: &SearchParams, gazetteer: &Gazetteer) -> Result<ValidSea
         (None, Some(p)) => (parse_count("page", p, 1, MAX_OFFSET / limit + 1)? - 1) * limit,
         (None, None) => 0,
     };
+    let open = parse_open(params, place.as_ref())?;
     let near = place.as_ref().map(|p| Radius {
         lat: p.lat,
         lon: p.lon,
@@ -163,6 +245,7 @@ pub fn validate(params: &SearchParams, gazetteer: &Gazetteer) -> Result<ValidSea
         },
         place,
         radius_miles,
+        open,
     })
 }
 
@@ -182,6 +265,8 @@ mod tests {
                 "limit" => p.limit = v,
                 "offset" => p.offset = v,
                 "page" => p.page = v,
+                "open_now" => p.open_now = v,
+                "open_at" => p.open_at = v,
                 _ => panic!("unknown key {k}"),
             }
         }
@@ -204,6 +289,27 @@ mod tests {
             (vec![("near", "99999")], "near", "not in the gazetteer"),
             (vec![("limit", "0")], "limit", "from 1 to 100"),
             (vec![("offset", "-3")], "offset", "whole number"),
+            (vec![("open_now", "maybe")], "open_now", "true or false"),
+            (vec![("open_at", "tomorrow")], "open_at", "2026-12-01T18:00"),
+            (
+                vec![("open_at", "2026-12-01T18:00")],
+                "open_at",
+                "give near",
+            ),
+            (
+                vec![("near", "33101"), ("open_at", "2026-03-08T02:30")],
+                "open_at",
+                "does not exist",
+            ),
+            (
+                vec![
+                    ("near", "33101"),
+                    ("open_now", "true"),
+                    ("open_at", "2026-12-01T18:00"),
+                ],
+                "open_at",
+                "not both",
+            ),
         ] {
             let e = validate(&params(&pairs), &g)
                 .err()
@@ -240,5 +346,15 @@ mod tests {
                 .map(|v| v.is_empty())
                 .unwrap_or(false)
         );
+        // 6 pm on 1 December in Miami is 23:00 UTC.
+        let v = validate(
+            &params(&[("near", "33101"), ("open_at", "2026-12-01T18:00")]),
+            &g,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let expected = Utc.with_ymd_and_hms(2026, 12, 1, 23, 0, 0).single();
+        assert_eq!(v.open_filter(Utc::now()), expected);
+        let v = validate(&params(&[("open_now", "true")]), &g).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(v.open, Some(OpenFilter::Now));
     }
 }

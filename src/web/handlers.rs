@@ -22,11 +22,12 @@ pub async fn search_page(
     let params = search_params(raw.as_deref());
     let directory = state.directory.clone();
     let form = params.clone();
+    let now = chrono::Utc::now();
     let outcome = blocking(move || match validate(&params, directory.gazetteer()) {
         Err(e) => Ok(Err(e)),
         Ok(valid) if valid.is_empty() => Ok(Ok((valid, None))),
         Ok(valid) => directory
-            .search(&valid.request, chrono::Utc::now())
+            .search(&valid.request, now, valid.open_filter(now))
             .map(|page| Ok((valid, Some(page)))),
     })
     .await??;
@@ -109,7 +110,8 @@ pub async fn api_search(
                 "nothing to search for: give q (what), near (a ZIP code, \"City, ST\" or \"lat,lon\") or category".into(),
             )));
         }
-        let page = directory.search(&valid.request, chrono::Utc::now())?;
+        let now = chrono::Utc::now();
+        let page = directory.search(&valid.request, now, valid.open_filter(now))?;
         Ok(SearchResponse::new(&page, valid.place.as_ref(), valid.radius_miles))
     })
     .await??;

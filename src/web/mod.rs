@@ -99,6 +99,8 @@ pub fn search_params(raw: Option<&str>) -> SearchParams {
             "limit" => params.limit = Some(value),
             "offset" => params.offset = Some(value),
             "page" => params.page = Some(value),
+            "open_now" => params.open_now = Some(value),
+            "open_at" => params.open_at = Some(value),
             _ => {}
         }
     }

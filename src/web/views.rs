@@ -7,7 +7,7 @@ use maud::{DOCTYPE, Markup, Render, html};
 use crate::directory::{HoursView, SearchPage, SearchResult};
 use crate::hours::OpenState;
 use crate::model::{Category, Location, Phone, Service};
-use crate::search::{DEFAULT_RADIUS_MILES, InputError, SearchParams, ValidSearch};
+use crate::search::{DEFAULT_RADIUS_MILES, InputError, OpenFilter, SearchParams, ValidSearch};
 
 /// The site stylesheet, served at `/static/hearth.css`.
 pub const STYLESHEET: &str = include_str!("hearth.css");
@@ -188,6 +188,16 @@ fn search_form(params: &SearchParams, error: Option<&InputError>) -> Markup {
                 }
                 @if let Some(m) = field_error("category") { p.field-error role="alert" { (m) } }
             }
+            div.field.check {
+                label for="open_now" {
+                    input #open_now type="checkbox" name="open_now" value="true"
+                        checked[params.open_now.as_deref().is_some_and(|v| matches!(v, "true" | "1" | "on" | "yes"))];
+                    " Open now"
+                }
+            }
+            @if let Some(at) = params.open_at.as_deref().filter(|v| !v.is_empty()) {
+                input type="hidden" name="open_at" value=(at);
+            }
             button type="submit" { "Search" }
             @if let Some(e) = error.filter(|e| !matches!(e.param, "near" | "radius" | "category")) {
                 p.field-error role="alert" { (e.message) }
@@ -203,6 +213,8 @@ fn page_link(params: &SearchParams, page: usize) -> String {
         ("near", &params.near),
         ("radius", &params.radius),
         ("category", &params.category),
+        ("open_now", &params.open_now),
+        ("open_at", &params.open_at),
     ] {
         if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
             query.append_pair(key, v);
@@ -223,6 +235,11 @@ fn results(params: &SearchParams, valid: &ValidSearch, page: &SearchPage) -> Mar
                 (page.total) " " (if page.total == 1 { "result" } else { "results" })
                 @if !shown_text.is_empty() { " for “" (shown_text) "”" }
                 @if let Some(place) = &valid.place { " within " (valid.radius_miles) " miles of " (place.label) }
+                @match (&valid.open, params.open_at.as_deref()) {
+                    (Some(OpenFilter::Now), _) => { ", open now" }
+                    (Some(OpenFilter::At(_)), Some(at)) => { ", open at " (at.replace('T', " ")) }
+                    _ => {}
+                }
             }
             @if page.total == 0 && !text.is_empty() && page.terms.is_empty() {
                 div.empty {
@@ -234,6 +251,7 @@ fn results(params: &SearchParams, valid: &ValidSearch, page: &SearchPage) -> Mar
                     ul {
                         @if valid.place.is_some() && valid.radius_miles < 100.0 { li { "a larger distance (25, 50 or 100 miles)" } }
                         @if !valid.request.categories.is_empty() { li { "“Any” category" } }
+                        @if valid.open.is_some() { li { "leaving out “Open now”: many listings do not publish their hours" } }
                         @if !text.is_empty() { li { "fewer or plainer words (“food”, “housing”, “legal”)" } }
                         @if valid.place.is_none() { li { "adding a ZIP code or “City, ST” to search near your client" } }
                     }

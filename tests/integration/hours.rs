@@ -92,3 +92,91 @@ async fn every_result_and_listing_page_says_whether_it_is_open() {
         "the open state is shown"
     );
 }
+
+#[tokio::test]
+async fn open_at_keeps_exactly_the_listings_open_then() {
+    use hearth::geo::{Gazetteer, distance_miles};
+    use hearth::import::{CategoryMap, ImportContext, read_source};
+
+    let app = TestApp::with(&[fixture("miami")]);
+    let gazetteer = Gazetteer::bundled().unwrap();
+    let categories = CategoryMap::bundled().unwrap();
+    let ctx = ImportContext {
+        gazetteer: &gazetteer,
+        categories: &categories,
+    };
+    let services = read_source(ctx, &fixture("miami"), None).unwrap().services;
+    let centre = gazetteer.zip("33136").unwrap();
+    // (local time in Miami, the same instant in UTC)
+    for (local, instant) in [
+        (
+            "2026-11-30T10:00",
+            Utc.with_ymd_and_hms(2026, 11, 30, 15, 0, 0).unwrap(),
+        ),
+        (
+            "2026-12-06T03:00",
+            Utc.with_ymd_and_hms(2026, 12, 6, 8, 0, 0).unwrap(),
+        ),
+    ] {
+        let mut expected: Vec<(String, String)> = Vec::new();
+        for service in &services {
+            for location in &service.locations {
+                let Some(point) = location.point() else {
+                    continue;
+                };
+                if distance_miles((centre.lat, centre.lon), point) <= 25.0
+                    && hearth::directory::open_at(service, Some(location), instant) == Some(true)
+                {
+                    expected.push((service.id.clone(), location.id.clone()));
+                }
+            }
+        }
+        expected.sort();
+        let (status, body) = app
+            .get_json(&format!(
+                "/api/v1/search?near=33136&radius=25&limit=100&open_at={local}"
+            ))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let mut got: Vec<(String, String)> = body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["id"].as_str().unwrap().to_owned(),
+                    r["location_id"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        got.sort();
+        assert_eq!(got, expected, "open at {local} in Miami");
+        assert_eq!(body["total"].as_u64().unwrap() as usize, expected.len());
+        if local.ends_with("10:00") {
+            assert!(
+                expected.len() >= 5,
+                "several Miami services are open on a Monday morning"
+            );
+        }
+    }
+    let (_, all) = app
+        .get_json("/api/v1/search?near=33136&radius=25&limit=100")
+        .await;
+    let (_, open) = app
+        .get_json("/api/v1/search?near=33136&radius=25&limit=100&open_at=2026-11-30T10:00")
+        .await;
+    assert!(
+        open["total"].as_u64() < all["total"].as_u64(),
+        "the filter leaves out closed and unknown hours"
+    );
+
+    let (status, body) = app
+        .get_json("/api/v1/search?q=food&open_at=2026-11-30T10:00")
+        .await;
+    assert_eq!(status, 400);
+    assert!(body["error"].as_str().unwrap().contains("give near"));
+    let (status, page) = app.get("/?near=33136&open_now=true").await;
+    assert_eq!(status, 200);
+    assert!(page.contains(", open now"));
+    assert!(page.contains("name=\"open_now\" value=\"true\" checked"));
+}
