@@ -182,11 +182,24 @@ pub fn open_at(
     hours::open_at(&hours_at(service, location), zone_of(location), when)
 }
 
+/// A change to a search that would find something, and how much.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum WayOut {
+    /// The same search over a larger radius (miles), with its count.
+    Radius(f64, usize),
+    /// The same search without the opening-hours filter.
+    AnyHours(usize),
+    /// The same search in every category.
+    AnyCategory(usize),
+}
+
 /// A page of search results.
 #[derive(Debug, Clone, Default)]
 pub struct SearchPage {
     pub total: usize,
     pub results: Vec<SearchResult>,
+    /// When nothing was found: the one-step changes that would find something.
+    pub ways_out: Vec<WayOut>,
     /// The searchable terms the text became (empty when it had none).
     pub terms: Vec<String>,
     pub took: std::time::Duration,
@@ -467,12 +480,74 @@ impl Directory {
                 }
             })
             .collect();
+        // Probes for ways out ask for no rows (limit 0), so they never look for their own.
+        let ways_out = if total == 0 && request.limit > 0 {
+            self.ways_out(request, now, open_filter)?
+        } else {
+            Vec::new()
+        };
         Ok(SearchPage {
             total,
             terms,
             results,
+            ways_out,
             took: started.elapsed(),
         })
+    }
+
+    /// When a search finds nothing, the one-step changes that would find
+    /// something: each larger radius up to 100 miles, no opening-hours filter, any
+    /// category — with the number of results each would give (only those above 0).
+    pub fn ways_out(
+        &self,
+        request: &SearchRequest,
+        now: DateTime<Utc>,
+        open_filter: Option<DateTime<Utc>>,
+    ) -> Result<Vec<WayOut>, DirectoryError> {
+        let count = |request: &SearchRequest,
+                     open: Option<DateTime<Utc>>|
+         -> Result<usize, DirectoryError> {
+            let probe = SearchRequest {
+                offset: 0,
+                limit: 0,
+                ..request.clone()
+            };
+            Ok(self.search(&probe, now, open)?.total)
+        };
+        let mut ways = Vec::new();
+        if let Some(near) = request.near {
+            for miles in [5.0, 10.0, 25.0, 50.0, 100.0]
+                .into_iter()
+                .filter(|m| *m > near.miles)
+            {
+                let wider = SearchRequest {
+                    near: Some(crate::index::Radius { miles, ..near }),
+                    ..request.clone()
+                };
+                let total = count(&wider, open_filter)?;
+                if total > 0 {
+                    ways.push(WayOut::Radius(miles, total));
+                    break;
+                }
+            }
+        }
+        if open_filter.is_some() {
+            let total = count(request, None)?;
+            if total > 0 {
+                ways.push(WayOut::AnyHours(total));
+            }
+        }
+        if !request.categories.is_empty() {
+            let any = SearchRequest {
+                categories: Vec::new(),
+                ..request.clone()
+            };
+            let total = count(&any, open_filter)?;
+            if total > 0 {
+                ways.push(WayOut::AnyCategory(total));
+            }
+        }
+        Ok(ways)
     }
 
     /// One listing by id.

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::directory::{SearchPage, SearchResult};
+use crate::directory::{SearchPage, SearchResult, WayOut};
 use crate::geo::Place;
 use crate::hours::OpenState;
 
@@ -11,8 +11,44 @@ use crate::hours::OpenState;
 pub struct SearchResponse {
     pub total: usize,
     pub results: Vec<SearchHit>,
+    /// When nothing matched: changes that would find something, with their counts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ways_out: Vec<WayOutJson>,
     pub center: Option<Center>,
     pub radius_mi: Option<f64>,
+}
+
+/// One way out of an empty result: `{"radius_mi": 25, "total": 12}`,
+/// `{"without": "open_now", "total": 40}` or `{"without": "category", "total": 7}`.
+#[derive(Debug, Serialize)]
+pub struct WayOutJson {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub radius_mi: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub without: Option<&'static str>,
+    pub total: usize,
+}
+
+impl From<&WayOut> for WayOutJson {
+    fn from(way: &WayOut) -> WayOutJson {
+        match *way {
+            WayOut::Radius(miles, total) => WayOutJson {
+                radius_mi: Some(miles),
+                without: None,
+                total,
+            },
+            WayOut::AnyHours(total) => WayOutJson {
+                radius_mi: None,
+                without: Some("open_now"),
+                total,
+            },
+            WayOut::AnyCategory(total) => WayOutJson {
+                radius_mi: None,
+                without: Some("category"),
+                total,
+            },
+        }
+    }
 }
 
 /// Where a search was centred.
@@ -81,6 +117,7 @@ impl SearchResponse {
     pub fn new(page: &SearchPage, place: Option<&Place>, radius: f64) -> SearchResponse {
         SearchResponse {
             total: page.total,
+            ways_out: page.ways_out.iter().map(WayOutJson::from).collect(),
             results: page.results.iter().map(SearchHit::from_result).collect(),
             center: place.map(|p| Center {
                 lat: p.lat,

@@ -4,7 +4,7 @@
 
 use maud::{DOCTYPE, Markup, Render, html};
 
-use crate::directory::{HoursView, SearchPage, SearchResult};
+use crate::directory::{HoursView, SearchPage, SearchResult, WayOut};
 use crate::hours::OpenState;
 use crate::model::{Category, Location, Phone, Service};
 use crate::search::{DEFAULT_RADIUS_MILES, InputError, OpenFilter, SearchParams, ValidSearch};
@@ -206,6 +206,37 @@ fn search_form(params: &SearchParams, error: Option<&InputError>) -> Markup {
     }
 }
 
+/// The link and words for one way out of an empty result.
+fn way_out_link(params: &SearchParams, way: &WayOut) -> (String, String) {
+    let plural = |n: usize| {
+        if n == 1 {
+            "1 result".to_owned()
+        } else {
+            format!("{n} results")
+        }
+    };
+    let mut changed = params.clone();
+    let label = match *way {
+        WayOut::Radius(miles, n) => {
+            changed.radius = Some(miles.to_string());
+            format!("Search within {miles} miles: {}", plural(n))
+        }
+        WayOut::AnyHours(n) => {
+            changed.open_now = None;
+            changed.open_at = None;
+            format!(
+                "Leave out “Open now” (many listings do not publish their hours): {}",
+                plural(n)
+            )
+        }
+        WayOut::AnyCategory(n) => {
+            changed.category = None;
+            format!("Any category: {}", plural(n))
+        }
+    };
+    (page_link(&changed, 1), label)
+}
+
 fn page_link(params: &SearchParams, page: usize) -> String {
     let mut query = form_urlencoded::Serializer::new(String::new());
     for (key, value) in [
@@ -247,13 +278,21 @@ fn results(params: &SearchParams, valid: &ValidSearch, page: &SearchPage) -> Mar
                 }
             } @else if page.total == 0 {
                 div.empty {
-                    p { "Nothing matched. Try:" }
-                    ul {
-                        @if valid.place.is_some() && valid.radius_miles < 100.0 { li { "a larger distance (25, 50 or 100 miles)" } }
-                        @if !valid.request.categories.is_empty() { li { "“Any” category" } }
-                        @if valid.open.is_some() { li { "leaving out “Open now”: many listings do not publish their hours" } }
-                        @if !text.is_empty() { li { "fewer or plainer words (“food”, “housing”, “legal”)" } }
-                        @if valid.place.is_none() { li { "adding a ZIP code or “City, ST” to search near your client" } }
+                    @if !page.ways_out.is_empty() {
+                        p { "Nothing matched. One change finds something:" }
+                        ul.ways-out {
+                            @for way in &page.ways_out {
+                                @let (href, label) = way_out_link(params, way);
+                                li { a href=(href) { (label) } }
+                            }
+                        }
+                    } @else {
+                        p { "Nothing matched, even within 100 miles or with fewer filters. Try:" }
+                        ul {
+                            @if !text.is_empty() { li { "fewer or plainer words (“food”, “housing”, “legal”)" } }
+                            @if valid.place.is_none() { li { "adding a ZIP code or “City, ST” to search near your client" } }
+                            li { "calling 211, the community services helpline, from any phone" }
+                        }
                     }
                 }
             }

@@ -35,7 +35,68 @@ async fn an_empty_result_says_what_to_try() {
         .await;
     assert_eq!(status, 200);
     assert!(page.contains("0 results"), "{page}");
-    assert!(page.contains("a larger distance"), "{page}");
+    assert!(
+        page.contains("even within 100 miles"),
+        "nothing in the fixtures is near Montana: {page}"
+    );
+    assert!(page.contains("calling 211"), "{page}");
+}
+
+#[tokio::test]
+async fn an_empty_result_offers_the_changes_that_find_something_with_their_counts() {
+    let app = TestApp::all();
+    // The fixtures' DC food pantries are a few miles from 20001's centre, none within half a mile.
+    let (_, body) = app
+        .get_json("/api/v1/search?q=pantry&near=20001&radius=0.5&category=food")
+        .await;
+    assert_eq!(body["total"], 0, "{body}");
+    let ways = body["ways_out"].as_array().unwrap();
+    let radius = ways
+        .iter()
+        .find(|w| w["radius_mi"].is_number())
+        .unwrap_or_else(|| panic!("{body}"));
+    let miles = radius["radius_mi"].as_f64().unwrap();
+    let (_, wider) = app
+        .get_json(&format!(
+            "/api/v1/search?q=pantry&near=20001&radius={miles}&category=food"
+        ))
+        .await;
+    assert_eq!(
+        radius["total"], wider["total"],
+        "the count offered is the count given"
+    );
+    assert!(wider["total"].as_u64().unwrap() > 0);
+
+    let (_, page) = app
+        .get("/?q=pantry&near=20001&radius=0.5&category=food")
+        .await;
+    assert!(
+        page.contains(&format!("Search within {miles} miles: ")),
+        "{page}"
+    );
+
+    // With an opening-hours filter that nothing meets, leaving it out is offered with its count.
+    let (_, body) = app
+        .get_json("/api/v1/search?q=pantry&near=20001&radius=25&open_at=2026-12-06T03:00")
+        .await;
+    assert_eq!(
+        body["total"], 0,
+        "no DC pantry is open at 3 am on a Sunday: {body}"
+    );
+    let any_hours = body["ways_out"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["without"] == "open_now")
+        .cloned();
+    let (_, plain) = app
+        .get_json("/api/v1/search?q=pantry&near=20001&radius=25")
+        .await;
+    assert!(plain["total"].as_u64().unwrap() > 0);
+    assert_eq!(
+        any_hours.map(|w| w["total"].clone()),
+        Some(plain["total"].clone())
+    );
 }
 
 #[tokio::test]
