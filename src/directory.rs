@@ -15,7 +15,7 @@ use crate::hours::{self, Hours, OpenState};
 use crate::import::{
     self, CategoryMap, CategoryMapError, ImportContext, ImportError, ReadOptions, SkippedRow,
 };
-use crate::index::{Covered, Hit, IndexError, OpenOutcome, SearchIndex, SearchRequest};
+use crate::index::{Covered, Facets, Hit, IndexError, OpenOutcome, SearchIndex, SearchRequest};
 use crate::model::{Location, Service};
 use crate::store::{SeedState, Store, StoreError};
 
@@ -200,6 +200,8 @@ pub struct SearchPage {
     pub results: Vec<SearchResult>,
     /// When nothing was found: the one-step changes that would find something.
     pub ways_out: Vec<WayOut>,
+    /// Results by category and by need (before any opening-hours filter).
+    pub facets: Facets,
     /// The searchable terms the text became (empty when it had none).
     pub terms: Vec<String>,
     pub took: std::time::Duration,
@@ -430,7 +432,7 @@ impl Directory {
                 .cloned();
             Ok(Some((service, location)))
         };
-        let (total, terms, page) = match open_filter {
+        let (total, terms, facets, page) = match open_filter {
             None => {
                 let hits = self.index.search(request)?;
                 let mut page = Vec::with_capacity(hits.hits.len());
@@ -439,7 +441,7 @@ impl Directory {
                         page.push((hit, service, location));
                     }
                 }
-                (hits.total, hits.terms, page)
+                (hits.total, hits.terms, hits.facets, page)
             }
             Some(when) => {
                 // Opening hours live in the store: rank everything that matches, keep
@@ -464,7 +466,7 @@ impl Directory {
                     .skip(request.offset)
                     .take(request.limit)
                     .collect();
-                (total, hits.terms, page)
+                (total, hits.terms, hits.facets, page)
             }
         };
         let results = page
@@ -491,6 +493,7 @@ impl Directory {
             terms,
             results,
             ways_out,
+            facets,
             took: started.elapsed(),
         })
     }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::geo::{Gazetteer, Place};
 use crate::index::{Radius, SearchRequest};
-use crate::model::Category;
+use crate::model::{Category, Need};
 
 /// The default radius, in miles.
 pub const DEFAULT_RADIUS_MILES: f64 = 10.0;
@@ -28,6 +28,8 @@ pub struct SearchParams {
     pub near: Option<String>,
     pub radius: Option<String>,
     pub category: Option<String>,
+    /// Gravity SDOH need codes (`food-insecurity`), separated by commas.
+    pub need: Option<String>,
     pub limit: Option<String>,
     pub offset: Option<String>,
     /// 1-based page number (the search page uses this instead of `offset`).
@@ -122,6 +124,31 @@ pub fn parse_categories(text: Option<&str>) -> Result<Vec<Category>, InputError>
         }
     }
     Ok(categories)
+}
+
+/// Parses the need parameter: Gravity SDOH domain codes, separated by commas.
+pub fn parse_needs(text: Option<&str>) -> Result<Vec<Need>, InputError> {
+    let mut needs = Vec::new();
+    for part in text
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let need = Need::parse(part).ok_or_else(|| {
+            bad(
+                "need",
+                format!(
+                    "unknown need {part:?}; needs are Gravity SDOH domains: {}",
+                    Need::CODES.join(", ")
+                ),
+            )
+        })?;
+        if !needs.contains(&need) {
+            needs.push(need);
+        }
+    }
+    Ok(needs)
 }
 
 fn parse_count(
@@ -220,6 +247,7 @@ pub fn validate(params: &SearchParams, gazetteer: &Gazetteer) -> Result<ValidSea
             })?,
     };
     let categories = parse_categories(given(&params.category))?;
+    let needs = parse_needs(given(&params.need))?;
     let limit = given(&params.limit)
         .map(|l| parse_count("limit", l, 1, MAX_LIMIT))
         .transpose()?
@@ -240,6 +268,7 @@ pub fn validate(params: &SearchParams, gazetteer: &Gazetteer) -> Result<ValidSea
             text,
             near,
             categories,
+            needs,
             limit,
             offset,
         },
@@ -266,6 +295,7 @@ mod tests {
                 "offset" => p.offset = v,
                 "page" => p.page = v,
                 "open_now" => p.open_now = v,
+                "need" => p.need = v,
                 "open_at" => p.open_at = v,
                 _ => panic!("unknown key {k}"),
             }
@@ -290,6 +320,7 @@ mod tests {
             (vec![("limit", "0")], "limit", "from 1 to 100"),
             (vec![("offset", "-3")], "offset", "whole number"),
             (vec![("open_now", "maybe")], "open_now", "true or false"),
+            (vec![("need", "hunger")], "need", "food-insecurity"),
             (vec![("open_at", "tomorrow")], "open_at", "2026-12-01T18:00"),
             (
                 vec![("open_at", "2026-12-01T18:00")],

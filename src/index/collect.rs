@@ -13,6 +13,8 @@ pub struct Candidate {
     pub score: Score,
     pub point: Option<(f64, f64)>,
     pub key_hash: u64,
+    pub category_bits: u64,
+    pub need_bits: u64,
 }
 
 /// Collects every match with its score, point and tie-break hash.
@@ -25,6 +27,8 @@ pub struct SegmentCandidates {
     lat: Column<f64>,
     lon: Column<f64>,
     key_hash: Column<u64>,
+    category_bits: Column<u64>,
+    need_bits: Column<u64>,
     found: Vec<Candidate>,
 }
 
@@ -43,6 +47,8 @@ impl Collector for Candidates {
             lat: fast.f64("lat")?,
             lon: fast.f64("lon")?,
             key_hash: fast.u64("key_hash")?,
+            category_bits: fast.u64("category_bits")?,
+            need_bits: fast.u64("need_bits")?,
             found: Vec::new(),
         })
     }
@@ -70,6 +76,8 @@ impl SegmentCollector for SegmentCandidates {
             score,
             point,
             key_hash: self.key_hash.first(doc).unwrap_or(0),
+            category_bits: self.category_bits.first(doc).unwrap_or(0),
+            need_bits: self.need_bits.first(doc).unwrap_or(0),
         });
     }
 

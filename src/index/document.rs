@@ -4,7 +4,23 @@ use tantivy::TantivyDocument;
 
 use super::schema::Fields;
 use crate::geo::cells_for_point;
-use crate::model::{Service, ServiceStatus};
+use crate::model::{Category, Need, Service, ServiceStatus};
+
+/// The bit of each category in `category_bits`.
+pub fn category_bit(category: Category) -> u64 {
+    Category::ALL
+        .iter()
+        .position(|c| *c == category)
+        .map_or(0, |i| 1 << i)
+}
+
+/// The bit of each need in `need_bits`.
+pub fn need_bit(need: &Need) -> u64 {
+    Need::CODES
+        .iter()
+        .position(|c| *c == need.code())
+        .map_or(0, |i| 1 << i)
+}
 
 /// The documents for a service: one per location with a point, or a single
 /// unplaced document (found by text and coverage only) when it has none.
@@ -39,6 +55,18 @@ pub fn documents(fields: &Fields, service: &Service) -> Vec<TantivyDocument> {
         for c in &service.categories {
             doc.add_text(fields.category, c.slug());
         }
+        doc.add_u64(
+            fields.category_bits,
+            service
+                .categories
+                .iter()
+                .map(|c| category_bit(*c))
+                .fold(0, |a, b| a | b),
+        );
+        doc.add_u64(
+            fields.need_bits,
+            service.needs.iter().map(need_bit).fold(0, |a, b| a | b),
+        );
         for n in &service.needs {
             doc.add_text(fields.need, n.code());
         }

@@ -22,7 +22,7 @@ use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use crate::geo::{cells_covering, distance_miles};
-use crate::model::{Category, Service};
+use crate::model::{Category, Need, Service};
 use schema::Fields;
 
 pub use schema::SCHEMA_VERSION;
@@ -102,6 +102,8 @@ pub struct SearchRequest {
     pub near: Option<Radius>,
     /// Any of these categories (OR); empty means all.
     pub categories: Vec<Category>,
+    /// Any of these SDOH needs (OR); empty means all.
+    pub needs: Vec<Need>,
     pub limit: usize,
     pub offset: usize,
 }
@@ -124,6 +126,49 @@ pub struct Hits {
     pub hits: Vec<Hit>,
     /// The analyzed terms the text became (empty when the text had none).
     pub terms: Vec<String>,
+    /// How many of all the results are in each category and meet each need.
+    pub facets: Facets,
+}
+
+/// Counts of the results by category and by need (only values with a count).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Facets {
+    pub categories: Vec<(Category, usize)>,
+    pub needs: Vec<(Need, usize)>,
+}
+
+impl Facets {
+    fn count<'a>(candidates: impl Iterator<Item = &'a collect::Candidate>) -> Facets {
+        let mut categories = [0usize; 64];
+        let mut needs = [0usize; 64];
+        for c in candidates {
+            for (bits, counts) in [
+                (c.category_bits, &mut categories),
+                (c.need_bits, &mut needs),
+            ] {
+                let mut rest = bits;
+                while rest != 0 {
+                    let i = rest.trailing_zeros() as usize;
+                    counts[i] += 1;
+                    rest &= rest - 1;
+                }
+            }
+        }
+        Facets {
+            categories: Category::ALL
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| categories[*i] > 0)
+                .map(|(i, c)| (*c, categories[i]))
+                .collect(),
+            needs: Need::CODES
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| needs[*i] > 0)
+                .filter_map(|(i, code)| Need::parse(code).map(|n| (n, needs[i])))
+                .collect(),
+        }
+    }
 }
 
 /// The tantivy index with its single writer and reader.
@@ -391,6 +436,13 @@ impl SearchIndex {
                 .map(|c| Term::from_field_text(f.category, c.slug()));
             clauses.push((Occur::Must, Box::new(TermSetQuery::new(set))));
         }
+        if !request.needs.is_empty() {
+            let set = request
+                .needs
+                .iter()
+                .map(|n| Term::from_field_text(f.need, n.code()));
+            clauses.push((Occur::Must, Box::new(TermSetQuery::new(set))));
+        }
         if let Some(near) = request.near {
             let cells = cells_covering(near.lat, near.lon, near.miles);
             let set = cells.iter().map(|c| Term::from_field_text(f.cell, c));
@@ -452,6 +504,7 @@ impl SearchIndex {
                 .then_with(|| a.2.key_hash.cmp(&b.2.key_hash))
         });
         let total = ranked.len();
+        let facets = Facets::count(ranked.iter().map(|(_, _, c)| c));
         let mut hits = Vec::new();
         for (rank, distance, c) in ranked.into_iter().skip(request.offset).take(request.limit) {
             let doc: TantivyDocument = searcher
@@ -469,6 +522,11 @@ impl SearchIndex {
                 score: rank,
             });
         }
-        Ok(Hits { total, hits, terms })
+        Ok(Hits {
+            total,
+            hits,
+            terms,
+            facets,
+        })
     }
 }

@@ -11,7 +11,7 @@ use tantivy::tokenizer::{
 
 /// The version of this schema and its document layout; an index with another
 /// version is rebuilt at start.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The name the English analyzer is registered under.
 pub const ENGLISH: &str = "hearth_en";
@@ -41,6 +41,10 @@ pub struct Fields {
     pub lon: Field,
     /// A stable hash of `doc_key`, to order equal-ranked hits the same way in every rebuild.
     pub key_hash: Field,
+    /// Bit i set when the listing is in `Category::ALL[i]` (for facet counts).
+    pub category_bits: Field,
+    /// Bit i set when the listing meets `Need::CODES[i]` (for facet counts).
+    pub need_bits: Field,
 }
 
 /// Builds the schema and returns it with its field handles.
@@ -66,6 +70,8 @@ pub fn build() -> (Schema, Fields) {
         lat: b.add_f64_field("lat", fast_f64.clone()),
         lon: b.add_f64_field("lon", fast_f64),
         key_hash: b.add_u64_field("key_hash", NumericOptions::default().set_fast()),
+        category_bits: b.add_u64_field("category_bits", NumericOptions::default().set_fast()),
+        need_bits: b.add_u64_field("need_bits", NumericOptions::default().set_fast()),
     };
     (b.build(), fields)
 }

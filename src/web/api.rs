@@ -11,6 +11,8 @@ use crate::hours::OpenState;
 pub struct SearchResponse {
     pub total: usize,
     pub results: Vec<SearchHit>,
+    /// Results by category slug and by need code: `{"category": {"food": 12}, "need": {"food-insecurity": 9}}`.
+    pub facets: FacetsJson,
     /// When nothing matched: changes that would find something, with their counts.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ways_out: Vec<WayOutJson>,
@@ -49,6 +51,13 @@ impl From<&WayOut> for WayOutJson {
             },
         }
     }
+}
+
+/// Facet counts for the current search.
+#[derive(Debug, Serialize)]
+pub struct FacetsJson {
+    pub category: std::collections::BTreeMap<&'static str, usize>,
+    pub need: std::collections::BTreeMap<String, usize>,
 }
 
 /// Where a search was centred.
@@ -117,6 +126,20 @@ impl SearchResponse {
     pub fn new(page: &SearchPage, place: Option<&Place>, radius: f64) -> SearchResponse {
         SearchResponse {
             total: page.total,
+            facets: FacetsJson {
+                category: page
+                    .facets
+                    .categories
+                    .iter()
+                    .map(|(c, n)| (c.slug(), *n))
+                    .collect(),
+                need: page
+                    .facets
+                    .needs
+                    .iter()
+                    .map(|(need, n)| (need.code().to_owned(), *n))
+                    .collect(),
+            },
             ways_out: page.ways_out.iter().map(WayOutJson::from).collect(),
             results: page.results.iter().map(SearchHit::from_result).collect(),
             center: place.map(|p| Center {

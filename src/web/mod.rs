@@ -76,6 +76,15 @@ where
         .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))
 }
 
+/// Joins a repeated parameter's values with commas, leaving out empty ones.
+fn join(before: Option<String>, value: String) -> String {
+    match before {
+        Some(before) if !before.is_empty() && !value.is_empty() => format!("{before},{value}"),
+        Some(before) if value.is_empty() => before,
+        _ => value,
+    }
+}
+
 /// Reads search parameters from a raw query string. Never fails: repeated keys
 /// are joined (`category=food&category=legal` → `food,legal`; for other keys the
 /// last wins) and unknown keys are ignored.
@@ -87,15 +96,8 @@ pub fn search_params(raw: Option<&str>) -> SearchParams {
             "q" => params.q = Some(value),
             "near" => params.near = Some(value),
             "radius" => params.radius = Some(value),
-            "category" => {
-                params.category = Some(match params.category.take() {
-                    Some(before) if !before.is_empty() && !value.is_empty() => {
-                        format!("{before},{value}")
-                    }
-                    Some(before) if value.is_empty() => before,
-                    _ => value,
-                })
-            }
+            "category" => params.category = Some(join(params.category.take(), value)),
+            "need" => params.need = Some(join(params.need.take(), value)),
             "limit" => params.limit = Some(value),
             "offset" => params.offset = Some(value),
             "page" => params.page = Some(value),

@@ -195,6 +195,9 @@ fn search_form(params: &SearchParams, error: Option<&InputError>) -> Markup {
                     " Open now"
                 }
             }
+            @if let Some(need) = params.need.as_deref().filter(|v| !v.is_empty()) {
+                input type="hidden" name="need" value=(need);
+            }
             @if let Some(at) = params.open_at.as_deref().filter(|v| !v.is_empty()) {
                 input type="hidden" name="open_at" value=(at);
             }
@@ -203,6 +206,48 @@ fn search_form(params: &SearchParams, error: Option<&InputError>) -> Markup {
                 p.field-error role="alert" { (e.message) }
             }
         }
+    }
+}
+
+/// Counts of the results by category and by need, each a link that narrows to it.
+fn facet_links(params: &SearchParams, page: &SearchPage) -> Markup {
+    let narrowed = |key: &str, value: &str| {
+        let mut changed = params.clone();
+        match key {
+            "category" => changed.category = Some(value.to_owned()),
+            _ => changed.need = Some(value.to_owned()),
+        }
+        page_link(&changed, 1)
+    };
+    html! {
+        nav.facets aria-label="Narrow the results" {
+            @if !page.facets.categories.is_empty() {
+                p {
+                    span.facet-label { "By category: " }
+                    @for (category, n) in &page.facets.categories {
+                        a href=(narrowed("category", category.slug())) { (category.label()) " (" (n) ")" } " "
+                    }
+                }
+            }
+            @if !page.facets.needs.is_empty() {
+                p {
+                    span.facet-label { "By need: " }
+                    @for (need, n) in &page.facets.needs {
+                        a href=(narrowed("need", need.code())) { (need_label(need.code())) " (" (n) ")" } " "
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// "food-insecurity" → "Food insecurity".
+fn need_label(code: &str) -> String {
+    let words = code.replace('-', " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => words,
     }
 }
 
@@ -244,6 +289,7 @@ fn page_link(params: &SearchParams, page: usize) -> String {
         ("near", &params.near),
         ("radius", &params.radius),
         ("category", &params.category),
+        ("need", &params.need),
         ("open_now", &params.open_now),
         ("open_at", &params.open_at),
     ] {
@@ -295,6 +341,9 @@ fn results(params: &SearchParams, valid: &ValidSearch, page: &SearchPage) -> Mar
                         }
                     }
                 }
+            }
+            @if page.total > 0 && (!page.facets.categories.is_empty() || !page.facets.needs.is_empty()) {
+                (facet_links(params, page))
             }
             @for r in &page.results { (Card(r)) }
             @if pages > 1 {

@@ -242,3 +242,50 @@ async fn listings_are_found_by_what_their_source_list_is() {
         "{results:?}"
     );
 }
+
+#[tokio::test]
+async fn facet_counts_are_the_totals_their_filters_give() {
+    let app = TestApp::all();
+    let base = "q=&near=20001&radius=25";
+    let (_, body) = app.get_json(&format!("/api/v1/search?{base}")).await;
+    let total = body["total"].as_u64().unwrap();
+    let categories = body["facets"]["category"].as_object().unwrap();
+    let needs = body["facets"]["need"].as_object().unwrap();
+    assert!(categories.len() >= 3 && !needs.is_empty(), "{body}");
+    for (key, facet) in [("category", categories), ("need", needs)] {
+        for (value, count) in facet {
+            assert!(count.as_u64().unwrap() <= total);
+            let (status, narrowed) = app
+                .get_json(&format!("/api/v1/search?{base}&{key}={value}"))
+                .await;
+            assert_eq!(status, 200);
+            assert_eq!(&narrowed["total"], count, "{key}={value}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_need_keeps_only_services_that_meet_it() {
+    let app = TestApp::all();
+    let results = all_results(&app, "near=20001&radius=25&need=food-insecurity").await;
+    assert!(!results.is_empty());
+    for r in &results {
+        let (_, service) = app
+            .get_json(&format!("/api/v1/services/{}", r["id"].as_str().unwrap()))
+            .await;
+        assert!(
+            service["needs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|n| n == "food-insecurity"),
+            "{}",
+            r["name"]
+        );
+    }
+    let (status, body) = app.get_json("/api/v1/search?near=20001&need=hunger").await;
+    assert_eq!(status, 400);
+    assert!(body["error"].as_str().unwrap().contains("food-insecurity"));
+    let (_, page) = app.get("/?near=20001&radius=25").await;
+    assert!(page.contains("By category: "), "the page shows the counts");
+}
