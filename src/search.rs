@@ -30,6 +30,8 @@ pub struct SearchParams {
     pub category: Option<String>,
     /// Gravity SDOH need codes (`food-insecurity`), separated by commas.
     pub need: Option<String>,
+    /// Languages (ISO 639 codes or English names), separated by commas.
+    pub language: Option<String>,
     pub limit: Option<String>,
     pub offset: Option<String>,
     /// 1-based page number (the search page uses this instead of `offset`).
@@ -151,6 +153,28 @@ pub fn parse_needs(text: Option<&str>) -> Result<Vec<Need>, InputError> {
     Ok(needs)
 }
 
+/// Parses the language parameter: ISO 639 codes or names (`es`, `Spanish`, `Creole`).
+pub fn parse_languages(text: Option<&str>) -> Result<Vec<&'static str>, InputError> {
+    let mut codes = Vec::new();
+    for part in text
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let code = crate::model::language_code(part).ok_or_else(|| {
+            bad(
+                "language",
+                format!("unknown language {part:?}; give an ISO 639 code or an English name, e.g. es or Spanish, ht or Haitian Creole, ase or ASL"),
+            )
+        })?;
+        if !codes.contains(&code) {
+            codes.push(code);
+        }
+    }
+    Ok(codes)
+}
+
 fn parse_count(
     param: &'static str,
     text: &str,
@@ -248,6 +272,7 @@ pub fn validate(params: &SearchParams, gazetteer: &Gazetteer) -> Result<ValidSea
     };
     let categories = parse_categories(given(&params.category))?;
     let needs = parse_needs(given(&params.need))?;
+    let languages = parse_languages(given(&params.language))?;
     let limit = given(&params.limit)
         .map(|l| parse_count("limit", l, 1, MAX_LIMIT))
         .transpose()?
@@ -269,6 +294,7 @@ pub fn validate(params: &SearchParams, gazetteer: &Gazetteer) -> Result<ValidSea
             near,
             categories,
             needs,
+            languages,
             limit,
             offset,
         },
@@ -296,6 +322,7 @@ mod tests {
                 "page" => p.page = v,
                 "open_now" => p.open_now = v,
                 "need" => p.need = v,
+                "language" => p.language = v,
                 "open_at" => p.open_at = v,
                 _ => panic!("unknown key {k}"),
             }
@@ -321,6 +348,7 @@ mod tests {
             (vec![("offset", "-3")], "offset", "whole number"),
             (vec![("open_now", "maybe")], "open_now", "true or false"),
             (vec![("need", "hunger")], "need", "food-insecurity"),
+            (vec![("language", "Klingon")], "language", "ISO 639"),
             (vec![("open_at", "tomorrow")], "open_at", "2026-12-01T18:00"),
             (
                 vec![("open_at", "2026-12-01T18:00")],

@@ -1387,40 +1387,6 @@ fn build_phones(raw: &[RawPhoneRecord]) -> Vec<Phone> {
     phones
 }
 
-fn language_code(name: &str) -> Option<&'static str> {
-    const CODES: [(&str, &str); 24] = [
-        ("english", "en"),
-        ("spanish", "es"),
-        ("español", "es"),
-        ("creole", "ht"),
-        ("haitian creole", "ht"),
-        ("french", "fr"),
-        ("portuguese", "pt"),
-        ("hebrew", "he"),
-        ("russian", "ru"),
-        ("arabic", "ar"),
-        ("italian", "it"),
-        ("greek", "el"),
-        ("yiddish", "yi"),
-        ("german", "de"),
-        ("chinese", "zh"),
-        ("mandarin", "zh"),
-        ("vietnamese", "vi"),
-        ("korean", "ko"),
-        ("tagalog", "tl"),
-        ("japanese", "ja"),
-        ("hindi", "hi"),
-        ("urdu", "ur"),
-        ("polish", "pl"),
-        ("american sign language", "ase"),
-    ];
-    let lower = name.trim().to_lowercase();
-    CODES
-        .iter()
-        .find(|(n, _)| *n == lower)
-        .map(|(_, code)| *code)
-}
-
 fn build_languages(raw: &[RawLanguage]) -> Vec<Language> {
     let mut languages: Vec<Language> = Vec::new();
     for l in raw {
@@ -1437,7 +1403,7 @@ fn build_languages(raw: &[RawLanguage]) -> Vec<Language> {
                 .as_deref()
                 .map(|c| c.trim().to_ascii_lowercase())
                 .filter(|c| !c.is_empty());
-            let code = code.or_else(|| language_code(name).map(str::to_owned));
+            let code = code.or_else(|| crate::model::language_code(name).map(str::to_owned));
             languages.push(Language {
                 name: name.to_owned(),
                 code,

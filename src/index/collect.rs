@@ -15,6 +15,7 @@ pub struct Candidate {
     pub key_hash: u64,
     pub category_bits: u64,
     pub need_bits: u64,
+    pub language_bits: u64,
 }
 
 /// Collects every match with its score, point and tie-break hash.
@@ -29,6 +30,7 @@ pub struct SegmentCandidates {
     key_hash: Column<u64>,
     category_bits: Column<u64>,
     need_bits: Column<u64>,
+    language_bits: Column<u64>,
     found: Vec<Candidate>,
 }
 
@@ -49,6 +51,7 @@ impl Collector for Candidates {
             key_hash: fast.u64("key_hash")?,
             category_bits: fast.u64("category_bits")?,
             need_bits: fast.u64("need_bits")?,
+            language_bits: fast.u64("language_bits")?,
             found: Vec::new(),
         })
     }
@@ -78,6 +81,7 @@ impl SegmentCollector for SegmentCandidates {
             key_hash: self.key_hash.first(doc).unwrap_or(0),
             category_bits: self.category_bits.first(doc).unwrap_or(0),
             need_bits: self.need_bits.first(doc).unwrap_or(0),
+            language_bits: self.language_bits.first(doc).unwrap_or(0),
         });
     }
 

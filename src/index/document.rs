@@ -14,6 +14,33 @@ pub fn category_bit(category: Category) -> u64 {
         .map_or(0, |i| 1 << i)
 }
 
+/// The ISO codes of the languages a service is offered in (its own code, or one
+/// recognised from the name), without repeats.
+pub fn language_codes(service: &Service) -> Vec<&'static str> {
+    let mut codes: Vec<&'static str> = Vec::new();
+    for language in &service.languages {
+        let code = language
+            .code
+            .as_deref()
+            .and_then(crate::model::language_code)
+            .or_else(|| crate::model::language_code(&language.name));
+        if let Some(code) = code
+            && !codes.contains(&code)
+        {
+            codes.push(code);
+        }
+    }
+    codes
+}
+
+/// The bit of a language code in `language_bits`.
+pub fn language_bit(code: &str) -> u64 {
+    crate::model::LANGUAGES
+        .iter()
+        .position(|(c, _)| *c == code)
+        .map_or(0, |i| 1 << i)
+}
+
 /// The bit of each need in `need_bits`.
 pub fn need_bit(need: &Need) -> u64 {
     Need::CODES
@@ -66,6 +93,17 @@ pub fn documents(fields: &Fields, service: &Service) -> Vec<TantivyDocument> {
         doc.add_u64(
             fields.need_bits,
             service.needs.iter().map(need_bit).fold(0, |a, b| a | b),
+        );
+        let languages = language_codes(service);
+        for code in &languages {
+            doc.add_text(fields.language, code);
+        }
+        doc.add_u64(
+            fields.language_bits,
+            languages
+                .iter()
+                .map(|c| language_bit(c))
+                .fold(0, |a, b| a | b),
         );
         for n in &service.needs {
             doc.add_text(fields.need, n.code());

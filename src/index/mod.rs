@@ -104,6 +104,8 @@ pub struct SearchRequest {
     pub categories: Vec<Category>,
     /// Any of these SDOH needs (OR); empty means all.
     pub needs: Vec<Need>,
+    /// Offered in any of these languages (ISO 639 codes, OR); empty means all.
+    pub languages: Vec<&'static str>,
     pub limit: usize,
     pub offset: usize,
 }
@@ -135,16 +137,20 @@ pub struct Hits {
 pub struct Facets {
     pub categories: Vec<(Category, usize)>,
     pub needs: Vec<(Need, usize)>,
+    /// ISO 639 code and count, most common first.
+    pub languages: Vec<(&'static str, usize)>,
 }
 
 impl Facets {
     fn count<'a>(candidates: impl Iterator<Item = &'a collect::Candidate>) -> Facets {
         let mut categories = [0usize; 64];
         let mut needs = [0usize; 64];
+        let mut languages = [0usize; 64];
         for c in candidates {
             for (bits, counts) in [
                 (c.category_bits, &mut categories),
                 (c.need_bits, &mut needs),
+                (c.language_bits, &mut languages),
             ] {
                 let mut rest = bits;
                 while rest != 0 {
@@ -167,6 +173,16 @@ impl Facets {
                 .filter(|(i, _)| needs[*i] > 0)
                 .filter_map(|(i, code)| Need::parse(code).map(|n| (n, needs[i])))
                 .collect(),
+            languages: {
+                let mut found: Vec<(&'static str, usize)> = crate::model::LANGUAGES
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| languages[*i] > 0)
+                    .map(|(i, (code, _))| (*code, languages[i]))
+                    .collect();
+                found.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+                found
+            },
         }
     }
 }
@@ -434,6 +450,13 @@ impl SearchIndex {
                 .categories
                 .iter()
                 .map(|c| Term::from_field_text(f.category, c.slug()));
+            clauses.push((Occur::Must, Box::new(TermSetQuery::new(set))));
+        }
+        if !request.languages.is_empty() {
+            let set = request
+                .languages
+                .iter()
+                .map(|code| Term::from_field_text(f.language, code));
             clauses.push((Occur::Must, Box::new(TermSetQuery::new(set))));
         }
         if !request.needs.is_empty() {

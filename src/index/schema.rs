@@ -11,7 +11,7 @@ use tantivy::tokenizer::{
 
 /// The version of this schema and its document layout; an index with another
 /// version is rebuilt at start.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The name the English analyzer is registered under.
 pub const ENGLISH: &str = "hearth_en";
@@ -45,6 +45,10 @@ pub struct Fields {
     pub category_bits: Field,
     /// Bit i set when the listing meets `Need::CODES[i]` (for facet counts).
     pub need_bits: Field,
+    /// ISO 639 codes of the languages the service is offered in.
+    pub language: Field,
+    /// Bit i set when the service is offered in `LANGUAGES[i]` (for facet counts).
+    pub language_bits: Field,
 }
 
 /// Builds the schema and returns it with its field handles.
@@ -72,6 +76,8 @@ pub fn build() -> (Schema, Fields) {
         key_hash: b.add_u64_field("key_hash", NumericOptions::default().set_fast()),
         category_bits: b.add_u64_field("category_bits", NumericOptions::default().set_fast()),
         need_bits: b.add_u64_field("need_bits", NumericOptions::default().set_fast()),
+        language: b.add_text_field("language", STRING),
+        language_bits: b.add_u64_field("language_bits", NumericOptions::default().set_fast()),
     };
     (b.build(), fields)
 }

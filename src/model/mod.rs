@@ -9,10 +9,12 @@
 
 mod category;
 mod clean;
+mod language;
 mod service;
 
 pub use category::{Category, Need};
 pub use clean::{PhoneNumber, clean_text, normalize_phone, normalize_zip};
+pub use language::{LANGUAGES, language_code, language_name};
 pub use service::{
     Address, Attribute, CostOption, Coverage, Language, Location, LocationType, Organization,
     Phone, Schedule, Service, ServiceArea, ServiceStatus, SourceRef, TaxonomyTerm, is_http_url,

@@ -58,6 +58,8 @@ impl From<&WayOut> for WayOutJson {
 pub struct FacetsJson {
     pub category: std::collections::BTreeMap<&'static str, usize>,
     pub need: std::collections::BTreeMap<String, usize>,
+    /// By ISO 639 code.
+    pub language: std::collections::BTreeMap<&'static str, usize>,
 }
 
 /// Where a search was centred.
@@ -139,6 +141,7 @@ impl SearchResponse {
                     .iter()
                     .map(|(need, n)| (need.code().to_owned(), *n))
                     .collect(),
+                language: page.facets.languages.iter().copied().collect(),
             },
             ways_out: page.ways_out.iter().map(WayOutJson::from).collect(),
             results: page.results.iter().map(SearchHit::from_result).collect(),

@@ -98,6 +98,7 @@ pub fn search_params(raw: Option<&str>) -> SearchParams {
             "radius" => params.radius = Some(value),
             "category" => params.category = Some(join(params.category.take(), value)),
             "need" => params.need = Some(join(params.need.take(), value)),
+            "language" => params.language = Some(join(params.language.take(), value)),
             "limit" => params.limit = Some(value),
             "offset" => params.offset = Some(value),
             "page" => params.page = Some(value),

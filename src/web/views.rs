@@ -198,6 +198,9 @@ fn search_form(params: &SearchParams, error: Option<&InputError>) -> Markup {
             @if let Some(need) = params.need.as_deref().filter(|v| !v.is_empty()) {
                 input type="hidden" name="need" value=(need);
             }
+            @if let Some(language) = params.language.as_deref().filter(|v| !v.is_empty()) {
+                input type="hidden" name="language" value=(language);
+            }
             @if let Some(at) = params.open_at.as_deref().filter(|v| !v.is_empty()) {
                 input type="hidden" name="open_at" value=(at);
             }
@@ -215,6 +218,7 @@ fn facet_links(params: &SearchParams, page: &SearchPage) -> Markup {
         let mut changed = params.clone();
         match key {
             "category" => changed.category = Some(value.to_owned()),
+            "language" => changed.language = Some(value.to_owned()),
             _ => changed.need = Some(value.to_owned()),
         }
         page_link(&changed, 1)
@@ -226,6 +230,14 @@ fn facet_links(params: &SearchParams, page: &SearchPage) -> Markup {
                     span.facet-label { "By category: " }
                     @for (category, n) in &page.facets.categories {
                         a href=(narrowed("category", category.slug())) { (category.label()) " (" (n) ")" } " "
+                    }
+                }
+            }
+            @if !page.facets.languages.is_empty() {
+                p {
+                    span.facet-label { "By language: " }
+                    @for (code, n) in &page.facets.languages {
+                        a href=(narrowed("language", code)) { (crate::model::language_name(code).unwrap_or(code)) " (" (n) ")" } " "
                     }
                 }
             }
@@ -290,6 +302,7 @@ fn page_link(params: &SearchParams, page: usize) -> String {
         ("radius", &params.radius),
         ("category", &params.category),
         ("need", &params.need),
+        ("language", &params.language),
         ("open_now", &params.open_now),
         ("open_at", &params.open_at),
     ] {
@@ -342,7 +355,7 @@ fn results(params: &SearchParams, valid: &ValidSearch, page: &SearchPage) -> Mar
                     }
                 }
             }
-            @if page.total > 0 && (!page.facets.categories.is_empty() || !page.facets.needs.is_empty()) {
+            @if page.total > 0 && (!page.facets.categories.is_empty() || !page.facets.needs.is_empty() || !page.facets.languages.is_empty()) {
                 (facet_links(params, page))
             }
             @for r in &page.results { (Card(r)) }

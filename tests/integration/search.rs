@@ -252,6 +252,33 @@ async fn facet_counts_are_the_totals_their_filters_give() {
     let categories = body["facets"]["category"].as_object().unwrap();
     let needs = body["facets"]["need"].as_object().unwrap();
     assert!(categories.len() >= 3 && !needs.is_empty(), "{body}");
+    // Languages: the Miami fixture lists them (most services in English, Spanish and Creole).
+    let (_, miami) = app.get_json("/api/v1/search?near=33136&radius=25").await;
+    let languages = miami["facets"]["language"].as_object().unwrap();
+    assert!(
+        languages.contains_key("es") && languages.contains_key("ht"),
+        "{miami}"
+    );
+    for (code, count) in languages {
+        let (_, narrowed) = app
+            .get_json(&format!(
+                "/api/v1/search?near=33136&radius=25&language={code}"
+            ))
+            .await;
+        assert_eq!(&narrowed["total"], count, "language={code}");
+    }
+    let (_, by_name) = app
+        .get_json("/api/v1/search?near=33136&radius=25&language=Spanish")
+        .await;
+    assert_eq!(
+        &by_name["total"], &languages["es"],
+        "a name and its code are the same filter"
+    );
+    let (status, body) = app
+        .get_json("/api/v1/search?near=33136&language=Klingon")
+        .await;
+    assert_eq!(status, 400);
+    assert!(body["error"].as_str().unwrap().contains("ISO 639"));
     for (key, facet) in [("category", categories), ("need", needs)] {
         for (value, count) in facet {
             assert!(count.as_u64().unwrap() <= total);
