@@ -314,8 +314,7 @@ pub(crate) fn read_flat_csv(
     required: &[&str],
     mut map: impl FnMut(&CsvRow<'_>) -> Result<FlatRecord, String>,
 ) -> Result<ParsedSource, ImportError> {
-    let bytes = std::fs::read(path).map_err(|e| ImportError::io(path, e))?;
-    let lines = LineIndex::new(&bytes);
+    let bytes = read_csv_bytes(path)?;
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
         .from_reader(bytes.as_slice());
@@ -356,7 +355,7 @@ pub(crate) fn read_flat_csv(
             Ok(true) => {}
             Err(e) => return Err(ImportError::csv(path, e)),
         }
-        let line = record.position().map_or(0, |p| lines.line_of(p.byte()));
+        let line = record.position().map_or(0, |p| p.line());
         parsed.rows_read += 1;
         let row = CsvRow {
             columns: &columns,
@@ -384,32 +383,23 @@ pub(crate) fn read_flat_csv(
     Ok(parsed)
 }
 
-/// Maps byte offsets of a file to 1-based line numbers.
+/// Reads a CSV file with CRLF line endings turned into LF.
 ///
-/// The csv crate's own line count is off by one on CRLF files, and a skipped
-/// row's line number must point at the right line in any editor.
-pub(crate) struct LineIndex {
-    newlines: Vec<u64>,
-}
-
-impl LineIndex {
-    /// Indexes the line breaks of `bytes`.
-    pub(crate) fn new(bytes: &[u8]) -> LineIndex {
-        LineIndex {
-            newlines: bytes
-                .iter()
-                .enumerate()
-                .filter(|(_, b)| **b == b'\n')
-                .map(|(i, _)| i as u64)
-                .collect(),
+/// The csv crate counts the lines of CRLF files one short, both for records and
+/// in its own errors; with LF endings every line number it gives points at the
+/// right line in any editor. Every CSV reader of the importers reads through this.
+pub(crate) fn read_csv_bytes(path: &Path) -> Result<Vec<u8>, ImportError> {
+    let bytes = std::fs::read(path).map_err(|e| ImportError::io(path, e))?;
+    if !bytes.windows(2).any(|w| w == b"\r\n") {
+        return Ok(bytes);
+    }
+    let mut lf = Vec::with_capacity(bytes.len());
+    for (i, b) in bytes.iter().enumerate() {
+        if !(*b == b'\r' && bytes.get(i + 1) == Some(&b'\n')) {
+            lf.push(*b);
         }
     }
-
-    /// The 1-based line of a record starting at byte offset `byte`. (On CRLF files the
-    /// csv crate reports a record as starting at the `\n` that ends the line before.)
-    pub(crate) fn line_of(&self, byte: u64) -> u64 {
-        self.newlines.partition_point(|&n| n <= byte) as u64 + 1
-    }
+    Ok(lf)
 }
 
 /// A source id built from fields, for lists that have no id column.

@@ -12,6 +12,7 @@
 //! coordinates (with ZIP-centroid placement), coverage and categories. Writing the
 //! result is the store's job.
 
+use super::flat::read_csv_bytes;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -54,17 +55,7 @@ impl Table {
         if !path.is_file() {
             return Ok(None);
         }
-        let mut bytes = std::fs::read(&path).map_err(|e| ImportError::io(&path, e))?;
-        // The csv crate counts CRLF files' lines one short; with LF endings its line numbers are right.
-        if bytes.windows(2).any(|w| w == b"\r\n") {
-            let mut lf = Vec::with_capacity(bytes.len());
-            for (i, b) in bytes.iter().enumerate() {
-                if !(*b == b'\r' && bytes.get(i + 1) == Some(&b'\n')) {
-                    lf.push(*b);
-                }
-            }
-            bytes = lf;
-        }
+        let bytes = read_csv_bytes(&path)?;
         let mut reader = csv::ReaderBuilder::new()
             .flexible(false)
             .from_reader(bytes.as_slice());
