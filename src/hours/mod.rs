@@ -792,3 +792,24 @@ pub(crate) fn parse_date(text: &str) -> Option<NaiveDate> {
 
 #[cfg(test)]
 mod tests;
+
+/// Small constructors the hours tests share.
+#[cfg(test)]
+pub(crate) mod testing {
+    use chrono::NaiveTime;
+
+    use super::Span;
+
+    /// A time of day, `h:m`.
+    pub(crate) fn hm(h: u32, m: u32) -> NaiveTime {
+        NaiveTime::from_hms_opt(h, m, 0).unwrap_or(NaiveTime::MIN)
+    }
+
+    /// Open from `a` to `b` (each `(hour, minute)`).
+    pub(crate) fn open(a: (u32, u32), b: (u32, u32)) -> Span {
+        Span::Open {
+            opens: hm(a.0, a.1),
+            closes: hm(b.0, b.1),
+        }
+    }
+}

@@ -1,6 +1,7 @@
 use chrono::{TimeZone, Utc};
 
 use super::*;
+use crate::hours::testing::hm;
 
 fn schedule(byday: &str, opens: &str, closes: &str) -> Schedule {
     Schedule {
@@ -17,10 +18,6 @@ fn text(description: &str) -> Schedule {
         description: Some(description.into()),
         ..Schedule::default()
     }
-}
-
-fn hm(h: u32, m: u32) -> NaiveTime {
-    NaiveTime::from_hms_opt(h, m, 0).unwrap_or(NaiveTime::MIN)
 }
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {

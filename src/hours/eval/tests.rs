@@ -1,23 +1,13 @@
 use chrono::{FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 
 use super::*;
+use crate::hours::testing::{hm, open};
 use crate::hours::{Day, Freq, Rule, Span, Zone, parse};
 use crate::model::Schedule;
 
 use Weekday::*;
 
 const NY: Tz = Tz::America__New_York;
-
-fn hm(h: u32, m: u32) -> NaiveTime {
-    NaiveTime::from_hms_opt(h, m, 0).unwrap_or(NaiveTime::MIN)
-}
-
-fn open(a: (u32, u32), b: (u32, u32)) -> Span {
-    Span::Open {
-        opens: hm(a.0, a.1),
-        closes: hm(b.0, b.1),
-    }
-}
 
 fn known(rules: Vec<Rule>) -> Hours {
     Hours::Known {

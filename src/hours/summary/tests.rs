@@ -1,21 +1,11 @@
-use chrono::{FixedOffset, NaiveDate, NaiveTime, Weekday};
+use chrono::{FixedOffset, NaiveDate, Weekday};
 
 use super::*;
+use crate::hours::testing::{hm, open};
 use crate::hours::{Rule, parse};
 use crate::model::Schedule;
 
 use Weekday::*;
-
-fn hm(h: u32, m: u32) -> NaiveTime {
-    NaiveTime::from_hms_opt(h, m, 0).unwrap_or(NaiveTime::MIN)
-}
-
-fn open(a: (u32, u32), b: (u32, u32)) -> Span {
-    Span::Open {
-        opens: hm(a.0, a.1),
-        closes: hm(b.0, b.1),
-    }
-}
 
 fn lines(rules: Vec<Rule>) -> Vec<String> {
     summary(&Hours::Known {

@@ -1,20 +1,10 @@
-use chrono::{NaiveDate, NaiveTime, Weekday};
+use chrono::{NaiveDate, Weekday};
 
 use super::*;
 use crate::hours::Zone;
+use crate::hours::testing::{hm, open};
 
 use Weekday::*;
-
-fn hm(h: u32, m: u32) -> NaiveTime {
-    NaiveTime::from_hms_opt(h, m, 0).unwrap_or(NaiveTime::MIN)
-}
-
-fn open(a: (u32, u32), b: (u32, u32)) -> Span {
-    Span::Open {
-        opens: hm(a.0, a.1),
-        closes: hm(b.0, b.1),
-    }
-}
 
 fn rules(text: &str) -> Vec<Rule> {
     match parse(text) {

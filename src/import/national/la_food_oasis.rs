@@ -504,6 +504,20 @@ mod tests {
         read_fixture(Dataset::LaFoodOasis, FILE)
     }
 
+    /// (freq, byday, opens_at, closes_at) of each schedule row, "" for none.
+    fn row_fields(rows: &[Schedule]) -> Vec<(&str, &str, &str, &str)> {
+        rows.iter()
+            .map(|r| {
+                (
+                    r.freq.as_deref().unwrap_or(""),
+                    r.byday.as_deref().unwrap_or(""),
+                    r.opens_at.as_deref().unwrap_or(""),
+                    r.closes_at.as_deref().unwrap_or(""),
+                )
+            })
+            .collect()
+    }
+
     #[test]
     fn a_food_pantry_is_food_with_food_insecurity_and_readable_hours() {
         let p = parsed();
@@ -642,17 +656,7 @@ mod tests {
             text.as_deref(),
             Some("Mon, Tue: open 24 hours\nWed 6:00 AM–midnight\nFri 6:00 PM–2:00 AM")
         );
-        let fields: Vec<(&str, &str, &str, &str)> = rows
-            .iter()
-            .map(|r| {
-                (
-                    r.freq.as_deref().unwrap_or(""),
-                    r.byday.as_deref().unwrap_or(""),
-                    r.opens_at.as_deref().unwrap_or(""),
-                    r.closes_at.as_deref().unwrap_or(""),
-                )
-            })
-            .collect();
+        let fields = row_fields(&rows);
         assert_eq!(
             fields,
             vec![
@@ -693,17 +697,7 @@ mod tests {
             text,
             "1st Thu, 3rd Thu, Mon 3:00 PM–7:00 PM\nlast Sat 9:00 AM–11:00 AM\nSeason: 6/12/17 to 8/11/2017"
         );
-        let fields: Vec<(&str, &str, &str, &str)> = rows
-            .iter()
-            .map(|r| {
-                (
-                    r.freq.as_deref().unwrap_or(""),
-                    r.byday.as_deref().unwrap_or(""),
-                    r.opens_at.as_deref().unwrap_or(""),
-                    r.closes_at.as_deref().unwrap_or(""),
-                )
-            })
-            .collect();
+        let fields = row_fields(&rows);
         assert_eq!(
             fields,
             vec![
