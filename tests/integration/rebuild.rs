@@ -1,9 +1,8 @@
 //! The index is derived: deleted or damaged, it is rebuilt from the store with identical results.
 
-use hearth::directory::{Directory, Silent};
+use hearth::directory::Silent;
 use hearth::index::OpenOutcome;
 use hearth::store::Store;
-use hearth::web::AppState;
 
 use crate::common::{TestApp, enc, fixture};
 
@@ -34,22 +33,8 @@ async fn a_deleted_index_is_rebuilt_on_the_next_start_with_identical_results() {
         before.iter().all(|b| b["total"].as_u64().unwrap() > 0),
         "every canned query finds something"
     );
-    let search_dir = app.home.path().join("search");
-    let (app, _) = app.reopen();
-    let (app, report) = {
-        let home = app.home.path().to_owned();
-        drop(app.state);
-        std::fs::remove_dir_all(&search_dir).unwrap();
-        let (directory, report) =
-            hearth::directory::Directory::open(&home, &hearth::directory::Silent).unwrap();
-        (
-            TestApp {
-                home: app.home,
-                state: hearth::web::AppState::new(directory),
-            },
-            report,
-        )
-    };
+    let (app, report) =
+        app.restart_with(|home| std::fs::remove_dir_all(home.join("search")).unwrap());
     assert_eq!(report.index, OpenOutcome::Created);
     assert!(report.rebuilt && report.reindexed > 0);
     assert_eq!(answers(&app).await, before);
@@ -60,19 +45,16 @@ async fn a_damaged_index_is_set_aside_and_rebuilt() {
     for damage in ["garbage", "truncate"] {
         let app = TestApp::all();
         let before = answers(&app).await;
-        let home = app.home.path().to_owned();
-        let TestApp { home: keep, state } = app;
-        drop(state);
-        let meta = home.join("search/meta.json");
-        match damage {
-            "garbage" => std::fs::write(&meta, "{ this is not json").unwrap(),
-            _ => {
-                let text = std::fs::read(&meta).unwrap();
-                std::fs::write(&meta, &text[..text.len() / 2]).unwrap();
+        let (app, report) = app.restart_with(|home| {
+            let meta = home.join("search/meta.json");
+            match damage {
+                "garbage" => std::fs::write(&meta, "{ this is not json").unwrap(),
+                _ => {
+                    let text = std::fs::read(&meta).unwrap();
+                    std::fs::write(&meta, &text[..text.len() / 2]).unwrap();
+                }
             }
-        }
-        let (directory, report) =
-            hearth::directory::Directory::open(&home, &hearth::directory::Silent).unwrap();
+        });
         match &report.index {
             OpenOutcome::SetAside { moved_to, .. } => assert!(
                 moved_to.exists(),
@@ -80,30 +62,8 @@ async fn a_damaged_index_is_set_aside_and_rebuilt() {
             ),
             other => panic!("{damage}: expected the index to be set aside, got {other:?}"),
         }
-        let app = TestApp {
-            home: keep,
-            state: hearth::web::AppState::new(directory),
-        };
         assert_eq!(answers(&app).await, before, "{damage}");
     }
-}
-
-/// Closes the app, runs `change` on its home directory, and opens it again.
-fn restart_with(
-    app: TestApp,
-    change: impl FnOnce(&std::path::Path),
-) -> (TestApp, hearth::directory::OpenReport) {
-    let TestApp { home, state } = app;
-    drop(state);
-    change(home.path());
-    let (directory, report) = Directory::open(home.path(), &Silent).unwrap();
-    (
-        TestApp {
-            home,
-            state: AppState::new(directory),
-        },
-        report,
-    )
 }
 
 #[tokio::test]
@@ -114,7 +74,7 @@ async fn an_index_behind_the_store_catches_up_at_start() {
         .await;
     let id = body["results"][0]["id"].as_str().unwrap().to_owned();
     // A write the index never saw: the process stopped between the store write and the index commit.
-    let (app, report) = restart_with(app, |home| {
+    let (app, report) = app.restart_with(|home| {
         let store = Store::open(&home.join("store")).unwrap();
         let mut service = store.service(&id).unwrap().unwrap();
         service.name = "Renamed Vet Center Zebulon".into();
@@ -135,9 +95,8 @@ async fn an_index_behind_the_store_catches_up_at_start() {
 async fn an_index_built_from_another_store_is_rebuilt() {
     let app = TestApp::all();
     // The store is deleted (or replaced) under a kept index: the index must not answer for it.
-    let (app, report) = restart_with(app, |home| {
-        std::fs::remove_dir_all(home.join("store")).unwrap()
-    });
+    let (app, report) =
+        app.restart_with(|home| std::fs::remove_dir_all(home.join("store")).unwrap());
     assert!(report.rebuilt);
     assert_eq!(app.state.directory.searchable_count(), 0);
     let (_, body) = app.get_json("/api/v1/search?near=33136&radius=25").await;
@@ -148,7 +107,7 @@ async fn an_index_built_from_another_store_is_rebuilt() {
 async fn an_index_ahead_of_a_restored_store_is_rebuilt() {
     let app = TestApp::with(&[fixture("resources/va_facilities_fy2018.csv")]);
     let backup = tempfile::tempdir().unwrap();
-    let (app, _) = restart_with(app, |home| copy_dir(&home.join("store"), backup.path()));
+    let (app, _) = app.restart_with(|home| copy_dir(&home.join("store"), backup.path()));
     app.import(&[fixture(
         "resources/samhsa_opioid_treatment_programs_geocoded.csv",
     )])
@@ -158,7 +117,7 @@ async fn an_index_ahead_of_a_restored_store_is_rebuilt() {
         .await;
     assert!(body["total"].as_u64().unwrap() >= 1);
     // Restore the older store: the index now covers changes the store does not have.
-    let (app, report) = restart_with(app, |home| {
+    let (app, report) = app.restart_with(|home| {
         std::fs::remove_dir_all(home.join("store")).unwrap();
         copy_dir(backup.path(), &home.join("store"));
     });
@@ -234,7 +193,7 @@ async fn a_seed_that_did_not_finish_is_resumed_and_a_finished_one_never_repeats(
 async fn an_index_from_an_older_hearth_is_replaced_not_kept() {
     let app = TestApp::with(&[fixture("resources/va_facilities_fy2018.csv")]);
     let before = answers(&app).await;
-    let (app, report) = restart_with(app, |home| {
+    let (app, report) = app.restart_with(|home| {
         let meta = home.join("search/meta.json");
         let text = std::fs::read_to_string(&meta).unwrap();
         let current = format!("\\\"schema\\\":{}", hearth::index::SCHEMA_VERSION);

@@ -77,8 +77,18 @@ impl TestApp {
 
     /// Closes the store and index and opens them again (as a restart would).
     pub fn reopen(self) -> (TestApp, hearth::directory::OpenReport) {
+        self.restart_with(|_| {})
+    }
+
+    /// Closes the store and index, runs `change` on the home directory (as an
+    /// operator or a crash might), and opens them again.
+    pub fn restart_with(
+        self,
+        change: impl FnOnce(&Path),
+    ) -> (TestApp, hearth::directory::OpenReport) {
         let TestApp { home, state } = self;
         drop(state);
+        change(home.path());
         let (directory, report) = Directory::open(home.path(), &Silent).unwrap();
         (
             TestApp {
