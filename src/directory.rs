@@ -144,9 +144,12 @@ pub struct HoursView {
 /// The hours of each of a listing's locations (in order), or of the service itself
 /// when it has no location, with whether each is open at `now`.
 pub fn listing_hours(service: &Service, now: DateTime<Utc>) -> Vec<HoursView> {
-    let view = |location: Option<&Location>| HoursView {
-        lines: hours::summary(&hours_at(service, location)),
-        state: open_state(service, location, now),
+    let view = |location: Option<&Location>| {
+        let hours = hours_at(service, location);
+        HoursView {
+            lines: hours::summary(&hours),
+            state: hours::state_at(&hours, zone_of(location), now),
+        }
     };
     if service.locations.is_empty() {
         vec![view(None)]

@@ -102,77 +102,57 @@ fn given(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
-/// Parses the categories parameter: slugs or labels, separated by commas.
-pub fn parse_categories(text: Option<&str>) -> Result<Vec<Category>, InputError> {
-    let mut categories = Vec::new();
+/// Parses a comma-separated list parameter with `parse`, without repeats; the
+/// first value `parse` does not know is an error whose message `unknown` writes.
+fn parse_list<T: PartialEq>(
+    param: &'static str,
+    text: Option<&str>,
+    parse: impl Fn(&str) -> Option<T>,
+    unknown: impl Fn(&str) -> String,
+) -> Result<Vec<T>, InputError> {
+    let mut values = Vec::new();
     for part in text
         .unwrap_or("")
         .split(',')
         .map(str::trim)
         .filter(|p| !p.is_empty())
     {
-        let category = Category::parse(part).ok_or_else(|| {
-            let known: Vec<&str> = Category::ALL.iter().map(|c| c.slug()).collect();
-            bad(
-                "category",
-                format!(
-                    "unknown category {part:?}; known categories: {}",
-                    known.join(", ")
-                ),
-            )
-        })?;
-        if !categories.contains(&category) {
-            categories.push(category);
+        let value = parse(part).ok_or_else(|| bad(param, unknown(part)))?;
+        if !values.contains(&value) {
+            values.push(value);
         }
     }
-    Ok(categories)
+    Ok(values)
+}
+
+/// Parses the categories parameter: slugs or labels, separated by commas.
+pub fn parse_categories(text: Option<&str>) -> Result<Vec<Category>, InputError> {
+    parse_list("category", text, Category::parse, |part| {
+        let known: Vec<&str> = Category::ALL.iter().map(|c| c.slug()).collect();
+        format!(
+            "unknown category {part:?}; known categories: {}",
+            known.join(", ")
+        )
+    })
 }
 
 /// Parses the need parameter: Gravity SDOH domain codes, separated by commas.
 pub fn parse_needs(text: Option<&str>) -> Result<Vec<Need>, InputError> {
-    let mut needs = Vec::new();
-    for part in text
-        .unwrap_or("")
-        .split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-    {
-        let need = Need::parse(part).ok_or_else(|| {
-            bad(
-                "need",
-                format!(
-                    "unknown need {part:?}; needs are Gravity SDOH domains: {}",
-                    Need::CODES.join(", ")
-                ),
-            )
-        })?;
-        if !needs.contains(&need) {
-            needs.push(need);
-        }
-    }
-    Ok(needs)
+    parse_list("need", text, Need::parse, |part| {
+        format!(
+            "unknown need {part:?}; needs are Gravity SDOH domains: {}",
+            Need::CODES.join(", ")
+        )
+    })
 }
 
 /// Parses the language parameter: ISO 639 codes or names (`es`, `Spanish`, `Creole`).
 pub fn parse_languages(text: Option<&str>) -> Result<Vec<&'static str>, InputError> {
-    let mut codes = Vec::new();
-    for part in text
-        .unwrap_or("")
-        .split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-    {
-        let code = crate::model::language_code(part).ok_or_else(|| {
-            bad(
-                "language",
-                format!("unknown language {part:?}; give an ISO 639 code or an English name, e.g. es or Spanish, ht or Haitian Creole, ase or ASL"),
-            )
-        })?;
-        if !codes.contains(&code) {
-            codes.push(code);
-        }
-    }
-    Ok(codes)
+    parse_list("language", text, crate::model::language_code, |part| {
+        format!(
+            "unknown language {part:?}; give an ISO 639 code or an English name, e.g. es or Spanish, ht or Haitian Creole, ase or ASL"
+        )
+    })
 }
 
 fn parse_count(
