@@ -11,11 +11,14 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 
 use crate::geo::{Gazetteer, GazetteerError};
-use crate::hours::{self, Hours, OpenState};
+use crate::hours::{self, OpenState};
 use crate::import::{
     self, CategoryMap, CategoryMapError, ImportContext, ImportError, ReadOptions, SkippedRow,
 };
-use crate::index::{Covered, Facets, Hit, IndexError, OpenOutcome, SearchIndex, SearchRequest};
+use crate::index::{
+    Covered, DatedHours, Facets, IndexError, MatchKind, OpenOutcome, Scope, SearchIndex,
+    SearchRequest,
+};
 use crate::model::{Location, Service};
 use crate::store::{SeedState, Store, StoreError};
 
@@ -119,19 +122,16 @@ pub struct SearchResult {
     /// The location this result is at (services with several locations appear once per nearby location).
     pub location: Option<Location>,
     pub distance_miles: Option<f64>,
+    /// How it matches the place searched (none when no place was given).
+    pub match_kind: Option<MatchKind>,
+    /// How many other locations of the service also matched.
+    pub more_locations: usize,
     pub score: f32,
     /// Whether it is open at the time of the search, in the location's own time zone.
     pub open: OpenState,
 }
 
-/// A listing's hours at one of its locations: the location's own schedules, or the
-/// service's when the location has none.
-pub fn hours_at(service: &Service, location: Option<&Location>) -> Hours {
-    match location.filter(|l| !l.schedules.is_empty()) {
-        Some(l) => hours::parse(&l.schedules),
-        None => hours::parse(&service.schedules),
-    }
-}
+pub use hours::listing_hours_at as hours_at;
 
 /// A listing's hours at one place, ready to show.
 #[derive(Debug, Clone, PartialEq)]
@@ -148,7 +148,7 @@ pub fn listing_hours(service: &Service, now: DateTime<Utc>) -> Vec<HoursView> {
         let hours = hours_at(service, location);
         HoursView {
             lines: hours::summary(&hours),
-            state: hours::state_at(&hours, zone_of(location), now),
+            state: hours::state_at(&hours, hours::zone_of(location), now),
         }
     };
     if service.locations.is_empty() {
@@ -158,21 +158,10 @@ pub fn listing_hours(service: &Service, now: DateTime<Utc>) -> Vec<HoursView> {
     }
 }
 
-/// The time zone a location keeps its hours in (from its state and point).
-fn zone_of(location: Option<&Location>) -> chrono_tz::Tz {
-    let state = location
-        .and_then(|l| l.address.as_ref())
-        .map(|a| a.state_province.as_str());
-    let (lat, lon) = location
-        .and_then(Location::point)
-        .unwrap_or((f64::NAN, f64::NAN));
-    hours::time_zone(state, lat, lon)
-}
-
 /// Whether a listing is open at `now` at one of its locations, judged in that
 /// location's time zone (from its state and point).
 pub fn open_state(service: &Service, location: Option<&Location>, now: DateTime<Utc>) -> OpenState {
-    hours::state_at(&hours_at(service, location), zone_of(location), now)
+    hours::state_at(&hours_at(service, location), hours::zone_of(location), now)
 }
 
 /// Whether a listing is known to be open at `when` at one of its locations
@@ -182,7 +171,7 @@ pub fn open_at(
     location: Option<&Location>,
     when: DateTime<Utc>,
 ) -> Option<bool> {
-    hours::open_at(&hours_at(service, location), zone_of(location), when)
+    hours::open_at(&hours_at(service, location), hours::zone_of(location), when)
 }
 
 /// A change to a search that would find something, and how much.
@@ -192,18 +181,23 @@ pub enum WayOut {
     Radius(f64, usize),
     /// The same search without the opening-hours filter.
     AnyHours(usize),
-    /// The same search in every category.
-    AnyCategory(usize),
+    /// The services that serve the place (the search asked for nearby ones only).
+    Serving(usize),
+    /// The same search without this filter (its parameter name).
+    Drop(&'static str, usize),
 }
 
 /// A page of search results.
 #[derive(Debug, Clone, Default)]
 pub struct SearchPage {
+    /// How many services match (each once).
     pub total: usize,
+    /// How many of them have a location within the radius; the rest serve the area.
+    pub nearby: usize,
     pub results: Vec<SearchResult>,
     /// When nothing was found: the one-step changes that would find something.
     pub ways_out: Vec<WayOut>,
-    /// Results by category and by need (before any opening-hours filter).
+    /// Results by category, need and language, and how many are open now.
     pub facets: Facets,
     /// The searchable terms the text became (empty when it had none).
     pub terms: Vec<String>,
@@ -211,6 +205,29 @@ pub struct SearchPage {
 }
 
 /// The store, the index, the gazetteer and the category mapping of one Hearth home.
+/// Full-rule hours for the listings the index cannot judge, read from the store.
+struct StoredHours<'a> {
+    store: &'a Store,
+    /// The first store error met (the index's callback cannot return one).
+    failed: std::cell::Cell<Option<StoreError>>,
+}
+
+impl DatedHours for StoredHours<'_> {
+    fn open_at(&self, service_id: &str, location_id: Option<&str>, when: DateTime<Utc>) -> bool {
+        match self.store.service(service_id) {
+            Ok(Some(service)) => {
+                let location = location_id.and_then(|id| service.location(id));
+                open_at(&service, location, when) == Some(true)
+            }
+            Ok(None) => false,
+            Err(e) => {
+                self.failed.set(Some(e));
+                false
+            }
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct Directory {
     store: Store,
@@ -422,81 +439,56 @@ impl Directory {
         open_filter: Option<DateTime<Utc>>,
     ) -> Result<SearchPage, DirectoryError> {
         let started = Instant::now();
-        let load = |hit: &Hit| -> Result<Option<(Service, Option<Location>)>, DirectoryError> {
+        let request = SearchRequest {
+            now: Some(now),
+            open_at: open_filter,
+            ..request.clone()
+        };
+        let dated = StoredHours {
+            store: &self.store,
+            failed: std::cell::Cell::new(None),
+        };
+        let hits = self.index.search(&request, &dated)?;
+        if let Some(e) = dated.failed.take() {
+            return Err(e.into());
+        }
+        let mut results = Vec::with_capacity(hits.hits.len());
+        for hit in hits.hits {
             // A listing the index knows but the store lost would be a bug; skip it rather than fail the page.
             let Some(service) = self.store.service(&hit.service_id)? else {
                 tracing::warn!(service.id = %hit.service_id, "indexed listing missing from the store");
-                return Ok(None);
+                continue;
             };
             let location = hit
                 .location_id
                 .as_deref()
                 .and_then(|id| service.location(id))
                 .cloned();
-            Ok(Some((service, location)))
-        };
-        let (total, terms, facets, page) = match open_filter {
-            None => {
-                let hits = self.index.search(request)?;
-                let mut page = Vec::with_capacity(hits.hits.len());
-                for hit in hits.hits {
-                    if let Some((service, location)) = load(&hit)? {
-                        page.push((hit, service, location));
-                    }
-                }
-                (hits.total, hits.terms, hits.facets, page)
-            }
-            Some(when) => {
-                // Opening hours live in the store: rank everything that matches, keep
-                // what is known to be open then, and page through that.
-                let all = SearchRequest {
-                    offset: 0,
-                    limit: usize::MAX,
-                    ..request.clone()
-                };
-                let hits = self.index.search(&all)?;
-                let mut open = Vec::new();
-                for hit in hits.hits {
-                    if let Some((service, location)) = load(&hit)?
-                        && open_at(&service, location.as_ref(), when) == Some(true)
-                    {
-                        open.push((hit, service, location));
-                    }
-                }
-                let total = open.len();
-                let page = open
-                    .into_iter()
-                    .skip(request.offset)
-                    .take(request.limit)
-                    .collect();
-                (total, hits.terms, hits.facets, page)
-            }
-        };
-        let results = page
-            .into_iter()
-            .map(|(hit, service, location)| {
-                let open = open_state(&service, location.as_ref(), now);
-                SearchResult {
-                    service,
-                    location,
-                    distance_miles: hit.distance_miles,
-                    score: hit.score,
-                    open,
-                }
-            })
-            .collect();
+            let open = open_state(&service, location.as_ref(), now);
+            results.push(SearchResult {
+                service,
+                location,
+                distance_miles: hit.distance_miles,
+                match_kind: hit.match_kind,
+                more_locations: hit.more_locations,
+                score: hit.score,
+                open,
+            });
+        }
+        let total = hits.total;
         // Probes for ways out ask for no rows (limit 0), so they never look for their own.
         let ways_out = if total == 0 && request.limit > 0 {
-            self.ways_out(request, now, open_filter)?
+            self.ways_out(&request, now, open_filter)?
         } else {
             Vec::new()
         };
         Ok(SearchPage {
             total,
-            terms,
+            nearby: hits.nearby,
+            terms: hits.terms,
             results,
             ways_out,
-            facets,
+            facets: hits.facets,
             took: started.elapsed(),
         })
     }
@@ -543,14 +535,43 @@ impl Directory {
                 ways.push(WayOut::AnyHours(total));
             }
         }
-        if !request.categories.is_empty() {
-            let any = SearchRequest {
-                categories: Vec::new(),
+        if request.near.is_some() && request.scope == Scope::Nearby && !request.areas.is_empty() {
+            let serving = SearchRequest {
+                scope: Scope::Serving,
                 ..request.clone()
             };
-            let total = count(&any, open_filter)?;
+            let total = count(&serving, open_filter)?;
             if total > 0 {
-                ways.push(WayOut::AnyCategory(total));
+                ways.push(WayOut::Serving(total));
+            }
+        }
+        type Drop = (&'static str, bool, fn(&mut SearchRequest));
+        let drops: [Drop; 4] = [
+            (
+                "category",
+                !request.categories.is_empty() || !request.taxonomy.is_empty(),
+                |r| {
+                    r.categories.clear();
+                    r.taxonomy.clear();
+                },
+            ),
+            ("need", !request.needs.is_empty(), |r| r.needs.clear()),
+            ("language", !request.languages.is_empty(), |r| {
+                r.languages.clear()
+            }),
+            ("free", request.flags.contains(&"free"), |r| {
+                r.flags.retain(|f| *f != "free")
+            }),
+        ];
+        for (param, given, drop) in drops {
+            if !given {
+                continue;
+            }
+            let mut without = request.clone();
+            drop(&mut without);
+            let total = count(&without, open_filter)?;
+            if total > 0 {
+                ways.push(WayOut::Drop(param, total));
             }
         }
         Ok(ways)

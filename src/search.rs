@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use serde::Deserialize;
 
 use crate::geo::{Gazetteer, Place};
-use crate::index::{Radius, SearchRequest};
+use crate::index::{Radius, Scope, SearchRequest};
 use crate::model::{Category, Need};
 
 /// The default radius, in miles.
@@ -38,6 +38,12 @@ pub struct SearchParams {
     pub page: Option<String>,
     /// `true` keeps only listings known to be open now.
     pub open_now: Option<String>,
+    /// `true` keeps only services known to be free of charge.
+    pub free: Option<String>,
+    /// `true` keeps only listings known to be wheelchair accessible.
+    pub accessible: Option<String>,
+    /// `nearby`, `serving` or `all` (the default): which matches of the place to return.
+    pub scope: Option<String>,
     /// Keeps only listings known to be open at this local time at the search centre
     /// (`2026-12-01T18:00`), or at this instant when it carries an offset.
     pub open_at: Option<String>,
@@ -125,15 +131,46 @@ fn parse_list<T: PartialEq>(
     Ok(values)
 }
 
-/// Parses the categories parameter: slugs or labels, separated by commas.
-pub fn parse_categories(text: Option<&str>) -> Result<Vec<Category>, InputError> {
-    parse_list("category", text, Category::parse, |part| {
-        let known: Vec<&str> = Category::ALL.iter().map(|c| c.slug()).collect();
-        format!(
-            "unknown category {part:?}; known categories: {}",
-            known.join(", ")
-        )
-    })
+/// A value of the category parameter: one of Hearth's categories, or a code of a
+/// source taxonomy at any depth (AIRS `BD-1800`, Open Eligibility `102-01`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CategoryChoice {
+    Category(Category),
+    Code(String),
+}
+
+/// True for text shaped like an AIRS code (`B`, `BD`, `BD-1800.2000-100`) or an
+/// Open Eligibility id (`102`, `102-01-03`).
+fn is_taxonomy_code(text: &str) -> bool {
+    let (head, rest) = text.split_once('-').unwrap_or((text, ""));
+    let rest_ok = rest
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+        && !rest.starts_with(['.', '-'])
+        && !rest.ends_with(['.', '-']);
+    let airs = (1..=2).contains(&head.len()) && head.chars().all(|c| c.is_ascii_uppercase());
+    let oe = head.len() == 3 && head.chars().all(|c| c.is_ascii_digit());
+    (airs || oe) && rest_ok && (text.contains('-') != rest.is_empty())
+}
+
+/// Parses the categories parameter: slugs, labels or taxonomy codes, separated by commas.
+pub fn parse_categories(text: Option<&str>) -> Result<Vec<CategoryChoice>, InputError> {
+    parse_list(
+        "category",
+        text,
+        |part| {
+            Category::parse(part)
+                .map(CategoryChoice::Category)
+                .or_else(|| is_taxonomy_code(part).then(|| CategoryChoice::Code(part.to_owned())))
+        },
+        |part| {
+            let known: Vec<&str> = Category::ALL.iter().map(|c| c.slug()).collect();
+            format!(
+                "unknown category {part:?}; give one of {} or a taxonomy code such as BD-1800 (AIRS) or 102-01 (Open Eligibility)",
+                known.join(", ")
+            )
+        },
+    )
 }
 
 /// Parses the need parameter: Gravity SDOH domain codes, separated by commas.
@@ -153,6 +190,18 @@ pub fn parse_languages(text: Option<&str>) -> Result<Vec<&'static str>, InputErr
             "unknown language {part:?}; give an ISO 639 code or an English name, e.g. es or Spanish, ht or Haitian Creole, ase or ASL"
         )
     })
+}
+
+/// Reads a true/false parameter (`true`, `1`, `yes`, `on`; absent is false).
+fn parse_flag(param: &'static str, value: &Option<String>) -> Result<bool, InputError> {
+    match given(value).map(str::to_ascii_lowercase).as_deref() {
+        None | Some("false" | "0" | "no" | "off") => Ok(false),
+        Some("true" | "1" | "yes" | "on") => Ok(true),
+        Some(other) => Err(bad(
+            param,
+            format!("{param} must be true or false (got {other:?})"),
+        )),
+    }
 }
 
 fn parse_count(
@@ -178,19 +227,7 @@ fn parse_open(
     params: &SearchParams,
     place: Option<&Place>,
 ) -> Result<Option<OpenFilter>, InputError> {
-    let now = match given(&params.open_now)
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        None | Some("false" | "0" | "no" | "off") => false,
-        Some("true" | "1" | "yes" | "on") => true,
-        Some(other) => {
-            return Err(bad(
-                "open_now",
-                format!("open_now must be true or false (got {other:?})"),
-            ));
-        }
-    };
+    let now = parse_flag("open_now", &params.open_now)?;
     let Some(text) = given(&params.open_at) else {
         return Ok(now.then_some(OpenFilter::Now));
     };
@@ -228,6 +265,22 @@ fn parse_open(
     Ok(Some(OpenFilter::At(instant.with_timezone(&Utc))))
 }
 
+/// The coverage terms of a place: its ZIP, county and state, and the whole country.
+pub fn areas_of(place: &Place) -> Vec<String> {
+    let mut areas = Vec::new();
+    if let Some(zip) = &place.zip {
+        areas.push(format!("zip:{zip}"));
+    }
+    if let Some(county) = &place.county_fips {
+        areas.push(format!("county:{county}"));
+    }
+    if let Some(state) = &place.state {
+        areas.push(format!("state:{state}"));
+    }
+    areas.push("national".to_owned());
+    areas
+}
+
 /// Checks search parameters and resolves the place.
 pub fn validate(params: &SearchParams, gazetteer: &Gazetteer) -> Result<ValidSearch, InputError> {
     let text = params.q.clone().unwrap_or_default();
@@ -250,7 +303,29 @@ pub fn validate(params: &SearchParams, gazetteer: &Gazetteer) -> Result<ValidSea
                 bad("radius", format!("radius must be a number of miles greater than 0 and at most {MAX_RADIUS_MILES} (got {r:?})"))
             })?,
     };
-    let categories = parse_categories(given(&params.category))?;
+    let (mut categories, mut taxonomy) = (Vec::new(), Vec::new());
+    for choice in parse_categories(given(&params.category))? {
+        match choice {
+            CategoryChoice::Category(c) => categories.push(c),
+            CategoryChoice::Code(code) => taxonomy.push(code),
+        }
+    }
+    let mut flags = Vec::new();
+    if parse_flag("free", &params.free)? {
+        flags.push("free");
+    }
+    if parse_flag("accessible", &params.accessible)? {
+        flags.push("accessible");
+    }
+    let scope = match given(&params.scope) {
+        None => Scope::All,
+        Some(text) => Scope::parse(text).ok_or_else(|| {
+            bad(
+                "scope",
+                format!("scope must be nearby, serving or all (got {text:?})"),
+            )
+        })?,
+    };
     let needs = parse_needs(given(&params.need))?;
     let languages = parse_languages(given(&params.language))?;
     let limit = given(&params.limit)
@@ -272,9 +347,15 @@ pub fn validate(params: &SearchParams, gazetteer: &Gazetteer) -> Result<ValidSea
         request: SearchRequest {
             text,
             near,
+            areas: place.as_ref().map(areas_of).unwrap_or_default(),
+            scope,
             categories,
+            taxonomy,
             needs,
             languages,
+            flags,
+            open_at: None,
+            now: None,
             limit,
             offset,
         },
@@ -294,6 +375,9 @@ mod tests {
             let v = Some((*v).to_owned());
             match *k {
                 "q" => p.q = v,
+                "free" => p.free = v,
+                "accessible" => p.accessible = v,
+                "scope" => p.scope = v,
                 "near" => p.near = v,
                 "radius" => p.radius = v,
                 "category" => p.category = v,
@@ -311,6 +395,25 @@ mod tests {
     }
 
     #[test]
+    fn category_takes_slugs_labels_and_taxonomy_codes_at_any_depth() {
+        let parsed = parse_categories(Some("food, BD-1800.2000, 102-01, Mental Health, B"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            parsed,
+            [
+                CategoryChoice::Category(Category::Food),
+                CategoryChoice::Code("BD-1800.2000".into()),
+                CategoryChoice::Code("102-01".into()),
+                CategoryChoice::Category(Category::MentalHealth),
+                CategoryChoice::Code("B".into()),
+            ]
+        );
+        for bad in ["BD-", "bd-1800", "1020", "102-", "X-Y"] {
+            assert!(!is_taxonomy_code(bad), "{bad}");
+        }
+    }
+
+    #[test]
     fn bad_values_name_the_parameter_and_what_is_accepted() {
         let g = Gazetteer::bundled().unwrap_or_else(|e| panic!("{e}"));
         for (pairs, param, needle) in [
@@ -318,11 +421,11 @@ mod tests {
             (vec![("radius", "500")], "radius", "at most 100"),
             (vec![("radius", "-1")], "radius", "greater than 0"),
             (vec![("radius", "NaN")], "radius", "number of miles"),
-            (
-                vec![("category", "pizza")],
-                "category",
-                "known categories: food",
-            ),
+            (vec![("category", "pizza")], "category", "give one of food"),
+            (vec![("category", "BD-")], "category", "taxonomy code"),
+            (vec![("free", "cheap")], "free", "true or false"),
+            (vec![("accessible", "2")], "accessible", "true or false"),
+            (vec![("scope", "far")], "scope", "nearby, serving or all"),
             (vec![("near", "99999")], "near", "not in the gazetteer"),
             (vec![("limit", "0")], "limit", "from 1 to 100"),
             (vec![("offset", "-3")], "offset", "whole number"),

@@ -60,15 +60,17 @@
 mod eval;
 mod summary;
 mod text;
+mod week;
 mod zone;
 
 use chrono::{Datelike, FixedOffset, NaiveDate, NaiveTime, Weekday};
 use chrono_tz::Tz;
 
-use crate::model::Schedule;
+use crate::model::{Location, Schedule, Service};
 
 pub use eval::{Change, OpenState, open_at, state_at};
 pub use summary::summary;
+pub use week::{Week, second_of_week};
 pub use zone::time_zone;
 
 /// What a listing's schedules say about when it is open.
@@ -788,6 +790,26 @@ pub(crate) fn parse_date(text: &str) -> Option<NaiveDate> {
         return NaiveDate::from_ymd_opt(y, m, d);
     }
     None
+}
+
+/// A listing's hours at one of its locations: the location's own schedules, or the
+/// service's when the location has none.
+pub fn listing_hours_at(service: &Service, location: Option<&Location>) -> Hours {
+    match location.filter(|l| !l.schedules.is_empty()) {
+        Some(l) => parse(&l.schedules),
+        None => parse(&service.schedules),
+    }
+}
+
+/// The time zone a location keeps its hours in (from its state and point).
+pub fn zone_of(location: Option<&Location>) -> Tz {
+    let state = location
+        .and_then(|l| l.address.as_ref())
+        .map(|a| a.state_province.as_str());
+    let (lat, lon) = location
+        .and_then(Location::point)
+        .unwrap_or((f64::NAN, f64::NAN));
+    time_zone(state, lat, lon)
 }
 
 #[cfg(test)]

@@ -1,9 +1,26 @@
-//! A collector that keeps every matching document with its score and point,
-//! so that exact distance can decide the radius and the ranking.
+//! A collector that keeps every matching document with its score, point and the
+//! fast-field facts that ranking, grouping, facets and the hours filter need, so
+//! that exact distance can decide the radius and the ranking.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use tantivy::columnar::{BytesColumn, Column};
+use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::Column;
-use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
+
+use crate::hours::Week;
+
+/// Whether a listing is open at an instant, as far as the index can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opening {
+    Open,
+    /// Closed, or not known to be open (unknown hours, by appointment).
+    NotOpen,
+    /// Depends on dates the index does not keep: ask the full rules.
+    Dated,
+}
 
 /// One matching document, before distance filtering.
 #[derive(Debug, Clone, Copy)]
@@ -13,14 +30,20 @@ pub struct Candidate {
     pub score: Score,
     pub point: Option<(f64, f64)>,
     pub key_hash: u64,
+    pub service_hash: u64,
+    pub fresh_day: u64,
     pub category_bits: u64,
     pub need_bits: u64,
     pub language_bits: u64,
+    /// Open at each of the collector's instants (in order), up to two.
+    pub open: [Opening; 2],
 }
 
-/// Collects every match with its score, point and tie-break hash.
+/// Collects every match with its facts, judging its hours at up to two instants
+/// (the search time for the facet, and the time the filter asks for).
 pub struct Candidates {
     pub scoring: bool,
+    pub instants: Vec<DateTime<Utc>>,
 }
 
 pub struct SegmentCandidates {
@@ -28,9 +51,16 @@ pub struct SegmentCandidates {
     lat: Column<f64>,
     lon: Column<f64>,
     key_hash: Column<u64>,
+    service_hash: Column<u64>,
+    fresh_day: Column<u64>,
     category_bits: Column<u64>,
     need_bits: Column<u64>,
     language_bits: Column<u64>,
+    hours: Option<BytesColumn>,
+    instants: Vec<DateTime<Utc>>,
+    /// The same weekly hours are shared by many listings: judge each once.
+    judged: HashMap<u64, [Opening; 2]>,
+    buffer: Vec<u8>,
     found: Vec<Candidate>,
 }
 
@@ -49,9 +79,15 @@ impl Collector for Candidates {
             lat: fast.f64("lat")?,
             lon: fast.f64("lon")?,
             key_hash: fast.u64("key_hash")?,
+            service_hash: fast.u64("service_hash")?,
+            fresh_day: fast.u64("fresh_day")?,
             category_bits: fast.u64("category_bits")?,
             need_bits: fast.u64("need_bits")?,
             language_bits: fast.u64("language_bits")?,
+            hours: fast.bytes("hours")?,
+            instants: self.instants.clone(),
+            judged: HashMap::new(),
+            buffer: Vec::new(),
             found: Vec::new(),
         })
     }
@@ -65,6 +101,39 @@ impl Collector for Candidates {
     }
 }
 
+impl SegmentCandidates {
+    fn opening(&mut self, doc: DocId) -> [Opening; 2] {
+        let none = [Opening::NotOpen; 2];
+        if self.instants.is_empty() {
+            return none;
+        }
+        let Some(column) = &self.hours else {
+            return [Opening::Dated; 2];
+        };
+        let Some(ord) = column.term_ords(doc).next() else {
+            return [Opening::Dated; 2];
+        };
+        if let Some(known) = self.judged.get(&ord) {
+            return *known;
+        }
+        self.buffer.clear();
+        let week = match column.ord_to_bytes(ord, &mut self.buffer) {
+            Ok(true) => Week::decode(&self.buffer),
+            _ => Week::Dated,
+        };
+        let mut judged = none;
+        for (slot, when) in judged.iter_mut().zip(&self.instants) {
+            *slot = match week {
+                Week::Dated => Opening::Dated,
+                _ if week.open_at(*when) == Some(true) => Opening::Open,
+                _ => Opening::NotOpen,
+            };
+        }
+        self.judged.insert(ord, judged);
+        judged
+    }
+}
+
 impl SegmentCollector for SegmentCandidates {
     type Fruit = Vec<Candidate>;
 
@@ -73,15 +142,19 @@ impl SegmentCollector for SegmentCandidates {
             (Some(lat), Some(lon)) => Some((lat, lon)),
             _ => None,
         };
+        let open = self.opening(doc);
         self.found.push(Candidate {
             segment: self.segment,
             doc,
             score,
             point,
             key_hash: self.key_hash.first(doc).unwrap_or(0),
+            service_hash: self.service_hash.first(doc).unwrap_or(0),
+            fresh_day: self.fresh_day.first(doc).unwrap_or(0),
             category_bits: self.category_bits.first(doc).unwrap_or(0),
             need_bits: self.need_bits.first(doc).unwrap_or(0),
             language_bits: self.language_bits.first(doc).unwrap_or(0),
+            open,
         });
     }
 

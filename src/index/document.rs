@@ -4,6 +4,7 @@ use tantivy::TantivyDocument;
 
 use super::schema::Fields;
 use crate::geo::cells_for_point;
+use crate::hours;
 use crate::model::{Category, Need, Service, ServiceStatus};
 
 /// The bit of each category in `category_bits`.
@@ -49,6 +50,42 @@ pub fn need_bit(need: &Need) -> u64 {
         .map_or(0, |i| 1 << i)
 }
 
+/// A source taxonomy code and each of its ancestors, lower-cased: AIRS
+/// `PN-8100.4500-240` → `p`, `pn`, `pn-8100`, `pn-8100.4500`, `pn-8100.4500-240`;
+/// Open Eligibility `101-02-01` → `101`, `101-02`, `101-02-01`. A label without
+/// separators is itself.
+pub fn taxonomy_terms(code: &str) -> Vec<String> {
+    let code = code.trim().to_lowercase();
+    if code.is_empty() {
+        return Vec::new();
+    }
+    let mut terms = Vec::new();
+    let first = code.split(['.', '-']).next().unwrap_or("");
+    if first.len() == 2 && first.chars().all(|c| c.is_ascii_alphabetic()) {
+        terms.push(first[..1].to_owned());
+    }
+    for (i, c) in code.char_indices() {
+        if (c == '.' || c == '-') && i > 0 {
+            terms.push(code[..i].to_owned());
+        }
+    }
+    terms.push(code);
+    terms.dedup();
+    terms
+}
+
+/// Days since 1970 of the listing's last verification or change, from
+/// `assured_date` or `last_modified` (the later one), or 0 when neither reads as a date.
+pub fn fresh_day(service: &Service) -> u64 {
+    [&service.assured_date, &service.last_modified]
+        .into_iter()
+        .filter_map(|d| d.as_deref())
+        .filter_map(|d| chrono::NaiveDate::parse_from_str(d.get(..10)?, "%Y-%m-%d").ok())
+        .map(|d| (d - chrono::NaiveDate::default()).num_days().max(0) as u64)
+        .max()
+        .unwrap_or(0)
+}
+
 /// The documents for a service: one per location with a point, or a single
 /// unplaced document (found by text and coverage only) when it has none.
 /// Services that are not active are not indexed.
@@ -71,6 +108,15 @@ pub fn documents(fields: &Fields, service: &Service) -> Vec<TantivyDocument> {
     let base = |key: String, location_id: Option<&str>| {
         let mut doc = TantivyDocument::default();
         doc.add_u64(fields.key_hash, super::schema::key_hash(&key));
+        doc.add_u64(fields.service_hash, super::schema::key_hash(&service.id));
+        doc.add_u64(fields.fresh_day, fresh_day(service));
+        for term in service
+            .taxonomy_terms
+            .iter()
+            .flat_map(|t| taxonomy_terms(&t.code))
+        {
+            doc.add_text(fields.taxonomy, term);
+        }
         doc.add_text(fields.doc_key, key);
         doc.add_text(fields.service_id, &service.id);
         if let Some(id) = location_id {
@@ -128,6 +174,9 @@ pub fn documents(fields: &Fields, service: &Service) -> Vec<TantivyDocument> {
             if let Some(address) = &location.address {
                 doc.add_text(fields.body, address.one_line());
             }
+            let hours = hours::listing_hours_at(service, Some(location));
+            let week = hours::Week::compile(&hours, hours::zone_of(Some(location)));
+            doc.add_bytes(fields.hours, &week.encode());
             for cell in cells_for_point(lat, lon) {
                 doc.add_text(fields.cell, cell);
             }
@@ -137,7 +186,44 @@ pub fn documents(fields: &Fields, service: &Service) -> Vec<TantivyDocument> {
         })
         .collect();
     if docs.is_empty() {
-        docs.push(base(service.id.clone(), None));
+        // No placed location: found by text and by the areas it serves; online or by phone.
+        let mut doc = base(service.id.clone(), None);
+        let hours = hours::listing_hours_at(service, None);
+        let week = hours::Week::compile(&hours, hours::zone_of(None));
+        doc.add_bytes(fields.hours, &week.encode());
+        doc.add_text(fields.flag, "virtual");
+        docs.push(doc);
     }
     docs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn taxonomy_codes_index_every_ancestor() {
+        assert_eq!(
+            taxonomy_terms("PN-8100.4500-240"),
+            ["p", "pn", "pn-8100", "pn-8100.4500", "pn-8100.4500-240"]
+        );
+        assert_eq!(taxonomy_terms("101-02-01"), ["101", "101-02", "101-02-01"]);
+        assert_eq!(taxonomy_terms(" Food Pantry "), ["food pantry"]);
+        assert!(taxonomy_terms("").is_empty());
+    }
+
+    #[test]
+    fn freshness_is_the_later_of_the_two_dates() {
+        let service = Service {
+            assured_date: Some("2024-01-02".into()),
+            last_modified: Some("2025-03-15T10:30:45Z".into()),
+            ..Service::default()
+        };
+        let day = fresh_day(&service);
+        assert_eq!(
+            chrono::NaiveDate::default() + chrono::Duration::days(day as i64),
+            chrono::NaiveDate::from_ymd_opt(2025, 3, 15).unwrap_or_default()
+        );
+        assert_eq!(fresh_day(&Service::default()), 0);
+    }
 }

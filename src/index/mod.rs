@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, Query, TermQuery, TermSetQuery};
 use tantivy::schema::{IndexRecordOption, Value};
@@ -94,28 +95,97 @@ pub struct Radius {
     pub miles: f64,
 }
 
+/// Which matches a search with a place returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scope {
+    /// Only listings with a location within the radius.
+    Nearby,
+    /// Only services whose service area covers the place (and online or phone services).
+    Serving,
+    /// Both: nearby first, then those serving the area.
+    #[default]
+    All,
+}
+
+impl Scope {
+    /// Reads `nearby`, `serving` or `all`.
+    pub fn parse(text: &str) -> Option<Scope> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "nearby" => Some(Scope::Nearby),
+            "serving" => Some(Scope::Serving),
+            "all" => Some(Scope::All),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Nearby => "nearby",
+            Scope::Serving => "serving",
+            Scope::All => "all",
+        }
+    }
+}
+
+/// How a result matches the place searched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MatchKind {
+    /// A location within the radius.
+    At,
+    /// Its service area covers the place (its locations are elsewhere).
+    Serves,
+    /// Online or by phone, and it serves the place.
+    Virtual,
+}
+
+impl MatchKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchKind::At => "at",
+            MatchKind::Serves => "serves",
+            MatchKind::Virtual => "virtual",
+        }
+    }
+}
+
 /// A search, already validated.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchRequest {
     /// What the person typed (may be empty).
     pub text: String,
     pub near: Option<Radius>,
-    /// Any of these categories (OR); empty means all.
+    /// Coverage terms of the place searched (`zip:33157`, `county:12086`,
+    /// `state:FL`, `national`): services whose area holds any of them serve it.
+    pub areas: Vec<String>,
+    pub scope: Scope,
+    /// Any of these categories or source taxonomy codes (OR); empty means all.
     pub categories: Vec<Category>,
+    /// Source taxonomy codes (any depth; a code matches its whole subtree).
+    pub taxonomy: Vec<String>,
     /// Any of these SDOH needs (OR); empty means all.
     pub needs: Vec<Need>,
     /// Offered in any of these languages (ISO 639 codes, OR); empty means all.
     pub languages: Vec<&'static str>,
+    /// Facts every result must have (`free`, `accessible`).
+    pub flags: Vec<&'static str>,
+    /// Keep only listings known to be open at this instant.
+    pub open_at: Option<DateTime<Utc>>,
+    /// The time of the search, for the open-now facet (none: no such count).
+    pub now: Option<DateTime<Utc>>,
     pub limit: usize,
     pub offset: usize,
 }
 
-/// One result: a service at one of its locations.
+/// One result: a service, at the one of its locations that matched best.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
     pub service_id: String,
     pub location_id: Option<String>,
     pub distance_miles: Option<f64>,
+    /// How it matches the place (none when no place was given).
+    pub match_kind: Option<MatchKind>,
+    /// How many other locations of the same service also matched.
+    pub more_locations: usize,
     /// The blended rank (higher is better); see [`SearchIndex::search`].
     pub score: f32,
 }
@@ -123,8 +193,10 @@ pub struct Hit {
 /// A page of results.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Hits {
-    /// How many results there are in all (within the radius).
+    /// How many services match in all (each once, however many locations match).
     pub total: usize,
+    /// How many of them have a location within the radius (the rest serve the area).
+    pub nearby: usize,
     pub hits: Vec<Hit>,
     /// The analyzed terms the text became (empty when the text had none).
     pub terms: Vec<String>,
@@ -132,13 +204,21 @@ pub struct Hits {
     pub facets: Facets,
 }
 
-/// Counts of the results by category and by need (only values with a count).
+/// Counts of the results by category, need and language, and how many are open now.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Facets {
     pub categories: Vec<(Category, usize)>,
     pub needs: Vec<(Need, usize)>,
     /// ISO 639 code and count, most common first.
     pub languages: Vec<(&'static str, usize)>,
+    /// How many are open at the time of the search (when it was given).
+    pub open_now: Option<usize>,
+}
+
+/// Answers "open at this instant?" for listings whose hours depend on dates the
+/// index does not keep (monthly ordinals, seasons, holiday rows).
+pub trait DatedHours {
+    fn open_at(&self, service_id: &str, location_id: Option<&str>, when: DateTime<Utc>) -> bool;
 }
 
 impl Facets {
@@ -183,8 +263,26 @@ impl Facets {
                 found.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
                 found
             },
+            open_now: None,
         }
     }
+}
+
+/// A candidate with how it matches the place searched.
+struct Found {
+    kind: Option<MatchKind>,
+    distance: Option<f64>,
+    c: collect::Candidate,
+}
+
+/// One service among the results: its best location and its blended rank.
+struct Ranked {
+    rank: f32,
+    /// The best text score among its matching locations.
+    score: f32,
+    /// How many other locations of it matched.
+    more: usize,
+    best: Found,
 }
 
 /// The tantivy index with its single writer and reader.
@@ -409,47 +507,50 @@ impl SearchIndex {
         terms
     }
 
-    /// Runs a search.
-    ///
-    /// Every term of the text must match the name, organization or description
-    /// (name weighs most); text with no searchable term matches nothing. With a
-    /// radius, only hits within it are returned, each with its exact distance.
-    /// Ranking, always 0..1: with text and a place, `0.75 × text relevance
-    /// (relative to the best hit within the radius) + 0.25 × closeness (1 at the
-    /// centre, 0 at the radius)`; with text only, relative text relevance; with a
-    /// place only, closeness (nearest first). Equal ranks are ordered by distance,
-    /// then by a stable hash of the document.
-    pub fn search(&self, request: &SearchRequest) -> Result<Hits, IndexError> {
-        let terms = self.analyze(&request.text);
-        if terms.is_empty() && !request.text.trim().is_empty() {
-            // Text with nothing searchable in it ("the", "🍞", "- *") matches nothing;
-            // it must not fall back to "everything".
-            return Ok(Hits::default());
-        }
+    /// The text clauses: every term must match the name, organization or
+    /// description (name weighs most).
+    fn text_clauses(&self, terms: &[String]) -> Vec<(Occur, Box<dyn Query>)> {
+        let f = self.fields;
+        terms
+            .iter()
+            .map(|term| {
+                let per_field: Vec<(Occur, Box<dyn Query>)> =
+                    [(f.name, 3.0), (f.organization, 1.5), (f.body, 1.0)]
+                        .into_iter()
+                        .map(|(field, boost)| {
+                            let q = TermQuery::new(
+                                Term::from_field_text(field, term),
+                                IndexRecordOption::WithFreqs,
+                            );
+                            (
+                                Occur::Should,
+                                Box::new(BoostQuery::new(Box::new(q), boost)) as Box<dyn Query>,
+                            )
+                        })
+                        .collect();
+                (
+                    Occur::Must,
+                    Box::new(BooleanQuery::new(per_field)) as Box<dyn Query>,
+                )
+            })
+            .collect()
+    }
+
+    /// The filter clauses: categories (or taxonomy codes), languages, needs, flags.
+    fn filter_clauses(&self, request: &SearchRequest) -> Vec<(Occur, Box<dyn Query>)> {
         let f = self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for term in &terms {
-            let per_field: Vec<(Occur, Box<dyn Query>)> =
-                [(f.name, 3.0), (f.organization, 1.5), (f.body, 1.0)]
-                    .into_iter()
-                    .map(|(field, boost)| {
-                        let q = TermQuery::new(
-                            Term::from_field_text(field, term),
-                            IndexRecordOption::WithFreqs,
-                        );
-                        (
-                            Occur::Should,
-                            Box::new(BoostQuery::new(Box::new(q), boost)) as Box<dyn Query>,
-                        )
-                    })
-                    .collect();
-            clauses.push((Occur::Must, Box::new(BooleanQuery::new(per_field))));
-        }
-        if !request.categories.is_empty() {
+        if !request.categories.is_empty() || !request.taxonomy.is_empty() {
             let set = request
                 .categories
                 .iter()
-                .map(|c| Term::from_field_text(f.category, c.slug()));
+                .map(|c| Term::from_field_text(f.category, c.slug()))
+                .chain(
+                    request
+                        .taxonomy
+                        .iter()
+                        .map(|code| Term::from_field_text(f.taxonomy, &code.to_lowercase())),
+                );
             clauses.push((Occur::Must, Box::new(TermSetQuery::new(set))));
         }
         if !request.languages.is_empty() {
@@ -466,87 +567,297 @@ impl SearchIndex {
                 .map(|n| Term::from_field_text(f.need, n.code()));
             clauses.push((Occur::Must, Box::new(TermSetQuery::new(set))));
         }
-        if let Some(near) = request.near {
-            let cells = cells_covering(near.lat, near.lon, near.miles);
-            let set = cells.iter().map(|c| Term::from_field_text(f.cell, c));
-            clauses.push((Occur::Must, Box::new(TermSetQuery::new(set))));
+        for flag in &request.flags {
+            clauses.push((
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.flag, flag),
+                    IndexRecordOption::Basic,
+                )),
+            ));
         }
+        clauses
+    }
+
+    fn collect(
+        &self,
+        searcher: &tantivy::Searcher,
+        mut clauses: Vec<(Occur, Box<dyn Query>)>,
+        place: Option<(Occur, Box<dyn Query>)>,
+        collector: &collect::Candidates,
+    ) -> Result<Vec<collect::Candidate>, IndexError> {
+        clauses.extend(place);
         let query: Box<dyn Query> = if clauses.is_empty() {
             Box::new(AllQuery)
         } else {
             Box::new(BooleanQuery::new(clauses))
         };
+        searcher
+            .search(query.as_ref(), collector)
+            .map_err(|e| self.err(e))
+    }
 
-        let searcher = self.reader.searcher();
-        let scoring = !terms.is_empty();
-        let candidates = searcher
-            .search(query.as_ref(), &collect::Candidates { scoring })
+    fn ids(
+        &self,
+        searcher: &tantivy::Searcher,
+        c: &collect::Candidate,
+    ) -> Result<(String, Option<String>), IndexError> {
+        let doc: TantivyDocument = searcher
+            .doc(DocAddress::new(c.segment, c.doc))
             .map_err(|e| self.err(e))?;
+        let text = |field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        };
+        Ok((
+            text(self.fields.service_id).unwrap_or_default(),
+            text(self.fields.location_id),
+        ))
+    }
 
-        // Keep the candidates within the radius, with their exact distance.
-        let mut within: Vec<(Option<f64>, collect::Candidate)> =
-            Vec::with_capacity(candidates.len());
-        for c in candidates {
-            match (request.near, c.point) {
-                (Some(near), Some(point)) => {
-                    let d = distance_miles((near.lat, near.lon), point);
-                    if d <= near.miles {
-                        within.push((Some(d), c));
+    /// Runs a search.
+    ///
+    /// Every term of the text must match the name, organization or description
+    /// (name weighs most); text with no searchable term matches nothing. With a
+    /// place, a result either has a location within the radius (`at`, with its
+    /// exact distance) or, unless the scope is `nearby`, a service area that
+    /// covers the place (`serves`, or `virtual` when it has no placed location).
+    /// A service is returned once, at its best location (within the radius, the
+    /// nearest), with the count of its other matching locations.
+    ///
+    /// Ranking, always 0..1: `0.7 × text relevance (relative to the best
+    /// result) plus 0.25 × closeness plus 0.05 × freshness`, where closeness decays with
+    /// distance (`1 / (1 + d / h)`, `h` a third of the radius, at least a mile; 0
+    /// for a service that only serves the area) and freshness is 1 for a listing
+    /// verified within a year, falling to 0 at five years (0.5 when not known).
+    /// Without text, closeness and freshness alone (`0.95`, `0.05`). Nearby
+    /// results come before those serving the area; equal ranks are ordered by
+    /// distance, then by a stable hash of the document.
+    pub fn search(
+        &self,
+        request: &SearchRequest,
+        dated: &dyn DatedHours,
+    ) -> Result<Hits, IndexError> {
+        let terms = self.analyze(&request.text);
+        if terms.is_empty() && !request.text.trim().is_empty() {
+            // Text with nothing searchable in it ("the", "🍞", "- *") matches nothing;
+            // it must not fall back to "everything".
+            return Ok(Hits::default());
+        }
+        let f = self.fields;
+        let mut clauses = self.text_clauses(&terms);
+        clauses.extend(self.filter_clauses(request));
+        let scoring = !terms.is_empty();
+        let instants: Vec<DateTime<Utc>> = [request.now, request.open_at]
+            .into_iter()
+            .flatten()
+            .collect();
+        let collector = collect::Candidates {
+            scoring,
+            instants: instants.clone(),
+        };
+        let searcher = self.reader.searcher();
+        let clone_clauses = |clauses: &Vec<(Occur, Box<dyn Query>)>| {
+            clauses
+                .iter()
+                .map(|(o, q)| (*o, q.box_clone()))
+                .collect::<Vec<_>>()
+        };
+
+        // Candidates with how they match the place.
+        let mut found: Vec<Found> = Vec::new();
+        match request.near {
+            None => {
+                for c in self.collect(&searcher, clauses, None, &collector)? {
+                    found.push(Found {
+                        kind: None,
+                        distance: None,
+                        c,
+                    });
+                }
+            }
+            Some(near) => {
+                let mut at_keys = std::collections::HashSet::new();
+                if request.scope != Scope::Serving {
+                    let cells = cells_covering(near.lat, near.lon, near.miles);
+                    let set = cells.iter().map(|c| Term::from_field_text(f.cell, c));
+                    let place: Box<dyn Query> = Box::new(TermSetQuery::new(set));
+                    for c in self.collect(
+                        &searcher,
+                        clone_clauses(&clauses),
+                        Some((Occur::Must, place)),
+                        &collector,
+                    )? {
+                        if let Some(point) = c.point {
+                            let d = distance_miles((near.lat, near.lon), point);
+                            if d <= near.miles {
+                                at_keys.insert(c.key_hash);
+                                found.push(Found {
+                                    kind: Some(MatchKind::At),
+                                    distance: Some(d),
+                                    c,
+                                });
+                            }
+                        }
                     }
                 }
-                (Some(_), None) => {}
-                (None, _) => within.push((None, c)),
+                if request.scope != Scope::Nearby && !request.areas.is_empty() {
+                    let set = request
+                        .areas
+                        .iter()
+                        .map(|a| Term::from_field_text(f.coverage, a));
+                    let place: Box<dyn Query> = Box::new(TermSetQuery::new(set));
+                    for c in
+                        self.collect(&searcher, clauses, Some((Occur::Must, place)), &collector)?
+                    {
+                        if at_keys.contains(&c.key_hash) {
+                            continue;
+                        }
+                        let distance = c.point.map(|p| distance_miles((near.lat, near.lon), p));
+                        let kind = if c.point.is_some() {
+                            MatchKind::Serves
+                        } else {
+                            MatchKind::Virtual
+                        };
+                        found.push(Found {
+                            kind: Some(kind),
+                            distance,
+                            c,
+                        });
+                    }
+                }
             }
         }
-        // Relevance is relative to the best hit among those shown, so it is 0..1.
-        let best = within.iter().map(|(_, c)| c.score).fold(0.0_f32, f32::max);
-        let mut ranked: Vec<(f32, Option<f64>, collect::Candidate)> = within
-            .into_iter()
-            .map(|(distance, c)| {
-                let relevance = if scoring && best > 0.0 {
-                    c.score / best
-                } else {
-                    0.0
-                };
-                let closeness = match (request.near, distance) {
-                    (Some(near), Some(d)) => Some(1.0 - (d / near.miles) as f32),
-                    _ => None,
-                };
-                let rank = match (scoring, closeness) {
-                    (true, Some(close)) => 0.75 * relevance + 0.25 * close,
-                    (true, None) => relevance,
-                    (false, Some(close)) => close,
-                    (false, None) => 0.0,
-                };
-                (rank, distance, c)
-            })
-            .collect();
+
+        // Hours the index cannot judge are asked of the full rules, once each.
+        if !instants.is_empty() {
+            for Found { c, .. } in &mut found {
+                let snapshot = *c;
+                let mut ids = None;
+                for (slot, when) in c.open.iter_mut().zip(&instants) {
+                    if *slot == collect::Opening::Dated {
+                        if ids.is_none() {
+                            ids = Some(self.ids(&searcher, &snapshot)?);
+                        }
+                        let (service_id, location_id) = ids.clone().unwrap_or_default();
+                        *slot = if dated.open_at(&service_id, location_id.as_deref(), *when) {
+                            collect::Opening::Open
+                        } else {
+                            collect::Opening::NotOpen
+                        };
+                    }
+                }
+            }
+        }
+        let now_slot = request.now.map(|_| 0);
+        let filter_slot = request.open_at.map(|_| usize::from(request.now.is_some()));
+        if let Some(slot) = filter_slot {
+            found.retain(|f| f.c.open[slot] == collect::Opening::Open);
+        }
+
+        // One entry per service: its best location (nearest within the radius).
+        let mut groups: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+        let mut ranked: Vec<Ranked> = Vec::new();
+        for found in found {
+            let order = |f: &Found| (f.kind, f.distance.unwrap_or(f64::MAX), f.c.key_hash);
+            match groups.get(&found.c.service_hash) {
+                None => {
+                    groups.insert(found.c.service_hash, ranked.len());
+                    ranked.push(Ranked {
+                        rank: 0.0,
+                        score: found.c.score,
+                        more: 0,
+                        best: found,
+                    });
+                }
+                Some(&i) => {
+                    let entry = &mut ranked[i];
+                    entry.more += 1;
+                    entry.score = entry.score.max(found.c.score);
+                    if order(&found) < order(&entry.best) {
+                        entry.best = found;
+                    }
+                }
+            }
+        }
+
+        // Relevance is relative to the best result, so it is 0..1.
+        let best = ranked.iter().map(|r| r.score).fold(0.0_f32, f32::max);
+        let today = request.now.map(|n| {
+            (n.date_naive() - chrono::NaiveDate::default())
+                .num_days()
+                .max(0) as u64
+        });
+        let decay_h = request.near.map_or(1.0, |n| (n.miles / 3.0).max(1.0));
+        for r in &mut ranked {
+            let relevance = if scoring && best > 0.0 {
+                r.score / best
+            } else {
+                0.0
+            };
+            let closeness = match (r.best.kind, r.best.distance) {
+                (Some(MatchKind::At), Some(d)) => (1.0 / (1.0 + d / decay_h)) as f32,
+                _ => 0.0,
+            };
+            let freshness = match (today, r.best.c.fresh_day) {
+                (Some(today), day) if day > 0 => {
+                    let years = today.saturating_sub(day) as f32 / 365.0;
+                    (1.0 - (years - 1.0).max(0.0) / 4.0).clamp(0.0, 1.0)
+                }
+                _ => 0.5,
+            };
+            r.rank = if scoring {
+                0.7 * relevance + 0.25 * closeness + 0.05 * freshness
+            } else {
+                0.95 * closeness + 0.05 * freshness
+            };
+        }
         ranked.sort_by(|a, b| {
-            b.0.total_cmp(&a.0)
-                .then_with(|| a.1.unwrap_or(0.0).total_cmp(&b.1.unwrap_or(0.0)))
-                .then_with(|| a.2.key_hash.cmp(&b.2.key_hash))
+            let group = |r: &Ranked| {
+                u8::from(matches!(
+                    r.best.kind,
+                    Some(MatchKind::Serves | MatchKind::Virtual)
+                ))
+            };
+            group(a)
+                .cmp(&group(b))
+                .then_with(|| b.rank.total_cmp(&a.rank))
+                .then_with(|| {
+                    a.best
+                        .distance
+                        .unwrap_or(0.0)
+                        .total_cmp(&b.best.distance.unwrap_or(0.0))
+                })
+                .then_with(|| a.best.c.key_hash.cmp(&b.best.c.key_hash))
         });
         let total = ranked.len();
-        let facets = Facets::count(ranked.iter().map(|(_, _, c)| c));
+        let nearby = ranked
+            .iter()
+            .filter(|r| matches!(r.best.kind, None | Some(MatchKind::At)))
+            .count();
+        let mut facets = Facets::count(ranked.iter().map(|r| &r.best.c));
+        facets.open_now = now_slot.map(|slot| {
+            ranked
+                .iter()
+                .filter(|r| r.best.c.open[slot] == collect::Opening::Open)
+                .count()
+        });
         let mut hits = Vec::new();
-        for (rank, distance, c) in ranked.into_iter().skip(request.offset).take(request.limit) {
-            let doc: TantivyDocument = searcher
-                .doc(DocAddress::new(c.segment, c.doc))
-                .map_err(|e| self.err(e))?;
-            let text = |field| {
-                doc.get_first(field)
-                    .and_then(|v| v.as_str())
-                    .map(str::to_owned)
-            };
+        for r in ranked.into_iter().skip(request.offset).take(request.limit) {
+            let (service_id, location_id) = self.ids(&searcher, &r.best.c)?;
             hits.push(Hit {
-                service_id: text(f.service_id).unwrap_or_default(),
-                location_id: text(f.location_id),
-                distance_miles: distance,
-                score: rank,
+                service_id,
+                location_id,
+                distance_miles: r.best.distance,
+                match_kind: r.best.kind,
+                more_locations: r.more,
+                score: r.rank,
             });
         }
         Ok(Hits {
             total,
+            nearby,
             hits,
             terms,
             facets,

@@ -1,8 +1,8 @@
 //! The tantivy schema, in one place, and the text analyzer it uses.
 
 use tantivy::schema::{
-    Field, IndexRecordOption, NumericOptions, STORED, STRING, Schema, TextFieldIndexing,
-    TextOptions,
+    BytesOptions, Field, IndexRecordOption, NumericOptions, STORED, STRING, Schema,
+    TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
@@ -11,7 +11,7 @@ use tantivy::tokenizer::{
 
 /// The version of this schema and its document layout; an index with another
 /// version is rebuilt at start.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// The name the English analyzer is registered under.
 pub const ENGLISH: &str = "hearth_en";
@@ -49,6 +49,17 @@ pub struct Fields {
     pub language: Field,
     /// Bit i set when the service is offered in `LANGUAGES[i]` (for facet counts).
     pub language_bits: Field,
+    /// A stable hash of the service id: the documents of one service share it.
+    pub service_hash: Field,
+    /// The service's source taxonomy codes and every ancestor of each
+    /// (`BD-1800.2000` → `BD`, `BD-1800`, `BD-1800.2000`), so a code finds its subtree.
+    pub taxonomy: Field,
+    /// Facts a search can require: `free`, `accessible`, `virtual`.
+    pub flag: Field,
+    /// The location's hours compiled to a week (see `hours::Week::encode`).
+    pub hours: Field,
+    /// Days since 1970 of the listing's last verification or change (0 when not known).
+    pub fresh_day: Field,
 }
 
 /// Builds the schema and returns it with its field handles.
@@ -78,6 +89,11 @@ pub fn build() -> (Schema, Fields) {
         need_bits: b.add_u64_field("need_bits", NumericOptions::default().set_fast()),
         language: b.add_text_field("language", STRING),
         language_bits: b.add_u64_field("language_bits", NumericOptions::default().set_fast()),
+        service_hash: b.add_u64_field("service_hash", NumericOptions::default().set_fast()),
+        taxonomy: b.add_text_field("taxonomy", STRING),
+        flag: b.add_text_field("flag", STRING),
+        hours: b.add_bytes_field("hours", BytesOptions::default().set_fast()),
+        fresh_day: b.add_u64_field("fresh_day", NumericOptions::default().set_fast()),
     };
     (b.build(), fields)
 }

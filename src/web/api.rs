@@ -9,7 +9,11 @@ use crate::hours::OpenState;
 /// `GET /api/v1/search` response.
 #[derive(Debug, Serialize)]
 pub struct SearchResponse {
+    /// How many services match (each once, at its best location).
     pub total: usize,
+    /// How many of them have a location within the radius (`match: "at"`); the
+    /// others serve the area or are online/by phone.
+    pub nearby: usize,
     pub results: Vec<SearchHit>,
     /// Results by category slug and by need code: `{"category": {"food": 12}, "need": {"food-insecurity": 9}}`.
     pub facets: FacetsJson,
@@ -44,9 +48,14 @@ impl From<&WayOut> for WayOutJson {
                 without: Some("open_now"),
                 total,
             },
-            WayOut::AnyCategory(total) => WayOutJson {
+            WayOut::Drop(param, total) => WayOutJson {
                 radius_mi: None,
-                without: Some("category"),
+                without: Some(param),
+                total,
+            },
+            WayOut::Serving(total) => WayOutJson {
+                radius_mi: None,
+                without: Some("scope=nearby"),
                 total,
             },
         }
@@ -60,6 +69,8 @@ pub struct FacetsJson {
     pub need: std::collections::BTreeMap<String, usize>,
     /// By ISO 639 code.
     pub language: std::collections::BTreeMap<&'static str, usize>,
+    /// How many results are open at the time of the search.
+    pub open_now: Option<usize>,
 }
 
 /// Where a search was centred.
@@ -86,6 +97,12 @@ pub struct SearchHit {
     /// True when the point is a ZIP centroid, not the building.
     pub approximate: bool,
     pub distance_mi: Option<f64>,
+    /// How it matches the place: `at` (a location within the radius), `serves`
+    /// (its service area covers the place), `virtual` (online or by phone); null without a place.
+    #[serde(rename = "match")]
+    pub match_kind: Option<&'static str>,
+    /// How many other locations of this service also matched.
+    pub more_locations: usize,
     pub score: f32,
     /// Whether it is open at the time of the search, in the location's own time:
     /// "Open now · closes 5:00 pm", "Closed · opens Mon 9:00 am", "Hours unknown".
@@ -112,6 +129,8 @@ impl SearchHit {
             lon: location.and_then(|l| l.longitude),
             approximate: location.is_some_and(|l| l.approximate),
             distance_mi: r.distance_miles.map(|d| (d * 100.0).round() / 100.0),
+            match_kind: r.match_kind.map(|k| k.as_str()),
+            more_locations: r.more_locations,
             score: r.score,
             hours: r.open.to_string(),
             open_now: match r.open {
@@ -128,6 +147,7 @@ impl SearchResponse {
     pub fn new(page: &SearchPage, place: Option<&Place>, radius: f64) -> SearchResponse {
         SearchResponse {
             total: page.total,
+            nearby: page.nearby,
             facets: FacetsJson {
                 category: page
                     .facets
@@ -142,6 +162,7 @@ impl SearchResponse {
                     .map(|(need, n)| (need.code().to_owned(), *n))
                     .collect(),
                 language: page.facets.languages.iter().copied().collect(),
+                open_now: page.facets.open_now,
             },
             ways_out: page.ways_out.iter().map(WayOutJson::from).collect(),
             results: page.results.iter().map(SearchHit::from_result).collect(),

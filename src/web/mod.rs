@@ -104,6 +104,9 @@ pub fn search_params(raw: Option<&str>) -> SearchParams {
             "page" => params.page = Some(value),
             "open_now" => params.open_now = Some(value),
             "open_at" => params.open_at = Some(value),
+            "free" => params.free = Some(value),
+            "accessible" => params.accessible = Some(value),
+            "scope" => params.scope = Some(value),
             _ => {}
         }
     }

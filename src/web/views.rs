@@ -147,7 +147,14 @@ fn search_form(params: &SearchParams, error: Option<&InputError>) -> Markup {
         }
         options
     };
-    let chosen = crate::search::parse_categories(params.category.as_deref()).unwrap_or_default();
+    let chosen: Vec<Category> = crate::search::parse_categories(params.category.as_deref())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|c| match c {
+            crate::search::CategoryChoice::Category(c) => Some(c),
+            crate::search::CategoryChoice::Code(_) => None,
+        })
+        .collect();
     let several = (chosen.len() > 1).then(|| {
         let slugs: Vec<&str> = chosen.iter().map(|c| c.slug()).collect();
         let labels: Vec<&str> = chosen.iter().map(|c| c.label()).collect();
@@ -286,9 +293,31 @@ fn way_out_link(params: &SearchParams, way: &WayOut) -> (String, String) {
                 plural(n)
             )
         }
-        WayOut::AnyCategory(n) => {
-            changed.category = None;
-            format!("Any category: {}", plural(n))
+        WayOut::Serving(n) => {
+            changed.scope = None;
+            format!("Include services that serve this area: {}", plural(n))
+        }
+        WayOut::Drop(param, n) => {
+            let what = match param {
+                "category" => {
+                    changed.category = None;
+                    "Any category"
+                }
+                "need" => {
+                    changed.need = None;
+                    "Any need"
+                }
+                "language" => {
+                    changed.language = None;
+                    "Any language"
+                }
+                "free" => {
+                    changed.free = None;
+                    "Include services that may charge"
+                }
+                _ => "Without that filter",
+            };
+            format!("{what}: {}", plural(n))
         }
     };
     (page_link(&changed, 1), label)
@@ -305,6 +334,9 @@ fn page_link(params: &SearchParams, page: usize) -> String {
         ("language", &params.language),
         ("open_now", &params.open_now),
         ("open_at", &params.open_at),
+        ("free", &params.free),
+        ("accessible", &params.accessible),
+        ("scope", &params.scope),
     ] {
         if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
             query.append_pair(key, v);

@@ -191,7 +191,7 @@ async fn bad_parameters_get_a_400_that_says_what_is_accepted() {
         ("near=Atlantis%2C%20ZZ", "city"),
         ("near=33101&radius=abc", "radius"),
         ("near=33101&radius=1000", "at most 100"),
-        ("near=33101&category=pizza", "known categories"),
+        ("near=33101&category=pizza", "give one of food"),
         ("q=food&limit=5000", "limit"),
         ("", "nothing to search for"),
     ] {
