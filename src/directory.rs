@@ -19,7 +19,7 @@ use crate::index::{
     Covered, DatedHours, Facets, IndexError, MatchKind, OpenOutcome, Scope, SearchIndex,
     SearchRequest,
 };
-use crate::model::{Location, Service};
+use crate::model::{Category, Location, Service};
 use crate::store::{SeedState, Store, StoreError};
 
 /// Errors from opening or changing the directory.
@@ -205,6 +205,28 @@ pub struct SearchPage {
 }
 
 /// The store, the index, the gazetteer and the category mapping of one Hearth home.
+/// What a suggestion completes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuggestionKind {
+    /// A category: search with `category={value}`.
+    Category,
+    /// A lay term of the need vocabulary: search with `q={value}`.
+    Term,
+    /// A service name: search with `q={value}`.
+    Service,
+}
+
+/// One completion of what someone is typing.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Suggestion {
+    /// What to show.
+    pub text: String,
+    pub kind: SuggestionKind,
+    /// What to search with (a category slug, or the text).
+    pub value: String,
+}
+
 /// Full-rule hours for the listings the index cannot judge, read from the store.
 struct StoredHours<'a> {
     store: &'a Store,
@@ -577,6 +599,40 @@ impl Directory {
         Ok(ways)
     }
 
+    /// Completions of what someone is typing: categories and service names with
+    /// a word starting with `prefix`, at most `limit`, categories first.
+    pub fn suggest(&self, prefix: &str, limit: usize) -> Result<Vec<Suggestion>, DirectoryError> {
+        let folded = crate::index::folded_words(prefix).join(" ");
+        let mut out: Vec<Suggestion> = Vec::new();
+        if folded.is_empty() {
+            return Ok(out);
+        }
+        for category in Category::ALL {
+            let label = crate::index::folded_words(category.label()).join(" ");
+            let word_start = label == folded
+                || label.starts_with(&folded)
+                || label.contains(&format!(" {folded}"));
+            if word_start && out.len() < limit {
+                out.push(Suggestion {
+                    text: category.label().to_owned(),
+                    kind: SuggestionKind::Category,
+                    value: category.slug().to_owned(),
+                });
+            }
+        }
+        for name in self
+            .index
+            .suggest_names(prefix, limit.saturating_sub(out.len()))?
+        {
+            out.push(Suggestion {
+                value: name.name.clone(),
+                text: name.name,
+                kind: SuggestionKind::Service,
+            });
+        }
+        Ok(out)
+    }
+
     /// One listing by id.
     pub fn service(&self, id: &str) -> Result<Option<Service>, DirectoryError> {
         Ok(self.store.service(id)?)
@@ -614,6 +670,13 @@ impl Directory {
         let report = self.import(&plan, progress)?.into_result()?;
         self.store.set_seed_state(SeedState::Done)?;
         Ok(report)
+    }
+
+    /// Every listing in the store, in id order.
+    pub fn services(&self) -> impl Iterator<Item = Result<Service, DirectoryError>> + '_ {
+        self.store
+            .services()
+            .map(|r| r.map_err(DirectoryError::from))
     }
 
     /// How many listings the store holds.

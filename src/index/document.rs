@@ -123,6 +123,9 @@ pub fn documents(fields: &Fields, service: &Service) -> Vec<TantivyDocument> {
             doc.add_text(fields.location_id, id);
         }
         doc.add_text(fields.name, &service.name);
+        for key in super::suggest::keys(&service.name) {
+            doc.add_text(fields.suggest, key);
+        }
         doc.add_text(fields.organization, &service.organization.name);
         doc.add_text(fields.body, &body);
         for c in &service.categories {

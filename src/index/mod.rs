@@ -11,6 +11,7 @@
 mod collect;
 mod document;
 mod schema;
+mod suggest;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -27,6 +28,7 @@ use crate::model::{Category, Need, Service};
 use schema::Fields;
 
 pub use schema::SCHEMA_VERSION;
+pub use suggest::{NameSuggestion, folded_words};
 
 /// At most this many distinct query terms are used; the rest of a very long text is ignored.
 pub const MAX_QUERY_TERMS: usize = 24;
@@ -614,6 +616,16 @@ impl SearchIndex {
             text(self.fields.service_id).unwrap_or_default(),
             text(self.fields.location_id),
         ))
+    }
+
+    /// Service names with a word starting with `prefix` (see [`suggest::names`]).
+    pub fn suggest_names(
+        &self,
+        prefix: &str,
+        limit: usize,
+    ) -> Result<Vec<NameSuggestion>, IndexError> {
+        let searcher = self.reader.searcher();
+        suggest::names(&searcher, self.fields.suggest, prefix, limit).map_err(|e| self.err(e))
     }
 
     /// Runs a search.

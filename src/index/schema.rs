@@ -11,7 +11,7 @@ use tantivy::tokenizer::{
 
 /// The version of this schema and its document layout; an index with another
 /// version is rebuilt at start.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// The name the English analyzer is registered under.
 pub const ENGLISH: &str = "hearth_en";
@@ -60,6 +60,9 @@ pub struct Fields {
     pub hours: Field,
     /// Days since 1970 of the listing's last verification or change (0 when not known).
     pub fresh_day: Field,
+    /// Autocomplete keys of the service name: the folded name from each word on,
+    /// then the name as written (see `suggest`).
+    pub suggest: Field,
 }
 
 /// Builds the schema and returns it with its field handles.
@@ -94,8 +97,19 @@ pub fn build() -> (Schema, Fields) {
         flag: b.add_text_field("flag", STRING),
         hours: b.add_bytes_field("hours", BytesOptions::default().set_fast()),
         fresh_day: b.add_u64_field("fresh_day", NumericOptions::default().set_fast()),
+        suggest: b.add_text_field("suggest", STRING),
     };
     (b.build(), fields)
+}
+
+/// Lower-case, accent-folded words, nothing dropped or stemmed: for autocomplete keys
+/// and typo correction, which work on words as written.
+pub fn raw_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build()
 }
 
 /// The English analyzer: split on non-alphanumerics, drop very long tokens,

@@ -118,6 +118,53 @@ pub async fn api_search(
     Ok(Json(response))
 }
 
+/// The longest prefix `suggest` completes.
+const MAX_SUGGEST_PREFIX: usize = 100;
+
+/// `GET /api/v1/suggest?q=`: completions of a prefix (categories, need terms,
+/// service names), for a search box's autocomplete.
+pub async fn api_suggest(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let mut q = None;
+    let mut limit = None;
+    for (key, value) in form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes()) {
+        match key.as_ref() {
+            "q" => q = Some(value.into_owned()),
+            "limit" => limit = Some(value.into_owned()),
+            _ => {}
+        }
+    }
+    let q = q.unwrap_or_default();
+    if q.trim().is_empty() {
+        return Err(ApiError(AppError::BadInput(
+            "give q, the start of what is being typed (e.g. q=foo)".into(),
+        )));
+    }
+    if q.chars().count() > MAX_SUGGEST_PREFIX {
+        return Err(ApiError(AppError::BadInput(format!(
+            "q is too long for a completion: at most {MAX_SUGGEST_PREFIX} characters"
+        ))));
+    }
+    let limit = match limit {
+        None => 8,
+        Some(text) => text
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=20).contains(n))
+            .ok_or_else(|| {
+                ApiError(AppError::BadInput(format!(
+                    "limit must be a whole number from 1 to 20 (got {text:?})"
+                )))
+            })?,
+    };
+    let directory = state.directory.clone();
+    let suggestions = blocking(move || directory.suggest(&q, limit)).await??;
+    Ok(Json(json!({ "suggestions": suggestions })))
+}
+
 /// `GET /api/v1/services/{id}`: one listing, fully nested, as JSON.
 pub async fn api_service_show(
     State(state): State<AppState>,

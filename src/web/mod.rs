@@ -47,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         .route("/about", get(handlers::about_page))
         .route("/static/hearth.css", get(handlers::stylesheet))
         .route("/api/v1/search", get(handlers::api_search))
+        .route("/api/v1/suggest", get(handlers::api_suggest))
         .route("/api/v1/services/{id}", get(handlers::api_service_show))
         .route("/healthz", get(handlers::healthz))
         .fallback(handlers::not_found)

@@ -11,5 +11,6 @@ mod hours;
 mod import;
 mod process;
 mod rebuild;
+mod relevance;
 mod search;
 mod web;

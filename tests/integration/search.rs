@@ -316,3 +316,58 @@ async fn a_need_keeps_only_services_that_meet_it() {
     let (_, page) = app.get("/?near=20001&radius=25").await;
     assert!(page.contains("By category: "), "the page shows the counts");
 }
+
+#[tokio::test]
+async fn suggest_completes_categories_and_service_names_from_a_prefix() {
+    let app = TestApp::all();
+    let (status, body) = app.get_json("/api/v1/suggest?q=foo").await;
+    assert_eq!(status, 200, "{body}");
+    let suggestions = body["suggestions"].as_array().unwrap();
+    assert_eq!(suggestions[0]["kind"], "category");
+    assert_eq!(suggestions[0]["value"], "food");
+    let names: Vec<&str> = suggestions
+        .iter()
+        .filter(|s| s["kind"] == "service")
+        .map(|s| s["text"].as_str().unwrap())
+        .collect();
+    assert!(!names.is_empty(), "{body}");
+    for name in &names {
+        let lower = name.to_lowercase();
+        assert!(
+            lower.starts_with("foo") || lower.contains(" foo"),
+            "{name} has no word starting with foo"
+        );
+    }
+    // A later word of a name completes too, and accents and case do not matter.
+    let (_, body) = app
+        .get_json(&format!("/api/v1/suggest?q={}", enc("PANTR")))
+        .await;
+    assert!(
+        body["suggestions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["text"]
+                .as_str()
+                .unwrap()
+                .to_lowercase()
+                .contains("pantry")),
+        "{body}"
+    );
+    let (_, limited) = app.get_json("/api/v1/suggest?q=a&limit=3").await;
+    assert!(limited["suggestions"].as_array().unwrap().len() <= 3);
+
+    for (query, needle) in [
+        ("", "give q"),
+        ("q=%20%20", "give q"),
+        ("q=food&limit=0", "from 1 to 20"),
+        ("q=food&limit=lots", "from 1 to 20"),
+    ] {
+        let (status, body) = app.get_json(&format!("/api/v1/suggest?{query}")).await;
+        assert_eq!(status, 400, "{query}");
+        assert!(body["error"].as_str().unwrap().contains(needle), "{body}");
+    }
+    let long = "a".repeat(101);
+    let (status, _) = app.get_json(&format!("/api/v1/suggest?q={long}")).await;
+    assert_eq!(status, 400);
+}
