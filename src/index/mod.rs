@@ -11,6 +11,7 @@
 mod collect;
 mod document;
 mod schema;
+mod words;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
