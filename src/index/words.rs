@@ -1,18 +1,25 @@
-//! Words: the Spanish analyzer, the raw (as-written) analyzer, and telling a
-//! Spanish search text from an English one.
+//! Words: the Spanish analyzer, the raw (as-written) analyzer, telling a
+//! Spanish search text from an English one, and typo correction against a
+//! field's term dictionary.
 //!
-//! This module only analyzes words; which fields use which analyzer is left to
-//! the schema and to search.
+//! This module only analyzes and compares words; which fields use which
+//! analyzer, and how corrected words become queries, is left to the schema
+//! and to search.
 
 // Wired into search by the search change; until then only the tests use it.
 #![allow(dead_code)]
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use tantivy::query::FuzzyTermQuery;
+use tantivy::schema::Field;
+use tantivy::termdict::TermDictionary;
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
     StopWordFilter, TextAnalyzer, TextAnalyzerBuilder, Tokenizer,
 };
+use tantivy::{Searcher, Term};
 
 /// Snowball's Spanish stop words (https://snowballstem.org/, BSD-3-Clause,
 /// © 2001 Dr Martin Porter and the Snowball contributors): the list tantivy
@@ -213,9 +220,241 @@ pub fn looks_spanish(text: &str) -> bool {
     spanish >= 2 && spanish > english
 }
 
+/// How many edits a typed word may be corrected by: none under 5 letters (too
+/// many short words are one edit apart), 1 for 5 to 8, 2 from 9.
+pub fn allowed_edits(word: &str) -> u8 {
+    let letters: usize = fold(word).iter().map(|w| w.chars().count()).sum();
+    match letters {
+        0..=4 => 0,
+        5..=8 => 1,
+        _ => 2,
+    }
+}
+
+/// The optimal-string-alignment distance between `a` and `b` (insertions,
+/// deletions, substitutions and transpositions of adjacent letters each cost
+/// 1), or `None` when it is above `max`.
+pub fn edit_distance(a: &str, b: &str, max: u8) -> Option<u8> {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    Osa::default().distance(&a, &b, max)
+}
+
+/// Rows reused from one distance to the next, so a dictionary scan does not
+/// allocate per term.
+#[derive(Default)]
+struct Osa {
+    rows: Vec<u8>,
+}
+
+impl Osa {
+    /// The banded distance: only cells within `max` of the diagonal are
+    /// computed, and it stops once two rows in a row are all above `max`
+    /// (two, because a transposition reaches back two rows).
+    fn distance<T: PartialEq + Copy>(&mut self, a: &[T], b: &[T], max: u8) -> Option<u8> {
+        let (n, m) = (a.len(), b.len());
+        let band = usize::from(max);
+        if n.abs_diff(m) > band {
+            return None;
+        }
+        if n == 0 || m == 0 {
+            // Within the band, so at most `max`.
+            return u8::try_from(n.max(m)).ok();
+        }
+        let over = max.saturating_add(1);
+        let width = m + 1;
+        self.rows.clear();
+        self.rows.resize(3 * width, over);
+        let (mut before, mut prev, mut cur) = (0, width, 2 * width);
+        for j in 0..=m.min(band) {
+            self.rows[prev + j] = j as u8;
+        }
+        let mut prev_min = 0u8;
+        for i in 1..=n {
+            let lo = i.saturating_sub(band).max(1);
+            let hi = (i + band).min(m);
+            // The cells just outside the band hold values from an older row.
+            self.rows[cur + lo - 1] = if lo == 1 {
+                over.min(i.min(255) as u8)
+            } else {
+                over
+            };
+            if hi < m {
+                self.rows[cur + hi + 1] = over;
+            }
+            let mut row_min = self.rows[cur + lo - 1];
+            for j in lo..=hi {
+                let cost = u8::from(a[i - 1] != b[j - 1]);
+                let mut v = (self.rows[prev + j].saturating_add(1))
+                    .min(self.rows[cur + j - 1].saturating_add(1))
+                    .min(self.rows[prev + j - 1].saturating_add(cost));
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    v = v.min(self.rows[before + j - 2].saturating_add(1));
+                }
+                let v = v.min(over);
+                self.rows[cur + j] = v;
+                row_min = row_min.min(v);
+            }
+            if row_min > max && prev_min > max {
+                return None;
+            }
+            prev_min = row_min;
+            (before, prev, cur) = (prev, cur, before);
+        }
+        let d = self.rows[prev + m];
+        (d <= max).then_some(d)
+    }
+}
+
+/// The field named in the term a fuzzy automaton is built from; the automaton
+/// reads only the term's text, so any field will do.
+const ANY_FIELD: Field = Field::from_field_id(0);
+
+/// A dictionary word a typed word may have meant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Correction {
+    /// The word as the dictionary holds it (folded).
+    pub word: String,
+    /// How many edits away from the typed word it is.
+    pub edits: u8,
+    /// How many documents contain it (deleted ones too, until their segment
+    /// is merged).
+    pub doc_freq: u32,
+}
+
+/// The words of `dict` (a field analyzed with [`raw_analyzer`]) that `word`
+/// may be a typo of: within [`allowed_edits`] of it, with the same first
+/// letter (people rarely mistype the first one, and it confines the walk to
+/// one range of the dictionary), not `word` itself. Fewest edits first, then
+/// the most common; at most `limit`.
+///
+/// `word` is folded as the field is; text that folds to no word or to several
+/// words has no corrections.
+pub fn corrections(
+    dict: &TermDictionary,
+    word: &str,
+    limit: usize,
+) -> std::io::Result<Vec<Correction>> {
+    let mut found = Vec::new();
+    scan(dict, word, &mut |word, edits, doc_freq| {
+        found.push(Correction {
+            word: word.to_owned(),
+            edits,
+            doc_freq,
+        });
+    })?;
+    Ok(ranked(found, limit))
+}
+
+/// [`corrections`] over every segment a searcher sees, with each word's
+/// document counts summed across segments.
+pub fn corrections_in(
+    searcher: &Searcher,
+    field: Field,
+    word: &str,
+    limit: usize,
+) -> tantivy::Result<Vec<Correction>> {
+    let mut merged: HashMap<String, (u8, u32)> = HashMap::new();
+    for segment in searcher.segment_readers() {
+        let inverted = segment.inverted_index(field)?;
+        scan(inverted.terms(), word, &mut |word, edits, doc_freq| {
+            let entry = merged.entry(word.to_owned()).or_insert((edits, 0));
+            entry.1 = entry.1.saturating_add(doc_freq);
+        })?;
+    }
+    let found = merged
+        .into_iter()
+        .map(|(word, (edits, doc_freq))| Correction {
+            word,
+            edits,
+            doc_freq,
+        })
+        .collect();
+    Ok(ranked(found, limit))
+}
+
+/// Fewest edits first, then most documents, then alphabetical (so equal
+/// candidates come out the same way every time); at most `limit`.
+fn ranked(mut found: Vec<Correction>, limit: usize) -> Vec<Correction> {
+    found.sort_by(|a, b| {
+        a.edits
+            .cmp(&b.edits)
+            .then(b.doc_freq.cmp(&a.doc_freq))
+            .then_with(|| a.word.cmp(&b.word))
+    });
+    found.truncate(limit);
+    found
+}
+
+/// Calls `found(term, edits, doc_freq)` for every correction of `word` in one
+/// term dictionary.
+fn scan(
+    dict: &TermDictionary,
+    word: &str,
+    found: &mut dyn FnMut(&str, u8, u32),
+) -> std::io::Result<()> {
+    let mut words = fold(word);
+    let (Some(word), None) = (words.pop(), words.pop()) else {
+        // Nothing searchable, or several words: nothing to correct as one.
+        return Ok(());
+    };
+    let max = allowed_edits(&word);
+    let Some(first) = word.chars().next() else {
+        return Ok(());
+    };
+    if max == 0 {
+        return Ok(());
+    }
+    // Every term starting with `first`: from its UTF-8 bytes up to (not
+    // including) the same bytes with the last one raised by one. UTF-8 never
+    // uses the byte 0xFF, so the raise cannot overflow.
+    let mut start = [0u8; 4];
+    let start = first.encode_utf8(&mut start).as_bytes();
+    let mut end = start.to_vec();
+    if let Some(last) = end.last_mut() {
+        *last += 1;
+    }
+    // The Levenshtein automaton (transposition costing 1) walks the
+    // dictionary's FST and skips every branch no word within `max` edits can
+    // be in: a plain scan of one letter's range costs ~0.4 µs a term just to
+    // stream, milliseconds for a common letter of a 100k-word dictionary.
+    let automaton = FuzzyTermQuery::new(Term::from_field_text(ANY_FIELD, &word), max, true)
+        .automaton()
+        .map_err(std::io::Error::other)?;
+    let mut osa = Osa::default();
+    let word_chars: Vec<char> = word.chars().collect();
+    let mut term_chars: Vec<char> = Vec::new();
+    let mut stream = dict.search(automaton).ge(start).lt(&end).into_stream()?;
+    while stream.advance() {
+        let Ok(term) = std::str::from_utf8(stream.key()) else {
+            continue;
+        };
+        if term == word {
+            continue;
+        }
+        // The automaton already matched; this counts the edits, and keeps the
+        // answer to this module's own definition of a distance.
+        let edits = if word.is_ascii() && term.is_ascii() {
+            osa.distance(word.as_bytes(), term.as_bytes(), max)
+        } else {
+            term_chars.clear();
+            term_chars.extend(term.chars());
+            osa.distance(&word_chars, &term_chars, max)
+        };
+        if let Some(edits) = edits {
+            found(term, edits, stream.value().doc_freq);
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tantivy::schema::{IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
+    use tantivy::{Index, IndexWriter, TantivyDocument};
+
+    const RAW: &str = "hearth_raw";
 
     fn terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
         let mut stream = analyzer.token_stream(text);
@@ -339,6 +578,396 @@ mod tests {
         assert_eq!(
             terms(&mut raw, "The Clínicas, for niños!"),
             vec!["the", "clinicas", "for", "ninos"]
+        );
+    }
+
+    /// An in-RAM index of `texts` in one raw-analyzed field, one segment per
+    /// slice of `batches`, and a searcher over it.
+    fn index_of(batches: &[&[&str]]) -> (Searcher, Field) {
+        let mut builder = Schema::builder();
+        let field = builder.add_text_field(
+            "words",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(RAW)
+                    .set_index_option(IndexRecordOption::Basic),
+            ),
+        );
+        let index = Index::create_in_ram(builder.build());
+        index.tokenizers().register(RAW, raw_analyzer());
+        let mut writer: IndexWriter = index
+            .writer_with_num_threads(1, 50_000_000)
+            .unwrap_or_else(|e| panic!("writer: {e}"));
+        for batch in batches {
+            for text in *batch {
+                let mut doc = TantivyDocument::default();
+                doc.add_text(field, text);
+                writer
+                    .add_document(doc)
+                    .unwrap_or_else(|e| panic!("add: {e}"));
+            }
+            writer.commit().unwrap_or_else(|e| panic!("commit: {e}"));
+        }
+        let reader = index.reader().unwrap_or_else(|e| panic!("reader: {e}"));
+        (reader.searcher(), field)
+    }
+
+    const LISTINGS: &[&str] = &[
+        "eviction prevention",
+        "methadone clinic",
+        "shelter",
+        "pharmacy",
+        "farmers market",
+        "legal aid",
+    ];
+
+    fn corrected(searcher: &Searcher, field: Field, word: &str) -> Vec<(String, u8)> {
+        let segment = &searcher.segment_readers()[0];
+        let inverted = segment
+            .inverted_index(field)
+            .unwrap_or_else(|e| panic!("inverted index: {e}"));
+        corrections(inverted.terms(), word, 5)
+            .unwrap_or_else(|e| panic!("corrections: {e}"))
+            .into_iter()
+            .map(|c| (c.word, c.edits))
+            .collect()
+    }
+
+    fn one(word: &str, edits: u8) -> Vec<(String, u8)> {
+        vec![(word.to_owned(), edits)]
+    }
+
+    #[test]
+    fn corrections_find_the_listing_word_a_typo_meant() {
+        let (searcher, field) = index_of(&[LISTINGS]);
+        let c = |w| corrected(&searcher, field, w);
+        assert_eq!(c("evicton"), one("eviction", 1));
+        assert_eq!(c("methadon"), one("methadone", 1));
+        // A transposition is one edit.
+        assert_eq!(c("shleter"), one("shelter", 1));
+        // Nine letters allow two edits.
+        assert_eq!(c("pharmacie"), one("pharmacy", 2));
+        assert_eq!(c("clnic"), one("clinic", 1));
+        // Typed with capitals and an accent: folded as the field is.
+        assert_eq!(c("Évicton"), one("eviction", 1));
+    }
+
+    #[test]
+    fn corrections_leave_exact_short_and_first_letter_typos_alone() {
+        let (searcher, field) = index_of(&[LISTINGS]);
+        let c = |w| corrected(&searcher, field, w);
+        assert_eq!(c("market"), vec![]);
+        assert_eq!(c("xviction"), vec![]);
+        // Four letters: no edits allowed, though "legal" and "aid" are one away.
+        assert_eq!(c("lega"), vec![]);
+        assert_eq!(c("aidd"), vec![]);
+        assert_eq!(c("shel"), vec![]);
+        assert_eq!(c(""), vec![]);
+        assert_eq!(c("legal aid"), vec![]);
+    }
+
+    #[test]
+    fn corrections_rank_by_edits_then_by_documents_and_stop_at_the_limit() {
+        let (searcher, field) = index_of(&[&[
+            "shelter", "shelter", "shelters", "shelters", "shelters", "smelter", "helter",
+        ]]);
+        let inverted = searcher.segment_readers()[0]
+            .inverted_index(field)
+            .unwrap_or_else(|e| panic!("inverted index: {e}"));
+        let found = corrections(inverted.terms(), "sheltr", 10)
+            .unwrap_or_else(|e| panic!("corrections: {e}"));
+        let words: Vec<(&str, u8, u32)> = found
+            .iter()
+            .map(|c| (c.word.as_str(), c.edits, c.doc_freq))
+            .collect();
+        // "helter" is one edit away but starts with another letter.
+        assert_eq!(words, vec![("shelter", 1, 2)]);
+        let found = corrections(inverted.terms(), "shelterz", 2)
+            .unwrap_or_else(|e| panic!("corrections: {e}"));
+        let words: Vec<(&str, u8, u32)> = found
+            .iter()
+            .map(|c| (c.word.as_str(), c.edits, c.doc_freq))
+            .collect();
+        assert_eq!(words, vec![("shelters", 1, 3), ("shelter", 1, 2)]);
+    }
+
+    #[test]
+    fn corrections_in_sum_document_counts_across_segments() {
+        let (searcher, field) = index_of(&[
+            &["shelter", "shelters"],
+            &["shelter", "shelter eviction"],
+            &["shelters"],
+        ]);
+        assert_eq!(searcher.segment_readers().len(), 3);
+        let found = corrections_in(&searcher, field, "shelterz", 10)
+            .unwrap_or_else(|e| panic!("corrections: {e}"));
+        let words: Vec<(&str, u8, u32)> = found
+            .iter()
+            .map(|c| (c.word.as_str(), c.edits, c.doc_freq))
+            .collect();
+        assert_eq!(words, vec![("shelter", 1, 3), ("shelters", 1, 2)]);
+        let found = corrections_in(&searcher, field, "evicton", 1)
+            .unwrap_or_else(|e| panic!("corrections: {e}"));
+        assert_eq!(found.len(), 1);
+    }
+
+    #[test]
+    fn allowed_edits_grow_with_the_folded_word() {
+        assert_eq!(allowed_edits("rent"), 0);
+        assert_eq!(allowed_edits("clnic"), 1);
+        assert_eq!(allowed_edits("methadon"), 1);
+        assert_eq!(allowed_edits("pharmacie"), 2);
+        // Counted in letters, not bytes: "niñosé" is six letters.
+        assert_eq!(allowed_edits("niñosé"), 1);
+        assert_eq!(allowed_edits("ñoño"), 0);
+    }
+
+    #[test]
+    fn edit_distance_is_optimal_string_alignment() {
+        assert_eq!(edit_distance("shelter", "shelter", 2), Some(0));
+        assert_eq!(edit_distance("shleter", "shelter", 1), Some(1));
+        assert_eq!(edit_distance("evicton", "eviction", 1), Some(1));
+        assert_eq!(edit_distance("pharmacie", "pharmacy", 2), Some(2));
+        assert_eq!(edit_distance("pharmacie", "pharmacy", 1), None);
+        assert_eq!(edit_distance("kitten", "sitting", 3), Some(3));
+        assert_eq!(edit_distance("kitten", "sitting", 2), None);
+        // OSA, not full Damerau: a transposed pair is not edited again.
+        assert_eq!(edit_distance("ca", "abc", 3), Some(3));
+        assert_eq!(edit_distance("", "abc", 3), Some(3));
+        assert_eq!(edit_distance("", "abcd", 3), None);
+        assert_eq!(edit_distance("niño", "nino", 1), Some(1));
+        assert_eq!(edit_distance("ab", "ba", 0), None);
+    }
+
+    /// The plain full-matrix OSA distance, to check the banded one against.
+    fn osa_reference(a: &[u8], b: &[u8]) -> usize {
+        let (n, m) = (a.len(), b.len());
+        let mut d = vec![vec![0usize; m + 1]; n + 1];
+        for (i, row) in d.iter_mut().enumerate() {
+            row[0] = i;
+        }
+        for (j, cell) in d[0].iter_mut().enumerate() {
+            *cell = j;
+        }
+        for i in 1..=n {
+            for j in 1..=m {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                let mut v = (d[i - 1][j] + 1)
+                    .min(d[i][j - 1] + 1)
+                    .min(d[i - 1][j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    v = v.min(d[i - 2][j - 2] + 1);
+                }
+                d[i][j] = v;
+            }
+        }
+        d[n][m]
+    }
+
+    #[test]
+    fn banded_edit_distance_agrees_with_the_full_matrix() {
+        // Every pair of words of up to 5 letters over a three-letter alphabet.
+        let mut words: Vec<Vec<u8>> = vec![Vec::new()];
+        let mut last = vec![Vec::new()];
+        for _ in 0..5 {
+            last = last
+                .iter()
+                .flat_map(|w: &Vec<u8>| {
+                    b"abc".iter().map(move |c| {
+                        let mut w = w.clone();
+                        w.push(*c);
+                        w
+                    })
+                })
+                .collect();
+            words.extend(last.iter().cloned());
+        }
+        let mut osa = Osa::default();
+        for a in &words {
+            for b in &words {
+                let full = osa_reference(a, b);
+                for max in 0..=3u8 {
+                    let expected = (full <= usize::from(max)).then_some(full as u8);
+                    assert_eq!(osa.distance(a, b, max), expected, "{a:?} {b:?} max {max}");
+                }
+            }
+        }
+    }
+
+    /// Made-up words (syllables, first letters spread as in English: about
+    /// 11% start with "s") and typos of them, the same every run.
+    struct MadeUp(u64);
+
+    impl MadeUp {
+        fn next(&mut self, n: usize) -> usize {
+            // xorshift64
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+
+        fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+            from[self.next(from.len())]
+        }
+
+        /// `n` distinct words of 3 to 16 letters, sorted.
+        fn words(&mut self, n: usize) -> Vec<String> {
+            const FIRSTS: &[&str] = &[
+                "s", "s", "s", "s", "s", "s", "s", "s", "s", "s", "s", "c", "c", "c", "c", "c",
+                "c", "c", "c", "c", "c", "p", "p", "p", "p", "p", "p", "p", "p", "d", "d", "d",
+                "d", "d", "d", "d", "a", "a", "a", "a", "a", "a", "m", "m", "m", "m", "m", "m",
+                "b", "b", "b", "b", "b", "b", "t", "t", "t", "t", "t", "t", "r", "r", "r", "r",
+                "r", "f", "f", "f", "f", "f", "h", "h", "h", "h", "h", "i", "i", "i", "i", "e",
+                "e", "e", "e", "l", "l", "l", "l", "l", "g", "g", "g", "g", "w", "w", "w", "w",
+                "o", "o", "o", "o", "u", "u", "v", "v", "v", "n", "n", "n", "k", "k", "j", "j",
+                "q", "y", "z",
+            ];
+            const ONSETS: &[&str] = &[
+                "b", "c", "d", "f", "g", "h", "l", "m", "n", "p", "r", "s", "t", "v", "ch", "st",
+                "tr", "pr", "pl", "br", "gr", "sh", "th", "",
+            ];
+            const VOWELS: &[&str] = &["a", "e", "i", "o", "u", "ea", "io", "ou", "y"];
+            const CODAS: &[&str] = &["", "", "n", "r", "s", "t", "l", "nd", "ck", "ng", "st"];
+            let mut words = std::collections::BTreeSet::new();
+            while words.len() < n {
+                let mut w = self.pick(FIRSTS).to_owned();
+                for _ in 0..1 + self.next(4) {
+                    w.push_str(self.pick(VOWELS));
+                    w.push_str(self.pick(CODAS));
+                    w.push_str(self.pick(ONSETS));
+                }
+                if (3..=16).contains(&w.len()) {
+                    words.insert(w);
+                }
+            }
+            words.into_iter().collect()
+        }
+
+        /// A word of 5+ letters with `edits` random edits after its first letter.
+        fn typo(&mut self, words: &[String], edits: usize) -> String {
+            loop {
+                let mut w = words[self.next(words.len())].as_bytes().to_vec();
+                if w.len() < 5 {
+                    continue;
+                }
+                for _ in 0..edits {
+                    let at = 1 + self.next(w.len() - 1);
+                    let letter = b'a' + self.next(26) as u8;
+                    match self.next(4) {
+                        0 => w[at] = letter,
+                        1 if w.len() > 2 => {
+                            w.remove(at);
+                        }
+                        2 if at + 1 < w.len() => w.swap(at, at + 1),
+                        _ => w.insert(at, letter),
+                    }
+                }
+                return String::from_utf8(w).unwrap_or_else(|e| panic!("{e}"));
+            }
+        }
+    }
+
+    /// A one-segment in-RAM index holding `words`, and its term dictionary.
+    fn index_of_words(words: &[String]) -> (Searcher, Field) {
+        let docs: Vec<String> = words.chunks(100).map(|c| c.join(" ")).collect();
+        let docs: Vec<&str> = docs.iter().map(String::as_str).collect();
+        index_of(&[&docs])
+    }
+
+    #[test]
+    fn corrections_are_every_word_a_full_scan_finds() {
+        // The automaton must not miss a word the plain distance accepts.
+        let mut made_up = MadeUp(0x2545_f491_4f6c_dd1d);
+        let words = made_up.words(5_000);
+        let (searcher, field) = index_of_words(&words);
+        let inverted = searcher.segment_readers()[0]
+            .inverted_index(field)
+            .unwrap_or_else(|e| panic!("inverted index: {e}"));
+        let mut checked = 0;
+        for i in 0..600 {
+            let typo = made_up.typo(&words, 1 + i % 3);
+            let max = allowed_edits(&typo);
+            let mut expected: Vec<(String, u8)> = words
+                .iter()
+                .filter(|w| w.as_bytes()[0] == typo.as_bytes()[0] && **w != typo)
+                .filter_map(|w| edit_distance(&typo, w, max).map(|d| (w.clone(), d)))
+                .collect();
+            expected.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+            let found: Vec<(String, u8)> = corrections(inverted.terms(), &typo, usize::MAX)
+                .unwrap_or_else(|e| panic!("corrections: {e}"))
+                .into_iter()
+                .map(|c| (c.word, c.edits))
+                .collect();
+            assert_eq!(found, expected, "{typo}");
+            checked += found.len();
+        }
+        assert!(
+            checked > 100,
+            "only {checked} corrections: the test lost its teeth"
+        );
+    }
+
+    /// How long one word's corrections take on a dictionary of 100,000 made-up
+    /// words. Timings are reported, not asserted; run with
+    /// `cargo test --release --lib index::words -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "a timing, not a check"]
+    fn corrections_timing_on_100k_words() {
+        let mut made_up = MadeUp(0x9e37_79b9_7f4a_7c15);
+        let words = made_up.words(100_000);
+        let (searcher, field) = index_of_words(&words);
+        let inverted = searcher.segment_readers()[0]
+            .inverted_index(field)
+            .unwrap_or_else(|e| panic!("inverted index: {e}"));
+        let dict = inverted.terms();
+        assert_eq!(dict.num_terms(), 100_000);
+        let typos: Vec<String> = (0..4_000).map(|_| made_up.typo(&words, 1)).collect();
+        let once = |typo: &str| {
+            let began = std::time::Instant::now();
+            let found = corrections(dict, typo, 5)
+                .unwrap_or_else(|e| panic!("corrections: {e}"))
+                .len();
+            (began.elapsed(), found)
+        };
+        // The first word of 9+ letters builds tantivy's shared 2-edit automaton builder.
+        let (first_call, _) = once("shelterss");
+        let report = |what: &str, list: Vec<&String>| {
+            // Each word timed 5 times, keeping its fastest (the others ran while
+            // something else had the CPU).
+            let mut times: Vec<std::time::Duration> = list
+                .iter()
+                .map(|t| (0..5).map(|_| once(t).0).min().unwrap_or_default())
+                .collect();
+            times.sort_unstable();
+            let mean = times.iter().sum::<std::time::Duration>() / times.len() as u32;
+            let at = |q: f64| times[((times.len() - 1) as f64 * q) as usize].as_micros();
+            println!(
+                "{what}: {} words, mean {} µs, p50 {} µs, p99 {} µs, max {} µs",
+                times.len(),
+                mean.as_micros(),
+                at(0.5),
+                at(0.99),
+                at(1.0)
+            );
+        };
+        println!(
+            "100,000 terms, {} starting with s; first call {} µs",
+            words.iter().filter(|w| w.starts_with('s')).count(),
+            first_call.as_micros()
+        );
+        report("all typos", typos.iter().collect());
+        report(
+            "5-8 letters (1 edit)",
+            typos.iter().filter(|t| t.len() <= 8).collect(),
+        );
+        report(
+            "9+ letters (2 edits)",
+            typos.iter().filter(|t| t.len() >= 9).collect(),
+        );
+        report(
+            "starting with s",
+            typos.iter().filter(|t| t.starts_with('s')).collect(),
         );
     }
 }
