@@ -12,6 +12,7 @@ mod collect;
 mod document;
 mod schema;
 mod suggest;
+mod words;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
