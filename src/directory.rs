@@ -199,8 +199,11 @@ pub struct SearchPage {
     pub ways_out: Vec<WayOut>,
     /// Results by category, need and language, and how many are open now.
     pub facets: Facets,
-    /// The searchable terms the text became (empty when it had none).
+    /// What the text was read as: stems, vocabulary phrases, spelling corrections
+    /// (empty when it had nothing searchable).
     pub terms: Vec<String>,
+    /// True when the text was read as Spanish.
+    pub spanish: bool,
     pub took: std::time::Duration,
 }
 
@@ -508,6 +511,7 @@ impl Directory {
             total,
             nearby: hits.nearby,
             terms: hits.terms,
+            spanish: hits.spanish,
             results,
             ways_out,
             facets: hits.facets,

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::geo::{Gazetteer, Place};
 use crate::index::{Radius, Scope, SearchRequest};
-use crate::model::{Category, Need};
+use crate::model::{Category, Lang, Need};
 
 /// The default radius, in miles.
 pub const DEFAULT_RADIUS_MILES: f64 = 10.0;
@@ -44,6 +44,8 @@ pub struct SearchParams {
     pub accessible: Option<String>,
     /// `nearby`, `serving` or `all` (the default): which matches of the place to return.
     pub scope: Option<String>,
+    /// The language of `q`: `en` or `es` (otherwise told from the text).
+    pub lang: Option<String>,
     /// Keeps only listings known to be open at this local time at the search centre
     /// (`2026-12-01T18:00`), or at this instant when it carries an offset.
     pub open_at: Option<String>,
@@ -317,6 +319,17 @@ pub fn validate(params: &SearchParams, gazetteer: &Gazetteer) -> Result<ValidSea
     if parse_flag("accessible", &params.accessible)? {
         flags.push("accessible");
     }
+    let lang = match given(&params.lang).map(str::to_ascii_lowercase).as_deref() {
+        None => None,
+        Some("en" | "english") => Some(Lang::En),
+        Some("es" | "spanish" | "español" | "espanol") => Some(Lang::Es),
+        Some(other) => {
+            return Err(bad(
+                "lang",
+                format!("lang must be en or es (got {other:?}); leave it out to tell from the text"),
+            ));
+        }
+    };
     let scope = match given(&params.scope) {
         None => Scope::All,
         Some(text) => Scope::parse(text).ok_or_else(|| {
@@ -349,6 +362,7 @@ pub fn validate(params: &SearchParams, gazetteer: &Gazetteer) -> Result<ValidSea
             near,
             areas: place.as_ref().map(areas_of).unwrap_or_default(),
             scope,
+            lang,
             categories,
             taxonomy,
             needs,
@@ -378,6 +392,7 @@ mod tests {
                 "free" => p.free = v,
                 "accessible" => p.accessible = v,
                 "scope" => p.scope = v,
+                "lang" => p.lang = v,
                 "near" => p.near = v,
                 "radius" => p.radius = v,
                 "category" => p.category = v,
@@ -426,6 +441,7 @@ mod tests {
             (vec![("free", "cheap")], "free", "true or false"),
             (vec![("accessible", "2")], "accessible", "true or false"),
             (vec![("scope", "far")], "scope", "nearby, serving or all"),
+            (vec![("lang", "fr")], "lang", "en or es"),
             (vec![("near", "99999")], "near", "not in the gazetteer"),
             (vec![("limit", "0")], "limit", "from 1 to 100"),
             (vec![("offset", "-3")], "offset", "whole number"),

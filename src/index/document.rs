@@ -128,6 +128,12 @@ pub fn documents(fields: &Fields, service: &Service) -> Vec<TantivyDocument> {
         }
         doc.add_text(fields.organization, &service.organization.name);
         doc.add_text(fields.body, &body);
+        doc.add_text(fields.words, &service.name);
+        doc.add_text(fields.words, &service.organization.name);
+        doc.add_text(fields.words, &body);
+        doc.add_text(fields.name_es, &service.name);
+        doc.add_text(fields.body_es, &service.name);
+        doc.add_text(fields.body_es, &body);
         for c in &service.categories {
             doc.add_text(fields.category, c.slug());
         }

@@ -12,6 +12,7 @@ mod collect;
 mod document;
 mod schema;
 mod suggest;
+mod text;
 mod words;
 
 use std::path::{Path, PathBuf};
@@ -20,19 +21,18 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, Query, TermQuery, TermSetQuery};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, TermQuery, TermSetQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use crate::geo::{cells_covering, distance_miles};
-use crate::model::{Category, Need, Service};
+use crate::model::{Category, Lang, Need, Service};
 use schema::Fields;
 
 pub use schema::SCHEMA_VERSION;
 pub use suggest::{NameSuggestion, folded_words};
 
-/// At most this many distinct query terms are used; the rest of a very long text is ignored.
-pub const MAX_QUERY_TERMS: usize = 24;
+pub use text::MAX_QUERY_WORDS;
 
 /// Errors from the index.
 #[derive(Debug, thiserror::Error)]
@@ -169,6 +169,8 @@ pub struct SearchRequest {
     pub needs: Vec<Need>,
     /// Offered in any of these languages (ISO 639 codes, OR); empty means all.
     pub languages: Vec<&'static str>,
+    /// The language of the text when the searcher said (`lang=es`); otherwise it is told from the text.
+    pub lang: Option<Lang>,
     /// Facts every result must have (`free`, `accessible`).
     pub flags: Vec<&'static str>,
     /// Keep only listings known to be open at this instant.
@@ -201,8 +203,11 @@ pub struct Hits {
     /// How many of them have a location within the radius (the rest serve the area).
     pub nearby: usize,
     pub hits: Vec<Hit>,
-    /// The analyzed terms the text became (empty when the text had none).
+    /// What the text was read as: stems, vocabulary phrases and spelling
+    /// corrections (empty when the text had nothing searchable).
     pub terms: Vec<String>,
+    /// True when the text was read as Spanish.
+    pub spanish: bool,
     /// How many of all the results are in each category and meet each need.
     pub facets: Facets,
 }
@@ -413,6 +418,12 @@ impl SearchIndex {
         index
             .tokenizers()
             .register(schema::ENGLISH, schema::english_analyzer());
+        index
+            .tokenizers()
+            .register(schema::SPANISH, words::spanish_analyzer());
+        index
+            .tokenizers()
+            .register(schema::RAW, words::raw_analyzer());
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -491,52 +502,6 @@ impl SearchIndex {
             prepared.commit().map_err(|e| self.err(e))?;
         }
         self.reader.reload().map_err(|e| self.err(e))
-    }
-
-    /// Analyzes text as the index does: the distinct terms, at most [`MAX_QUERY_TERMS`].
-    pub fn analyze(&self, text: &str) -> Vec<String> {
-        let mut analyzer = schema::english_analyzer();
-        let mut stream = analyzer.token_stream(text);
-        let mut terms: Vec<String> = Vec::new();
-        while stream.advance() {
-            let term = &stream.token().text;
-            if !terms.contains(term) {
-                terms.push(term.clone());
-                if terms.len() == MAX_QUERY_TERMS {
-                    break;
-                }
-            }
-        }
-        terms
-    }
-
-    /// The text clauses: every term must match the name, organization or
-    /// description (name weighs most).
-    fn text_clauses(&self, terms: &[String]) -> Vec<(Occur, Box<dyn Query>)> {
-        let f = self.fields;
-        terms
-            .iter()
-            .map(|term| {
-                let per_field: Vec<(Occur, Box<dyn Query>)> =
-                    [(f.name, 3.0), (f.organization, 1.5), (f.body, 1.0)]
-                        .into_iter()
-                        .map(|(field, boost)| {
-                            let q = TermQuery::new(
-                                Term::from_field_text(field, term),
-                                IndexRecordOption::WithFreqs,
-                            );
-                            (
-                                Occur::Should,
-                                Box::new(BoostQuery::new(Box::new(q), boost)) as Box<dyn Query>,
-                            )
-                        })
-                        .collect();
-                (
-                    Occur::Must,
-                    Box::new(BooleanQuery::new(per_field)) as Box<dyn Query>,
-                )
-            })
-            .collect()
     }
 
     /// The filter clauses: categories (or taxonomy codes), languages, needs, flags.
@@ -652,16 +617,21 @@ impl SearchIndex {
         request: &SearchRequest,
         dated: &dyn DatedHours,
     ) -> Result<Hits, IndexError> {
-        let terms = self.analyze(&request.text);
-        if terms.is_empty() && !request.text.trim().is_empty() {
+        let searcher = self.reader.searcher();
+        let spanish = request.lang.map(|l| l == Lang::Es);
+        let text = text::build(&self.fields, &searcher, &request.text, spanish);
+        if text.clauses.is_empty() && !request.text.trim().is_empty() {
             // Text with nothing searchable in it ("the", "🍞", "- *") matches nothing;
             // it must not fall back to "everything".
             return Ok(Hits::default());
         }
+        let terms = text.read_as;
+        let spanish = text.spanish;
         let f = self.fields;
-        let mut clauses = self.text_clauses(&terms);
+        let scoring = !text.clauses.is_empty();
+        let mut clauses = text.clauses;
+        clauses.extend(text.boosts);
         clauses.extend(self.filter_clauses(request));
-        let scoring = !terms.is_empty();
         let instants: Vec<DateTime<Utc>> = [request.now, request.open_at]
             .into_iter()
             .flatten()
@@ -670,7 +640,6 @@ impl SearchIndex {
             scoring,
             instants: instants.clone(),
         };
-        let searcher = self.reader.searcher();
         let clone_clauses = |clauses: &Vec<(Occur, Box<dyn Query>)>| {
             clauses
                 .iter()
@@ -873,6 +842,7 @@ impl SearchIndex {
             nearby,
             hits,
             terms,
+            spanish,
             facets,
         })
     }

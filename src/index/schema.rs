@@ -11,10 +11,14 @@ use tantivy::tokenizer::{
 
 /// The version of this schema and its document layout; an index with another
 /// version is rebuilt at start.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// The name the English analyzer is registered under.
 pub const ENGLISH: &str = "hearth_en";
+/// The name the Spanish analyzer is registered under.
+pub const SPANISH: &str = "hearth_es";
+/// The name the as-written analyzer is registered under.
+pub const RAW: &str = "hearth_raw";
 
 /// Handles to every field of the schema.
 #[derive(Debug, Clone, Copy)]
@@ -60,6 +64,12 @@ pub struct Fields {
     pub hours: Field,
     /// Days since 1970 of the listing's last verification or change (0 when not known).
     pub fresh_day: Field,
+    /// Name and description words as written (folded, not stemmed): the
+    /// dictionary typo correction looks words up in.
+    pub words: Field,
+    /// Name, and name with description, with Spanish stems.
+    pub name_es: Field,
+    pub body_es: Field,
     /// Autocomplete keys of the service name: the folded name from each word on,
     /// then the name as written (see `suggest`).
     pub suggest: Field,
@@ -71,6 +81,11 @@ pub fn build() -> (Schema, Fields) {
     let text = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
             .set_tokenizer(ENGLISH)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let spanish = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(SPANISH)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
     let fast_f64 = NumericOptions::default().set_fast().set_stored();
@@ -98,18 +113,18 @@ pub fn build() -> (Schema, Fields) {
         hours: b.add_bytes_field("hours", BytesOptions::default().set_fast()),
         fresh_day: b.add_u64_field("fresh_day", NumericOptions::default().set_fast()),
         suggest: b.add_text_field("suggest", STRING),
+        words: b.add_text_field(
+            "words",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(RAW)
+                    .set_index_option(IndexRecordOption::Basic),
+            ),
+        ),
+        name_es: b.add_text_field("name_es", spanish.clone()),
+        body_es: b.add_text_field("body_es", spanish),
     };
     (b.build(), fields)
-}
-
-/// Lower-case, accent-folded words, nothing dropped or stemmed: for autocomplete keys
-/// and typo correction, which work on words as written.
-pub fn raw_analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
-        .build()
 }
 
 /// The English analyzer: split on non-alphanumerics, drop very long tokens,

@@ -16,16 +16,7 @@ const SKIP: &[&str] = &[
     "a", "an", "and", "at", "for", "in", "of", "on", "the", "to", "y", "de", "la", "el", "del",
 ];
 
-/// The folded words of a text (lower case, accents folded, punctuation dropped).
-pub fn folded_words(text: &str) -> Vec<String> {
-    let mut analyzer = super::schema::raw_analyzer();
-    let mut stream = analyzer.token_stream(text);
-    let mut words = Vec::new();
-    while stream.advance() {
-        words.push(stream.token().text.clone());
-    }
-    words
-}
+pub use super::words::fold as folded_words;
 
 /// The keys a name is indexed under.
 pub fn keys(name: &str) -> Vec<String> {

@@ -6,9 +6,6 @@
 //! analyzer, and how corrected words become queries, is left to the schema
 //! and to search.
 
-// Wired into search by the search change; until then only the tests use it.
-#![allow(dead_code)]
-
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
@@ -109,7 +106,7 @@ pub fn raw_analyzer() -> TextAnalyzer {
 }
 
 /// The words of `text` as [`raw_analyzer`] indexes them.
-fn fold(text: &str) -> Vec<String> {
+pub fn fold(text: &str) -> Vec<String> {
     let mut analyzer = raw_analyzer();
     let mut stream = analyzer.token_stream(text);
     let mut words = Vec::new();
@@ -231,6 +228,7 @@ pub fn allowed_edits(word: &str) -> u8 {
     }
 }
 
+#[cfg(test)]
 /// The optimal-string-alignment distance between `a` and `b` (insertions,
 /// deletions, substitutions and transpositions of adjacent letters each cost
 /// 1), or `None` when it is above `max`.
@@ -322,6 +320,7 @@ pub struct Correction {
     pub doc_freq: u32,
 }
 
+#[cfg(test)]
 /// The words of `dict` (a field analyzed with [`raw_analyzer`]) that `word`
 /// may be a typo of: within [`allowed_edits`] of it, with the same first
 /// letter (people rarely mistype the first one, and it confines the walk to

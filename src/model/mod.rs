@@ -11,10 +11,12 @@ mod category;
 mod clean;
 mod language;
 mod service;
+mod vocabulary;
 
 pub use category::{Category, Need};
 pub use clean::{PhoneNumber, clean_text, normalize_phone, normalize_zip};
 pub use language::{LANGUAGES, language_code, language_name};
+pub use vocabulary::{Lang, Term, VocabularyError, parse_vocabulary, vocabulary};
 pub use service::{
     Address, Attribute, CostOption, Coverage, Language, Location, LocationType, Organization,
     Phone, Schedule, Service, ServiceArea, ServiceStatus, SourceRef, TaxonomyTerm, is_http_url,

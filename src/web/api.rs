@@ -22,6 +22,11 @@ pub struct SearchResponse {
     pub ways_out: Vec<WayOutJson>,
     pub center: Option<Center>,
     pub radius_mi: Option<f64>,
+    /// What the text was read as: stems, need-vocabulary phrases ("food stamps"),
+    /// spelling corrections.
+    pub read_as: Vec<String>,
+    /// The language the text was read in: `en` or `es`.
+    pub lang: &'static str,
 }
 
 /// One way out of an empty result: `{"radius_mi": 25, "total": 12}`,
@@ -172,6 +177,8 @@ impl SearchResponse {
                 label: p.label.clone(),
             }),
             radius_mi: place.map(|_| radius),
+            read_as: page.terms.clone(),
+            lang: if page.spanish { "es" } else { "en" },
         }
     }
 }

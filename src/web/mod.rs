@@ -108,6 +108,7 @@ pub fn search_params(raw: Option<&str>) -> SearchParams {
             "free" => params.free = Some(value),
             "accessible" => params.accessible = Some(value),
             "scope" => params.scope = Some(value),
+            "lang" => params.lang = Some(value),
             _ => {}
         }
     }

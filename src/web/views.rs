@@ -337,6 +337,7 @@ fn page_link(params: &SearchParams, page: usize) -> String {
         ("free", &params.free),
         ("accessible", &params.accessible),
         ("scope", &params.scope),
+        ("lang", &params.lang),
     ] {
         if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
             query.append_pair(key, v);

@@ -1,0 +1,227 @@
+//! Turning what someone typed into the text part of a search.
+//!
+//! The words are folded (lower case, accents off) and read left to right. A run
+//! of words that is a phrase of the need vocabulary ("cupones de comida", "rent
+//! help") becomes one *concept* that matches its categories, taxonomy codes and
+//! the English words listings use for it; any other word matches the name,
+//! organization or description (English stems; Spanish stems too when the text
+//! is Spanish). A word that is not in the index and is long enough is also
+//! matched by its closest spellings (one edit for 5–8 letters, two for 9 or
+//! more, never the first letter), weighted below exact matches. Every concept
+//! must match (AND); within one, any way of matching will do (OR).
+
+use std::sync::LazyLock;
+
+use tantivy::Searcher;
+use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery, TermSetQuery};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::Term;
+
+use super::schema::{self, Fields};
+use super::words;
+use crate::model::{Lang, Term as VocabularyTerm, vocabulary};
+
+/// At most this many words of a text are used; the rest of a very long text is ignored.
+pub const MAX_QUERY_WORDS: usize = 24;
+
+/// A word that occurs in fewer documents than this is looked up by its closest spellings too.
+const RARE: u32 = 3;
+
+/// The text part of a search.
+pub struct TextQuery {
+    /// One clause per concept; all must match.
+    pub clauses: Vec<(Occur, Box<dyn Query>)>,
+    /// Clauses that only add to the score (the whole text in the name).
+    pub boosts: Vec<(Occur, Box<dyn Query>)>,
+    /// What the text was read as, for showing back: stems, vocabulary phrases, corrections.
+    pub read_as: Vec<String>,
+    /// True when the text was read as Spanish.
+    pub spanish: bool,
+}
+
+/// The vocabulary with each phrase folded as the query words are.
+static FOLDED: LazyLock<Vec<(Vec<String>, &'static VocabularyTerm)>> = LazyLock::new(|| {
+    vocabulary()
+        .iter()
+        .map(|t| (words::fold(&t.phrase), t))
+        .filter(|(w, _)| !w.is_empty())
+        .collect()
+});
+
+fn analyze(analyzer: &mut tantivy::tokenizer::TextAnalyzer, text: &str) -> Vec<String> {
+    let mut stream = analyzer.token_stream(text);
+    let mut out = Vec::new();
+    while stream.advance() {
+        if !out.contains(&stream.token().text) {
+            out.push(stream.token().text.clone());
+        }
+    }
+    out
+}
+
+/// The stems of a phrase with their positions (stop words leave gaps).
+fn positioned(analyzer: &mut tantivy::tokenizer::TextAnalyzer, text: &str) -> Vec<(usize, String)> {
+    let mut stream = analyzer.token_stream(text);
+    let mut out = Vec::new();
+    while stream.advance() {
+        out.push((stream.token().position, stream.token().text.clone()));
+    }
+    out
+}
+
+fn phrase_query(field: Field, stems: &[(usize, String)], boost: f32) -> Option<Box<dyn Query>> {
+    let q: Box<dyn Query> = match stems {
+        [] => return None,
+        [(_, one)] => term_query(field, one, 1.0),
+        many => {
+            let first = many[0].0;
+            Box::new(PhraseQuery::new_with_offset(
+                many.iter()
+                    .map(|(p, s)| (p - first, Term::from_field_text(field, s)))
+                    .collect(),
+            ))
+        }
+    };
+    Some(Box::new(BoostQuery::new(q, boost)))
+}
+
+fn term_query(field: Field, text: &str, boost: f32) -> Box<dyn Query> {
+    let q = TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs);
+    Box::new(BoostQuery::new(Box::new(q), boost))
+}
+
+/// Builds the text part of a search. `spanish`: `Some` when the searcher said
+/// which language (`lang=`), `None` to tell from the text.
+pub fn build(fields: &Fields, searcher: &Searcher, text: &str, spanish: Option<bool>) -> TextQuery {
+    let mut english = schema::english_analyzer();
+    let mut spanish_analyzer = words::spanish_analyzer();
+    let spanish = spanish.unwrap_or_else(|| words::looks_spanish(text));
+    let mut raw = words::fold(text);
+    raw.truncate(MAX_QUERY_WORDS);
+
+    let mut out = TextQuery {
+        clauses: Vec::new(),
+        boosts: Vec::new(),
+        read_as: Vec::new(),
+        spanish,
+    };
+    let mut i = 0;
+    while i < raw.len() {
+        // The longest vocabulary phrase starting here.
+        let longest = FOLDED
+            .iter()
+            .filter(|(phrase, _)| raw[i..].starts_with(phrase))
+            .map(|(phrase, _)| phrase.len())
+            .max();
+        if let Some(len) = longest {
+            let matched: Vec<&VocabularyTerm> = FOLDED
+                .iter()
+                .filter(|(phrase, _)| phrase.len() == len && raw[i..].starts_with(phrase))
+                .map(|(_, t)| *t)
+                .collect();
+            let shoulds = concept(fields, &mut english, &matched, 1.0);
+            out.read_as.push(raw[i..i + len].join(" "));
+            out.clauses.push((Occur::Must, Box::new(BooleanQuery::new(shoulds))));
+            i += len;
+            continue;
+        }
+        let word = &raw[i];
+        i += 1;
+        let mut shoulds: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for stem in analyze(&mut english, word) {
+            for (field, boost) in [(fields.name, 3.0), (fields.organization, 1.5), (fields.body, 1.0)] {
+                shoulds.push((Occur::Should, term_query(field, &stem, boost)));
+            }
+            out.read_as.push(stem);
+        }
+        if spanish {
+            for stem in analyze(&mut spanish_analyzer, word) {
+                for (field, boost) in [(fields.name_es, 3.0), (fields.body_es, 1.0)] {
+                    shoulds.push((Occur::Should, term_query(field, &stem, boost)));
+                }
+            }
+        }
+        if shoulds.is_empty() {
+            // A stop word ("the", "de"): nothing to match.
+            continue;
+        }
+        // A word the index barely knows may be misspelt: add its closest spellings.
+        let known = doc_freq(searcher, fields.words, word);
+        if words::allowed_edits(word) > 0 && known < RARE {
+            let corrections = words::corrections_in(searcher, fields.words, word, 3).unwrap_or_default();
+            for correction in corrections {
+                let single: Vec<&VocabularyTerm> = FOLDED
+                    .iter()
+                    .filter(|(phrase, _)| phrase.len() == 1 && phrase[0] == correction.word)
+                    .map(|(_, t)| *t)
+                    .collect();
+                if !single.is_empty() {
+                    shoulds.extend(concept(fields, &mut english, &single, 0.5));
+                }
+                for stem in analyze(&mut english, &correction.word) {
+                    for (field, boost) in [(fields.name, 1.0), (fields.organization, 0.5), (fields.body, 0.3)] {
+                        shoulds.push((Occur::Should, term_query(field, &stem, boost)));
+                    }
+                }
+                out.read_as.push(correction.word);
+            }
+        }
+        out.clauses.push((Occur::Must, Box::new(BooleanQuery::new(shoulds))));
+    }
+
+    // The whole text in the name counts most.
+    let stems = positioned(&mut english, &raw.join(" "));
+    if stems.len() >= 2
+        && let Some(q) = phrase_query(fields.name, &stems, 4.0)
+    {
+        out.boosts.push((Occur::Should, q));
+    }
+    out
+}
+
+/// How many documents hold `word` in a raw (as written) field.
+fn doc_freq(searcher: &Searcher, field: Field, word: &str) -> u32 {
+    searcher
+        .doc_freq(&Term::from_field_text(field, word))
+        .map_or(0, |n| n.min(u64::from(u32::MAX)) as u32)
+}
+
+/// The ways to match vocabulary terms: their categories and taxonomy codes, the
+/// English words listings use, and (for English phrases) the phrase itself.
+fn concept(
+    fields: &Fields,
+    english: &mut tantivy::tokenizer::TextAnalyzer,
+    terms: &[&VocabularyTerm],
+    weight: f32,
+) -> Vec<(Occur, Box<dyn Query>)> {
+    let mut shoulds: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let categories: Vec<Term> = terms
+        .iter()
+        .flat_map(|t| t.categories.iter())
+        .map(|c| Term::from_field_text(fields.category, c.slug()))
+        .collect();
+    if !categories.is_empty() {
+        let q = ConstScoreQuery::new(Box::new(TermSetQuery::new(categories)), 1.0 * weight);
+        shoulds.push((Occur::Should, Box::new(q)));
+    }
+    let codes: Vec<Term> = terms
+        .iter()
+        .flat_map(|t| t.taxonomy.iter())
+        .map(|code| Term::from_field_text(fields.taxonomy, &code.to_lowercase()))
+        .collect();
+    if !codes.is_empty() {
+        let q = ConstScoreQuery::new(Box::new(TermSetQuery::new(codes)), 4.0 * weight);
+        shoulds.push((Occur::Should, Box::new(q)));
+    }
+    let mut phrases: Vec<&str> = terms.iter().flat_map(|t| t.words.iter().map(String::as_str)).collect();
+    phrases.extend(terms.iter().filter(|t| t.lang == Lang::En).map(|t| t.phrase.as_str()));
+    for phrase in phrases {
+        let stems = positioned(english, phrase);
+        for (field, boost) in [(fields.name, 2.5), (fields.body, 1.0)] {
+            if let Some(q) = phrase_query(field, &stems, boost * weight) {
+                shoulds.push((Occur::Should, q));
+            }
+        }
+    }
+    shoulds
+}
