@@ -15,7 +15,9 @@ mod geojson;
 
 pub use cells::{CELL_LEVELS, cells_covering, cells_for_point};
 pub use counties::{Counties, CountiesError};
-pub use gazetteer::{County, Gazetteer, GazetteerError, Place, PlaceError, ZipPlace};
+pub use gazetteer::{
+    Areas, County, Gazetteer, GazetteerError, NEAREST_ZIP_MILES, Place, PlaceError, ZipPlace,
+};
 pub use geojson::{ShapeError, area_from_geojson};
 
 use geo::{Distance, Haversine, Point};
