@@ -1,16 +1,24 @@
-//! Geography: the embedded gazetteer, exact distance, and grid cells for the index.
+//! Geography: the embedded gazetteer and county shapes, exact distance, and grid cells for the index.
 //!
 //! Places come from the bundled US Census and GeoNames files (ZIP → point,
-//! "City, ST" → point, county → point), so no network is needed to search.
+//! "City, ST" → point, county → point, point → county by its shape), so no
+//! network is needed to search. Service areas written as GeoJSON are read here
+//! into shapes; which counties and ZIP codes a shape covers is answered here too.
 //! Distances are exact haversine distances from the `geo` crate. Grid cells
 //! turn "within r miles" into a union of index terms; the distance then decides.
 //! This module knows nothing of tantivy or sled.
 
 mod cells;
+mod counties;
 mod gazetteer;
+mod geojson;
 
 pub use cells::{CELL_LEVELS, cells_covering, cells_for_point};
-pub use gazetteer::{County, Gazetteer, GazetteerError, Place, PlaceError, ZipPlace};
+pub use counties::{Counties, CountiesError};
+pub use gazetteer::{
+    Areas, County, Gazetteer, GazetteerError, NEAREST_ZIP_MILES, Place, PlaceError, ZipPlace,
+};
+pub use geojson::{ShapeError, area_from_geojson};
 
 use geo::{Distance, Haversine, Point};
 

@@ -16,8 +16,10 @@ use super::flat::read_csv_bytes;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use ::geo::MultiPolygon;
 use serde_json::{Map, Value};
 
+use crate::geo::{Counties, Gazetteer, area_from_geojson};
 use crate::model::{
     Address, Attribute, CostOption, Coverage, Language, Location, LocationType, Organization,
     Phone, Schedule, Service, ServiceArea, ServiceStatus, SourceRef, TaxonomyTerm, clean_text,
@@ -419,6 +421,9 @@ impl RawLanguage {
 /// An HSDS service area as read (`name` in 3.0, `service_area` in 1.x).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(super) struct RawServiceArea {
+    /// Where it was read (`service_areas.csv` and its line), for notes; `None`
+    /// when it is nested in its service's JSON record, whose origin stands in.
+    pub origin: Option<Origin>,
     pub name: Option<String>,
     pub description: Option<String>,
     pub extent: Option<String>,
@@ -433,6 +438,7 @@ impl RawServiceArea {
             description: f.text("description"),
             extent: f.text("extent"),
             extent_type: f.text("extent_type"),
+            origin: None,
         }
     }
 }
@@ -867,8 +873,9 @@ impl Links {
         dir: &Path,
     ) -> Result<(), ImportError> {
         self.languages = by_service(dir, "languages.csv", |row| RawLanguage::from_fields(row))?;
-        self.service_areas = by_service(dir, "service_areas.csv", |row| {
-            RawServiceArea::from_fields(row)
+        self.service_areas = by_service(dir, "service_areas.csv", |row| RawServiceArea {
+            origin: Some(Origin::line("service_areas.csv", row.line)),
+            ..RawServiceArea::from_fields(row)
         })?;
         Ok(())
     }
@@ -1495,22 +1502,350 @@ fn coverage_term(token: &str) -> Option<Coverage> {
     None
 }
 
-/// Coverage from a service area's text, only when every comma- or semicolon-separated
-/// part is recognisable (`FL`, `Florida; Georgia`, `33157, 33158`, `National`).
-/// Anything else (a sentence, a county name) stays text only.
-fn coverage_of(text: &str) -> Vec<Coverage> {
-    let tokens: Vec<&str> = text
-        .split([',', ';', '\n', '|'])
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
+/// The two-letter code of a state or territory written as its code or its name.
+fn state_code(text: &str) -> Option<&'static str> {
+    let text = text.trim().trim_end_matches('.');
+    STATES
+        .iter()
+        .find(|(code, name)| code.eq_ignore_ascii_case(text) || name.eq_ignore_ascii_case(text))
+        .map(|(code, _)| *code)
+}
+
+/// What each kind of county is called, as written after its name: (singular,
+/// plural, the kind as a county's name takes it). Longest first, so that "Juneau
+/// City and Borough" is not a borough named "Juneau City and". "city" is an
+/// independent city (Virginia's, Baltimore, St. Louis, Carson City).
+const COUNTY_KINDS: [(&str, &str, &str); 8] = [
+    (
+        " city and borough",
+        " cities and boroughs",
+        "City and Borough",
+    ),
+    (" census area", " census areas", "Census Area"),
+    (" municipality", " municipalities", "Municipality"),
+    (" municipio", " municipios", "Municipio"),
+    (" borough", " boroughs", "Borough"),
+    (" county", " counties", "County"),
+    (" parish", " parishes", "Parish"),
+    (" city", " cities", "city"),
+];
+
+/// A part of a service area's text, by its shape, before anything is looked up.
+#[derive(Debug, Clone, PartialEq)]
+enum AreaPart {
+    /// National, or a ZIP code.
+    Term(Coverage),
+    /// A state: coverage on its own, or the state of the counties written just before it.
+    State(&'static str),
+    /// A county as written ("Miami-Dade County"), with a state written with it ("Broward County FL").
+    County {
+        name: String,
+        state: Option<&'static str>,
+    },
+    /// The last of counties named once for all ("Monroe counties" in "Miami-Dade,
+    /// Broward and Monroe counties"), and the kind the others before it take.
+    Counties {
+        name: String,
+        kind: &'static str,
+        state: Option<&'static str>,
+    },
+    /// Anything else: allowed only as a name in a list ending in "counties".
+    Other(String),
+}
+
+fn area_part(text: &str) -> AreaPart {
+    if let Some(term) = coverage_term(text) {
+        return match term {
+            Coverage::State(_) => state_code(text).map_or(AreaPart::Term(term), AreaPart::State),
+            other => AreaPart::Term(other),
+        };
+    }
+    let text = text.trim();
+    // A state code after the county, as in "Broward County FL" or "Broward County (FL)".
+    let (body, state) = match text.rsplit_once(' ') {
+        Some((body, last)) if last.trim_matches(['(', ')']).len() == 2 => {
+            match state_code(last.trim_matches(['(', ')'])) {
+                Some(code) => (body.trim(), Some(code)),
+                None => (text, None),
+            }
+        }
+        _ => (text, None),
+    };
+    let lower = body.to_lowercase();
+    // "County of Los Angeles", "City and County of Denver", "Parish of Orleans".
+    for (prefix, kind) in [
+        ("city and county of ", "County"),
+        ("county of ", "County"),
+        ("parish of ", "Parish"),
+        ("city of ", "city"),
+    ] {
+        if lower.starts_with(prefix)
+            && let Some(name) = body.get(prefix.len()..).filter(|n| !n.trim().is_empty())
+        {
+            return AreaPart::County {
+                name: format!("{} {kind}", name.trim()),
+                state,
+            };
+        }
+    }
+    for (singular, plural, kind) in COUNTY_KINDS {
+        if lower.ends_with(singular) && lower.len() > singular.len() {
+            return AreaPart::County {
+                name: body.to_owned(),
+                state,
+            };
+        }
+        if lower.ends_with(plural) && lower.len() > plural.len() {
+            let name = body.get(..body.len() - plural.len()).unwrap_or(body);
+            return AreaPart::Counties {
+                name: format!("{} {kind}", name.trim()),
+                kind,
+                state,
+            };
+        }
+    }
+    AreaPart::Other(text.to_owned())
+}
+
+/// The parts of one comma-separated piece: "Miami-Dade and Broward counties" and
+/// "Florida & Georgia" are two parts each, "Lake and Peninsula Borough" (one
+/// borough) and "Residents of Dade and Broward" (a sentence) stay one.
+fn area_parts(piece: &str) -> Vec<AreaPart> {
+    let words: Vec<&str> = piece.split_whitespace().collect();
+    let words = match words.first() {
+        // The "and" of "Miami-Dade, Broward, and Monroe counties".
+        Some(w) if w.eq_ignore_ascii_case("and") || *w == "&" => &words[1..],
+        _ => &words[..],
+    };
+    let whole = words.join(" ");
+    let split: Vec<AreaPart> = words
+        .split(|w| w.eq_ignore_ascii_case("and") || *w == "&")
+        .map(|group| area_part(&group.join(" ")))
         .collect();
-    let coverage: Option<Vec<Coverage>> = tokens.iter().map(|t| coverage_term(t)).collect();
-    let mut coverage = coverage.unwrap_or_default();
-    coverage.dedup();
+    let listed = split.len() > 1
+        && (split.iter().all(|p| !matches!(p, AreaPart::Other(_)))
+            || matches!(split.last(), Some(AreaPart::Counties { .. })));
+    if listed {
+        split
+    } else if whole.is_empty() {
+        Vec::new()
+    } else {
+        vec![area_part(&whole)]
+    }
+}
+
+/// Coverage from a service area's text, only when all of it is recognisable:
+/// states, ZIP codes, "National", and counties ("Miami-Dade County", "Broward
+/// County, FL", "Miami-Dade, Broward and Monroe counties", "Orleans Parish").
+/// Anything else (a sentence, a city, a county that does not exist) leaves the
+/// whole text as text only: a guess would show a service where it is not offered.
+///
+/// A county takes the state written after it ("Broward County, FL"), else the
+/// one state the text writes that way for its other counties, else `home_state`
+/// (where the service's own locations are). Semicolons, `|` and line breaks
+/// separate lists: a state there is coverage of its own, not a county's state.
+fn coverage_of(text: &str, gazetteer: &Gazetteer, home_state: Option<&str>) -> Vec<Coverage> {
+    let mut coverage = resolve_area_text(text, gazetteer, home_state).unwrap_or_default();
+    let mut seen = HashSet::new();
+    coverage.retain(|c| seen.insert(c.clone()));
     coverage
 }
 
-fn build_service_area(raw: &RawServiceArea) -> Option<ServiceArea> {
+fn resolve_area_text(
+    text: &str,
+    gazetteer: &Gazetteer,
+    home_state: Option<&str>,
+) -> Option<Vec<Coverage>> {
+    let mut coverage = Vec::new();
+    // Counties read so far, with their state once known, in order.
+    let mut counties: Vec<(String, Option<&'static str>)> = Vec::new();
+    // States written after counties ("Broward County, FL").
+    let mut county_states: Vec<&'static str> = Vec::new();
+    for list in text.split([';', '\n', '|']) {
+        // Names waiting for a "counties" to make them counties.
+        let mut names: Vec<String> = Vec::new();
+        // Where the counties written one after another (with nothing between) begin.
+        let mut run: Option<usize> = None;
+        for part in list.split(',').flat_map(area_parts) {
+            match part {
+                AreaPart::State(code) if run.is_some() => {
+                    let start = run.take().unwrap_or_default();
+                    for county in counties.iter_mut().skip(start) {
+                        county.1.get_or_insert(code);
+                    }
+                    county_states.push(code);
+                }
+                AreaPart::State(code) if names.is_empty() => {
+                    coverage.push(Coverage::State(code.to_owned()));
+                }
+                AreaPart::Term(term) if names.is_empty() => {
+                    coverage.push(term);
+                    run = None;
+                }
+                AreaPart::County { name, state } if names.is_empty() => {
+                    run.get_or_insert(counties.len());
+                    counties.push((name, state));
+                }
+                AreaPart::Counties { name, kind, state } => {
+                    run.get_or_insert(counties.len());
+                    for other in names.drain(..) {
+                        counties.push((format!("{other} {kind}"), state));
+                    }
+                    counties.push((name, state));
+                }
+                AreaPart::Other(name) => names.push(name),
+                _ => return None,
+            }
+        }
+        if !names.is_empty() {
+            return None;
+        }
+    }
+    county_states.sort_unstable();
+    county_states.dedup();
+    let fallback = match county_states.as_slice() {
+        [only] => Some(*only),
+        _ => home_state,
+    };
+    for (name, state) in counties {
+        let state = state.or(fallback)?;
+        let fips = gazetteer.county_by_name(state, &name)?;
+        coverage.push(Coverage::County(fips.to_owned()));
+    }
+    Some(coverage)
+}
+
+/// The one state the service's locations are in (by their address, or their ZIP
+/// code), for a service area that names a county without its state.
+fn home_state(gazetteer: &Gazetteer, locations: &[Location]) -> Option<String> {
+    let mut states: Vec<String> = locations
+        .iter()
+        .filter_map(|l| l.address.as_ref())
+        .filter_map(|a| {
+            state_code(&a.state_province)
+                .map(str::to_owned)
+                .or_else(|| gazetteer.zip(&a.postal_code).map(|z| z.state.clone()))
+        })
+        .collect();
+    states.sort_unstable();
+    states.dedup();
+    match states.as_slice() {
+        [only] => Some(only.clone()),
+        _ => None,
+    }
+}
+
+/// Coverage of a GeoJSON area: the counties it covers (a whole state as the
+/// state), and the ZIP codes whose centre it holds in the counties it does not
+/// cover. A neighbourhood is a few ZIP codes; a region is its counties and the
+/// ZIP codes along its edge. Empty when it holds nothing in the United States.
+fn shape_coverage(
+    gazetteer: &Gazetteer,
+    counties: &Counties,
+    area: &MultiPolygon<f64>,
+) -> Vec<Coverage> {
+    let covered = counties.counties_in(area);
+    if !covered.is_empty() && covered.len() == counties.len() {
+        return vec![Coverage::National];
+    }
+    let mut coverage = Vec::new();
+    let mut by_state: Vec<(&str, Vec<&String>)> = Vec::new();
+    for fips in &covered {
+        let prefix = fips.get(..2).unwrap_or_default();
+        match by_state.iter_mut().find(|(p, _)| *p == prefix) {
+            Some((_, list)) => list.push(fips),
+            None => by_state.push((prefix, vec![fips])),
+        }
+    }
+    for (prefix, list) in by_state {
+        let in_state = counties.fips().filter(|f| f.starts_with(prefix)).count();
+        let state = list
+            .first()
+            .and_then(|fips| gazetteer.state_of_county(fips));
+        match state {
+            Some(state) if list.len() == in_state => {
+                coverage.push(Coverage::State(state.to_owned()))
+            }
+            _ => coverage.extend(list.into_iter().map(|f| Coverage::County(f.clone()))),
+        }
+    }
+    for zip in gazetteer.zips_in(area) {
+        let in_covered_county = gazetteer
+            .zip(&zip)
+            .and_then(|z| z.county_fips.as_ref())
+            .is_some_and(|fips| covered.contains(fips));
+        if !in_covered_county {
+            coverage.push(Coverage::Zip(zip));
+        }
+    }
+    coverage
+}
+
+/// Where a service is, for reading its service areas: the gazetteer, the state
+/// its locations are in, and where the service was read (for notes).
+struct AreaContext<'a> {
+    gazetteer: &'a Gazetteer,
+    home_state: Option<&'a str>,
+    origin: &'a Origin,
+}
+
+/// Coverage from a service area's GeoJSON `extent`, when it has one; a shape that
+/// cannot be read or covers nothing is noted (the area stays text only).
+fn extent_coverage(raw: &RawServiceArea, at: &AreaContext<'_>, notes: &mut Notes) -> Vec<Coverage> {
+    let extent = raw.extent.as_deref().map(str::trim).unwrap_or_default();
+    let declared = raw
+        .extent_type
+        .as_deref()
+        .map(|t| t.trim().to_ascii_lowercase());
+    let geojson = match declared.as_deref() {
+        Some("geojson") => true,
+        // No type given, but a JSON object: GeoJSON is the only JSON extent HSDS has.
+        None | Some("") => extent.starts_with('{'),
+        Some(_) => false,
+    };
+    if !geojson || extent.is_empty() {
+        return Vec::new();
+    }
+    let origin = raw.origin.as_ref().unwrap_or(at.origin);
+    let label = match tidy(raw.name.as_deref()) {
+        Some(name) => format!("service area {}", quoted(&name)),
+        None => "service area".to_owned(),
+    };
+    let area = match area_from_geojson(extent) {
+        Ok(area) => area,
+        Err(problem) => {
+            notes.add(
+                origin,
+                format!("{label}: extent is not a GeoJSON area ({problem}); kept as text only"),
+            );
+            return Vec::new();
+        }
+    };
+    let counties = match Counties::shared() {
+        Ok(counties) => counties,
+        Err(problem) => {
+            notes.add(
+                origin,
+                format!("{label}: extent not read ({problem}); kept as text only"),
+            );
+            return Vec::new();
+        }
+    };
+    let coverage = shape_coverage(at.gazetteer, counties, &area);
+    if coverage.is_empty() {
+        notes.add(
+            origin,
+            format!("{label}: extent holds no US county or ZIP code centre; kept as text only"),
+        );
+    }
+    coverage
+}
+
+fn build_service_area(
+    raw: &RawServiceArea,
+    at: &AreaContext<'_>,
+    notes: &mut Notes,
+) -> Option<ServiceArea> {
     let name = tidy(raw.name.as_deref());
     let description = tidy(raw.description.as_deref());
     let textual_extent = raw
@@ -1520,12 +1855,16 @@ fn build_service_area(raw: &RawServiceArea) -> Option<ServiceArea> {
         .then(|| tidy(raw.extent.as_deref()))
         .flatten()
         .filter(|e| !e.trim_start().starts_with(['{', '[', '<']));
-    let coverage = [name.as_deref(), textual_extent.as_deref()]
-        .into_iter()
-        .flatten()
-        .map(coverage_of)
-        .find(|c| !c.is_empty())
-        .unwrap_or_default();
+    // The shape, when there is one, is what the source drew; the name only describes it.
+    let mut coverage = extent_coverage(raw, at, notes);
+    if coverage.is_empty() {
+        coverage = [name.as_deref(), textual_extent.as_deref()]
+            .into_iter()
+            .flatten()
+            .map(|text| coverage_of(text, at.gazetteer, at.home_state))
+            .find(|c| !c.is_empty())
+            .unwrap_or_default();
+    }
     let name = name.or(textual_extent);
     (name.is_some() || description.is_some() || !coverage.is_empty()).then_some(ServiceArea {
         name,
@@ -1803,6 +2142,17 @@ pub(super) fn build_service(
             ),
         );
     }
+    let home_state = home_state(ctx.gazetteer, &locations);
+    let at = AreaContext {
+        gazetteer: ctx.gazetteer,
+        home_state: home_state.as_deref(),
+        origin: &raw.origin,
+    };
+    let service_areas: Vec<ServiceArea> = raw
+        .service_areas
+        .iter()
+        .filter_map(|area| build_service_area(area, &at, notes))
+        .collect();
     let [minimum_age, maximum_age] = [("minimum", &raw.minimum_age), ("maximum", &raw.maximum_age)]
         .map(|(which, text)| {
             let age = parse_age(text.as_deref());
@@ -1847,11 +2197,7 @@ pub(super) fn build_service(
         languages: build_languages(&raw.languages),
         phones: build_phones(&raw.phones),
         schedules: build_schedules(&raw.schedules),
-        service_areas: raw
-            .service_areas
-            .iter()
-            .filter_map(build_service_area)
-            .collect(),
+        service_areas,
         attributes,
         cost_options: raw
             .cost_options
@@ -1865,7 +2211,7 @@ pub(super) fn build_service(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::import::test_support::fixture;
+    use crate::import::test_support::{context, fixture};
 
     #[test]
     fn clock_times_in_the_forms_exports_use() {
@@ -1897,8 +2243,50 @@ mod tests {
         }
     }
 
+    fn county(fips: &str) -> Coverage {
+        Coverage::County(fips.into())
+    }
+
+    /// Coverage of a service area's text for a service in `home` (a state code).
+    fn text_coverage(text: &str, home: Option<&str>) -> Vec<Coverage> {
+        coverage_of(text, context().gazetteer, home)
+    }
+
+    /// A square of a degree's fractions as GeoJSON text: (south, west, north, east).
+    fn geojson_box(south: f64, west: f64, north: f64, east: f64) -> String {
+        format!(
+            r#"{{"type":"Polygon","coordinates":[[[{west},{south}],[{east},{south}],[{east},{north}],[{west},{north}],[{west},{south}]]]}}"#
+        )
+    }
+
+    fn geojson_area(extent: &str) -> RawServiceArea {
+        RawServiceArea {
+            name: Some("Drawn area".into()),
+            extent: Some(extent.into()),
+            extent_type: Some("geojson".into()),
+            ..RawServiceArea::default()
+        }
+    }
+
+    /// Builds one service area for a service read at `services.csv` line 2 in `home`.
+    fn area_with_notes(
+        raw: &RawServiceArea,
+        home: Option<&str>,
+    ) -> (Option<ServiceArea>, Vec<SkippedRow>) {
+        let origin = Origin::line("services.csv", 2);
+        let at = AreaContext {
+            gazetteer: context().gazetteer,
+            home_state: home,
+            origin: &origin,
+        };
+        let mut notes = Notes::default();
+        let area = build_service_area(raw, &at, &mut notes);
+        (area, notes.into_rows())
+    }
+
     #[test]
     fn service_area_text_becomes_coverage_only_when_all_of_it_is_recognisable() {
+        let coverage_of = |text: &str| text_coverage(text, None);
         assert_eq!(coverage_of("FL"), vec![Coverage::State("FL".into())]);
         assert_eq!(
             coverage_of("Florida; georgia"),
@@ -1911,16 +2299,284 @@ mod tests {
         assert_eq!(coverage_of("United States"), vec![Coverage::National]);
         assert!(coverage_of("Residents of Miami-Dade, FL").is_empty());
         assert!(coverage_of("").is_empty());
-        let area = build_service_area(&RawServiceArea {
-            name: None,
-            extent: Some("National".into()),
-            extent_type: Some("text".into()),
-            ..RawServiceArea::default()
-        });
+        let (area, notes) = area_with_notes(
+            &RawServiceArea {
+                name: None,
+                extent: Some("National".into()),
+                extent_type: Some("text".into()),
+                ..RawServiceArea::default()
+            },
+            None,
+        );
         assert_eq!(
             area.map(|a| (a.name, a.coverage)),
             Some((Some("National".into()), vec![Coverage::National]))
         );
+        assert!(notes.is_empty(), "{notes:?}");
+    }
+
+    #[test]
+    fn counties_named_in_a_service_area_become_county_coverage() {
+        let fl = Some("FL");
+        let cases: [(&str, Option<&str>, Vec<Coverage>); 15] = [
+            ("Miami-Dade County", fl, vec![county("12086")]),
+            ("Broward County, FL", None, vec![county("12011")]),
+            ("Broward County FL", None, vec![county("12011")]),
+            (
+                "Miami-Dade County, Florida",
+                Some("GA"),
+                vec![county("12086")],
+            ),
+            (
+                "Miami-Dade, Broward and Monroe counties",
+                fl,
+                vec![county("12086"), county("12011"), county("12087")],
+            ),
+            (
+                "Miami-Dade, Broward, & Monroe Counties, Florida",
+                None,
+                vec![county("12086"), county("12011"), county("12087")],
+            ),
+            (
+                "Miami-Dade County and Broward County",
+                fl,
+                vec![county("12086"), county("12011")],
+            ),
+            // The second list's county takes the state the text gave the first.
+            (
+                "Broward County, FL; Palm Beach County",
+                None,
+                vec![county("12011"), county("12099")],
+            ),
+            // A state in a list of its own is coverage, not a county's state.
+            (
+                "Miami-Dade County; Georgia",
+                fl,
+                vec![Coverage::State("GA".into()), county("12086")],
+            ),
+            ("St. Lucie County", fl, vec![county("12111")]),
+            ("Saint Lucie County, FL", None, vec![county("12111")]),
+            ("Orleans Parish", Some("LA"), vec![county("22071")]),
+            (
+                "St. Tammany and Saint Bernard parishes, LA",
+                None,
+                vec![county("22103"), county("22087")],
+            ),
+            (
+                "Lake and Peninsula Borough, AK",
+                None,
+                vec![county("02164")],
+            ),
+            (
+                "City and County of San Francisco, CA; Richmond City, VA",
+                None,
+                vec![county("06075"), county("51760")],
+            ),
+        ];
+        for (text, home, expected) in cases {
+            assert_eq!(
+                text_coverage(text, home),
+                expected,
+                "{text} (home {home:?})"
+            );
+        }
+        assert_eq!(
+            text_coverage("Anchorage Municipality, AK", None),
+            vec![county("02020")]
+        );
+        assert_eq!(
+            text_coverage("33157; Miami-Dade County", fl),
+            vec![Coverage::Zip("33157".into()), county("12086")]
+        );
+    }
+
+    #[test]
+    fn service_area_text_that_is_not_all_counties_stays_text() {
+        let fl = Some("FL");
+        for (text, home) in [
+            // No state anywhere for the county.
+            ("Miami-Dade County", None),
+            // A county that the state does not have, or that does not exist.
+            ("Miami-Dade County, GA", fl),
+            ("Miami-Dade County, Atlantis County", fl),
+            // Names without "counties" may be cities.
+            ("Miami-Dade, Broward", fl),
+            ("Miami, FL", None),
+            ("Kansas City, MO", None),
+            ("City of Miami", fl),
+            ("Residents of Miami-Dade and Broward", fl),
+            ("Miami-Dade County, Broward, FL", None),
+            ("Miami-Dade County residents", fl),
+            // Two states for a county written without one: not guessed.
+            ("Broward County, FL; Cook County, IL; Orange County", None),
+        ] {
+            assert_eq!(text_coverage(text, home), Vec::<Coverage>::new(), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_geojson_extent_covers_its_zip_codes_or_its_counties() {
+        // Downtown Miami and Brickell: smaller than a county, so ZIP codes.
+        let (area, notes) = area_with_notes(
+            &geojson_area(&geojson_box(25.75, -80.215, 25.79, -80.18)),
+            None,
+        );
+        let coverage = area.map(|a| a.coverage).unwrap_or_default();
+        assert!(
+            coverage.contains(&Coverage::Zip("33130".into())),
+            "{coverage:?}"
+        );
+        assert!(
+            coverage
+                .iter()
+                .all(|c| matches!(c, Coverage::Zip(z) if z.starts_with("331"))),
+            "{coverage:?}"
+        );
+        assert!(notes.is_empty(), "{notes:?}");
+
+        // Miami-Dade and Broward, drawn as a Feature: those counties, and no
+        // ZIP code inside them again.
+        let feature = format!(
+            r#"{{"type":"Feature","properties":{{"name":"South Florida"}},"geometry":{}}}"#,
+            geojson_box(25.13, -80.88, 26.33, -80.03)
+        );
+        let (area, _) = area_with_notes(&geojson_area(&feature), None);
+        let coverage = area.map(|a| a.coverage).unwrap_or_default();
+        assert!(coverage.contains(&county("12086")), "{coverage:?}");
+        assert!(coverage.contains(&county("12011")), "{coverage:?}");
+        assert!(
+            !coverage.contains(&Coverage::Zip("33130".into())),
+            "{coverage:?}"
+        );
+
+        // A box around all of Florida, Georgia's south and Alabama's: Florida as a state.
+        let (area, _) =
+            area_with_notes(&geojson_area(&geojson_box(24.3, -87.7, 31.1, -79.8)), None);
+        let coverage = area.map(|a| a.coverage).unwrap_or_default();
+        assert!(
+            coverage.contains(&Coverage::State("FL".into())),
+            "{coverage:?}"
+        );
+        assert!(!coverage.contains(&county("12086")), "{coverage:?}");
+        assert!(
+            !coverage.contains(&Coverage::State("GA".into())),
+            "{coverage:?}"
+        );
+
+        // No extent_type, but a JSON object: still read as GeoJSON.
+        let (area, _) = area_with_notes(
+            &RawServiceArea {
+                extent_type: None,
+                ..geojson_area(&geojson_box(25.75, -80.215, 25.79, -80.18))
+            },
+            None,
+        );
+        assert!(area.is_some_and(|a| a.coverage.contains(&Coverage::Zip("33130".into()))));
+    }
+
+    #[test]
+    fn bad_geojson_leaves_the_area_as_text_and_is_noted() {
+        let atlantic = geojson_box(30.0, -60.0, 31.0, -59.0);
+        let cases = [
+            (
+                "{\"type\":\"Polygon\",\"coordinates\":[[[-80.2,25.7],[-80.1",
+                "not JSON",
+            ),
+            (
+                "{\"type\":\"Point\",\"coordinates\":[-80.19,25.77]}",
+                "not an area",
+            ),
+            (
+                "{\"type\":\"Polygon\",\"coordinates\":[[[-80,250],[-80,26],[-81,26]]]}",
+                "within range",
+            ),
+            ("Miami-Dade County", "not JSON"),
+            ("{}", "no \"type\""),
+            // Valid, but in the Atlantic.
+            (atlantic.as_str(), "holds no US county"),
+        ];
+        for (extent, expected) in cases {
+            let (area, notes) = area_with_notes(&geojson_area(extent), Some("FL"));
+            let area = area.unwrap_or_else(|| panic!("{extent}: no area"));
+            assert_eq!(area.name.as_deref(), Some("Drawn area"), "{extent}");
+            assert!(area.coverage.is_empty(), "{extent}: {:?}", area.coverage);
+            assert_eq!(notes.len(), 1, "{extent}: {notes:?}");
+            assert_eq!(
+                (notes[0].file.as_deref(), notes[0].row),
+                (Some("services.csv"), 2)
+            );
+            assert!(
+                notes[0]
+                    .reason
+                    .starts_with("service area \"Drawn area\": extent"),
+                "{}",
+                notes[0].reason
+            );
+            assert!(
+                notes[0].reason.contains(expected),
+                "{extent}: {}",
+                notes[0].reason
+            );
+            assert!(
+                notes[0].reason.ends_with("kept as text only"),
+                "{}",
+                notes[0].reason
+            );
+        }
+        // The name still gives coverage when the shape cannot.
+        let (area, _) = area_with_notes(
+            &RawServiceArea {
+                name: Some("Miami-Dade County".into()),
+                ..geojson_area("{\"type\":\"Point\",\"coordinates\":[-80.19,25.77]}")
+            },
+            Some("FL"),
+        );
+        assert_eq!(area.map(|a| a.coverage), Some(vec![county("12086")]));
+    }
+
+    #[test]
+    fn a_county_without_its_state_takes_the_state_of_the_services_locations() {
+        let location = |state: &str, zip: &str| RawLocation {
+            id: Some(format!("l-{zip}")),
+            address: Some(RawAddress {
+                address_1: Some("1 Main St".into()),
+                city: Some("Somewhere".into()),
+                state_province: Some(state.into()),
+                postal_code: Some(zip.into()),
+                ..RawAddress::default()
+            }),
+            ..RawLocation::default()
+        };
+        let service = |locations: Vec<RawLocation>| RawService {
+            id: Some("s1".into()),
+            name: Some("Legal Aid".into()),
+            locations,
+            service_areas: vec![RawServiceArea {
+                name: Some("Miami-Dade and Broward counties".into()),
+                ..RawServiceArea::default()
+            }],
+            ..RawService::default()
+        };
+        let coverage = |raw: RawService| {
+            let mut notes = Notes::default();
+            build_service(context(), "test", None, raw, &mut notes)
+                .map(|s| s.service_areas[0].coverage.clone())
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let both = vec![county("12086"), county("12011")];
+        assert_eq!(coverage(service(vec![location("FL", "33157")])), both);
+        // A state written out, or none but a ZIP code.
+        assert_eq!(coverage(service(vec![location("Florida", "33157")])), both);
+        assert_eq!(coverage(service(vec![location("", "33157")])), both);
+        // Locations in two states: which state's counties is not guessed.
+        assert!(
+            coverage(service(vec![
+                location("FL", "33157"),
+                location("GA", "30301")
+            ]))
+            .is_empty()
+        );
+        assert!(coverage(service(Vec::new())).is_empty());
     }
 
     #[test]

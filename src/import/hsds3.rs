@@ -243,7 +243,14 @@ fn service_from_json(obj: &Map<String, Value>) -> RawService {
         .map(RawLanguage::from_fields)
         .collect();
     raw.service_areas = objects(obj, "service_areas")
-        .map(RawServiceArea::from_fields)
+        .map(|area| {
+            let mut read = RawServiceArea::from_fields(area);
+            // The schema has `extent` as text, but some exports nest the GeoJSON object itself.
+            if let Some(shape @ (Value::Object(_) | Value::Array(_))) = area.get("extent") {
+                read.extent = Some(shape.to_string());
+            }
+            read
+        })
         .collect();
     raw.cost_options = objects(obj, "cost_options")
         .map(RawCostOption::from_fields)
@@ -389,11 +396,25 @@ mod tests {
         PackageTables, assert_at_zip_centroid, assert_every_row_accounted_for, context, fixture,
         hostile_package, json_paths, odd_json_values, odd_values,
     };
-    use crate::model::{Category, Language, Service, ServiceStatus, TaxonomyTerm, record_id};
+    use crate::model::{
+        Category, Coverage, Language, Service, ServiceStatus, TaxonomyTerm, record_id,
+    };
 
     /// The spec example's one location, whose coordinates (100, 101) are out of range.
     const SPEC_LOCATION: &str = "3a19ff88-4620-4d17-9830-ac1d859eb5d5";
     const OUT_OF_RANGE: &str = "coordinates (100, 101) are outside the valid range";
+
+    /// The note on the spec example's service area, whose extent, typed `geojson`, is the word "extent".
+    fn spec_extent_note() -> String {
+        let name = "The service is available to all residents of the MyCity area. We provide \
+                    the service in our offices or via video conferencing to any who can provide \
+                    evidence of their residency.";
+        format!(
+            "service area {}: extent is not a GeoJSON area (not JSON (expected value at line 1 \
+             column 1)); kept as text only",
+            crate::import::quoted(name)
+        )
+    }
 
     fn only_service(parsed: &ParsedSource) -> &Service {
         assert_eq!(parsed.services.len(), 1, "skipped: {:?}", parsed.skipped);
@@ -479,11 +500,18 @@ mod tests {
         assert!(!l.approximate);
         assert_eq!(
             parsed.notes,
-            vec![SkippedRow {
-                row: 2,
-                file: Some("locations.csv".into()),
-                reason: format!("location {SPEC_LOCATION:?}: {OUT_OF_RANGE}; it has no point"),
-            }]
+            vec![
+                SkippedRow {
+                    row: 2,
+                    file: Some("locations.csv".into()),
+                    reason: format!("location {SPEC_LOCATION:?}: {OUT_OF_RANGE}; it has no point"),
+                },
+                SkippedRow {
+                    row: 2,
+                    file: Some("service_areas.csv".into()),
+                    reason: spec_extent_note(),
+                }
+            ]
         );
         let address = l.address.as_ref().unwrap_or_else(|| panic!("address"));
         assert_eq!(address.address_1, "1-30 Main Street");
@@ -514,7 +542,14 @@ mod tests {
         let reason = format!(
             "location {SPEC_LOCATION:?}: {OUT_OF_RANGE}; placed at its ZIP centre (approximate)"
         );
-        assert_eq!(notes, vec![(Some("locations.csv"), 2, reason.as_str())]);
+        let extent = spec_extent_note();
+        assert_eq!(
+            notes,
+            vec![
+                (Some("locations.csv"), 2, reason.as_str()),
+                (Some("service_areas.csv"), 2, extent.as_str())
+            ]
+        );
     }
 
     /// Regression: rows of linked tables that named nothing, or a location the
@@ -552,6 +587,84 @@ mod tests {
             2,
             "accessibility names location \"nowhere-else\", which is not in locations.csv; left out"
         )), "{notes:#?}");
+    }
+
+    /// Around downtown Miami and Brickell: ZIP codes 33130, 33131 and their neighbours.
+    const DOWNTOWN_MIAMI: &str = r#"{"type":"Polygon","coordinates":[[[-80.215,25.75],[-80.18,25.75],[-80.18,25.79],[-80.215,25.79],[-80.215,25.75]]]}"#;
+
+    #[test]
+    fn geojson_extents_in_a_package_become_coverage_and_bad_ones_notes() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(
+            dir.path().join("services.csv"),
+            "id,name\ns1,Legal Aid\ns2,Food Bank\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let mut areas = csv::Writer::from_path(dir.path().join("service_areas.csv"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        for row in [
+            ["id", "service_id", "name", "extent", "extent_type"],
+            ["a1", "s1", "Downtown", DOWNTOWN_MIAMI, "geojson"],
+            [
+                "a2",
+                "s2",
+                "Somewhere",
+                r#"{"type":"Polygon","coordinates":oops}"#,
+                "geojson",
+            ],
+        ] {
+            areas.write_record(row).unwrap_or_else(|e| panic!("{e}"));
+        }
+        areas.flush().unwrap_or_else(|e| panic!("{e}"));
+        drop(areas);
+        let parsed =
+            read_csv_package(context(), dir.path(), None).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(parsed.services.len(), 2, "{:?}", parsed.skipped);
+        let coverage = &parsed.services[0].service_areas[0].coverage;
+        assert!(
+            coverage.contains(&Coverage::Zip("33130".into())),
+            "{coverage:?}"
+        );
+        let food = &parsed.services[1].service_areas[0];
+        assert_eq!(food.name.as_deref(), Some("Somewhere"));
+        assert!(food.coverage.is_empty());
+        assert_eq!(parsed.notes.len(), 1, "{:?}", parsed.notes);
+        let note = &parsed.notes[0];
+        assert_eq!(
+            (note.file.as_deref(), note.row),
+            (Some("service_areas.csv"), 3)
+        );
+        assert!(
+            note.reason.contains("not a GeoJSON area"),
+            "{}",
+            note.reason
+        );
+    }
+
+    #[test]
+    fn a_geojson_extent_nested_as_an_object_in_json_is_read() {
+        let text = std::fs::read_to_string(fixture("hsds3/service_full.json"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut value: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+        value["service_areas"][0]["extent"] =
+            serde_json::from_str(DOWNTOWN_MIAMI).unwrap_or_else(|e| panic!("{e}"));
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("service_full.json");
+        std::fs::write(&path, value.to_string()).unwrap_or_else(|e| panic!("{e}"));
+        let parsed = read_json(context(), &path, None).unwrap_or_else(|e| panic!("{e}"));
+        let coverage = &only_service(&parsed).service_areas[0].coverage;
+        assert!(
+            coverage.contains(&Coverage::Zip("33131".into())),
+            "{coverage:?}"
+        );
+        assert!(
+            parsed
+                .notes
+                .iter()
+                .all(|n| !n.reason.contains("service area")),
+            "{:?}",
+            parsed.notes
+        );
     }
 
     #[test]
@@ -649,7 +762,10 @@ mod tests {
             vec![SkippedRow {
                 row: 1,
                 file: None,
-                reason: format!("location {SPEC_LOCATION:?}: {OUT_OF_RANGE}; it has no point"),
+                reason: format!(
+                    "location {SPEC_LOCATION:?}: {OUT_OF_RANGE}; it has no point; {}",
+                    spec_extent_note()
+                ),
             }]
         );
         assert_eq!(l.phones.len(), 1);

@@ -26,7 +26,9 @@ use crate::geo::Gazetteer;
 use crate::model::Service;
 
 /// What an import needs besides the file: the gazetteer (for ZIP-centroid
-/// placement) and the category mapping.
+/// placement and county names) and the category mapping. County shapes, needed
+/// only for a service area drawn as GeoJSON, are not here: they are loaded on
+/// first use ([`crate::geo::Counties::shared`]), so imports without one never pay for them.
 #[derive(Debug, Clone, Copy)]
 pub struct ImportContext<'a> {
     pub gazetteer: &'a Gazetteer,
