@@ -267,16 +267,30 @@ fn parse_open(
     Ok(Some(OpenFilter::At(instant.with_timezone(&Utc))))
 }
 
-/// The coverage terms of a place: its ZIP, county and state, and the whole country.
-pub fn areas_of(place: &Place) -> Vec<String> {
+/// The coverage terms of a place: its ZIP, county and state, and the whole
+/// country. What the place does not say (a point typed as coordinates) is found
+/// from the point: the county whose shape holds it, the nearest ZIP.
+pub fn areas_of(place: &Place, gazetteer: &Gazetteer) -> Vec<String> {
+    let found = match crate::geo::Counties::shared() {
+        Ok(counties) if place.zip.is_none() || place.county_fips.is_none() => {
+            Some(gazetteer.areas_at(place.lat, place.lon, counties))
+        }
+        _ => None,
+    };
+    let zip = place.zip.clone().or_else(|| found.as_ref()?.zip.clone());
+    let county = place
+        .county_fips
+        .clone()
+        .or_else(|| found.as_ref()?.county_fips.clone());
+    let state = place.state.clone().or_else(|| found.as_ref()?.state.clone());
     let mut areas = Vec::new();
-    if let Some(zip) = &place.zip {
+    if let Some(zip) = zip {
         areas.push(format!("zip:{zip}"));
     }
-    if let Some(county) = &place.county_fips {
+    if let Some(county) = county {
         areas.push(format!("county:{county}"));
     }
-    if let Some(state) = &place.state {
+    if let Some(state) = state {
         areas.push(format!("state:{state}"));
     }
     areas.push("national".to_owned());
@@ -360,7 +374,10 @@ pub fn validate(params: &SearchParams, gazetteer: &Gazetteer) -> Result<ValidSea
         request: SearchRequest {
             text,
             near,
-            areas: place.as_ref().map(areas_of).unwrap_or_default(),
+            areas: place
+                .as_ref()
+                .map(|p| areas_of(p, gazetteer))
+                .unwrap_or_default(),
             scope,
             lang,
             categories,
