@@ -1,9 +1,11 @@
-//! Who a service is for and which ages it takes: facts read from a stored
-//! [`Service`] for the search filters (`population=`, `age=`).
+//! Who a service is for, which ages it takes and whether a wheelchair user can
+//! get in: facts read from a stored [`Service`] for the search filters
+//! (`population=`, `age=`, `accessible=`).
 //!
-//! Everything here is a pure function of the listing, and says only what the
-//! data says: an age bound is read only from a statement that can be read one
-//! way ("ages 5-17", "18+"), never guessed. The population rules are data
+//! Everything here is a pure function of the listing, and each answer is "yes"
+//! only where the data says so: a location without accessibility notes is not
+//! accessible, and an age bound is read only from a statement that can be read
+//! one way ("ages 5-17", "18+"), never guessed. The population rules are data
 //! (`data/populations.csv`, compiled in and read once); the few list-wide rules
 //! for age are the table below, each with the evidence for it. Indexing and
 //! searching on these facts is `index`'s job.
@@ -12,7 +14,7 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Service, TaxonomyTerm};
+use super::{Location, Service, TaxonomyTerm};
 
 /// A group of people a service is meant for, as clinicians filter by it.
 ///
@@ -786,6 +788,11 @@ impl Phrase {
                 self.at(words, start) && !masked[start..start + self.0.len()].contains(&true)
             })
     }
+
+    /// Whether the phrase is anywhere in the words.
+    fn is_in(&self, words: &[String]) -> bool {
+        (0..words.len()).any(|start| self.at(words, start))
+    }
 }
 
 /// Phrases written in code (no rules file): each pattern as [`Phrase::parse`] reads it.
@@ -795,6 +802,10 @@ fn phrases(patterns: &[&str]) -> Vec<Phrase> {
         .iter()
         .filter_map(|p| Phrase::parse(p, false).ok())
         .collect()
+}
+
+fn any_in(phrases: &[Phrase], words: &[String]) -> bool {
+    phrases.iter().any(|p| p.is_in(words))
 }
 
 // ---------------------------------------------------------------------------
@@ -1719,6 +1730,125 @@ fn between_at(tokens: &[AgeToken], i: usize, cued: bool) -> Option<(AgeRange, us
         i,
         b.next,
     ))
+}
+
+// ---------------------------------------------------------------------------
+// Accessibility
+// ---------------------------------------------------------------------------
+
+/// Whether a location's accessibility notes say a wheelchair user can get in
+/// ("Handicap accessible", "Wheelchair access is possible on all levels", "ADA
+/// accessible", "accessible entrance"). A note that says otherwise ("not
+/// wheelchair accessible", "no elevator", "stairs only") makes it false, and so
+/// does having no note.
+pub fn wheelchair_accessible(location: &Location) -> bool {
+    verdict(location.accessibility.iter().map(|n| access_note(n))) == Some(true)
+}
+
+/// Whether a wheelchair user can get into any of the service's locations, or,
+/// when no location says, whether the service's accessibility attributes say so.
+pub fn service_accessible(service: &Service) -> bool {
+    if service.locations.iter().any(wheelchair_accessible) {
+        return true;
+    }
+    verdict(
+        service
+            .attributes
+            .iter()
+            .map(|a| access_attribute(&a.tag, &a.value)),
+    ) == Some(true)
+}
+
+/// Notes together: any "no" is no, else any "yes" is yes.
+fn verdict(notes: impl Iterator<Item = Option<bool>>) -> Option<bool> {
+    let mut yes = false;
+    for note in notes {
+        match note {
+            Some(false) => return Some(false),
+            Some(true) => yes = true,
+            None => {}
+        }
+    }
+    yes.then_some(true)
+}
+
+/// What one accessibility note says about wheelchair access.
+fn access_note(text: &str) -> Option<bool> {
+    static NO: OnceLock<Vec<Phrase>> = OnceLock::new();
+    static YES: OnceLock<Vec<Phrase>> = OnceLock::new();
+    let no = NO.get_or_init(|| {
+        phrases(&[
+            "not wheelchair accessible",
+            "not accessible",
+            "not handicap*",
+            "not ada",
+            "not fully accessible",
+            "isnt accessible",
+            "inaccessible",
+            "non accessible",
+            "no wheelchair*",
+            "no handicap*",
+            "no elevator*",
+            "no ramp*",
+            "no lift",
+            "no accessible",
+            "limited access*",
+            "limited wheelchair",
+            "partially accessible",
+            "partial access*",
+            "stairs only",
+            "steps only",
+            "only by stairs",
+            "only accessible by stairs",
+            "not barrier free",
+        ])
+    });
+    let yes = YES.get_or_init(|| {
+        phrases(&[
+            "wheelchair accessible",
+            "wheelchair access*",
+            "accessible to wheelchair*",
+            "accessible for wheelchair*",
+            "handicap* accessible",
+            "handicap* access*",
+            "ada accessible",
+            "ada compliant",
+            "ada access*",
+            "accessible entrance*",
+            "accessible entry",
+            "barrier free",
+            "step free",
+            "fully accessible",
+            "ramp",
+            "ramps",
+            "elevator*",
+        ])
+    });
+    let words = words(text);
+    if any_in(no, &words) {
+        Some(false)
+    } else if any_in(yes, &words) || words == ["accessible"] {
+        Some(true)
+    } else {
+        None
+    }
+}
+
+/// What an accessibility attribute says (`wheelchair_accessible: yes`,
+/// `accessibility: ADA compliant`), `None` for other attributes.
+fn access_attribute(tag: &str, value: &str) -> Option<bool> {
+    let tag_words = words(tag);
+    let about_access = tag_words
+        .iter()
+        .any(|w| w.starts_with("accessib") || w.starts_with("wheelchair") || w == "ada");
+    if !about_access {
+        return None;
+    }
+    match words(value).as_slice() {
+        [w] if matches!(w.as_str(), "yes" | "y" | "true") => Some(true),
+        [w] if matches!(w.as_str(), "no" | "n" | "false") => Some(false),
+        _ => access_note(value),
+    }
 }
 
 #[cfg(test)]

@@ -67,6 +67,13 @@ fn attribute(tag: &str, value: &str) -> Attribute {
     }
 }
 
+fn location(notes: &[&str]) -> Location {
+    Location {
+        accessibility: notes.iter().map(|n| (*n).to_owned()).collect(),
+        ..Location::default()
+    }
+}
+
 // --- The rules file ----------------------------------------------------------
 
 #[test]
@@ -718,6 +725,64 @@ fn unknown_bounds_admit() {
     assert!(adults.admits(99) && !adults.admits(15));
 }
 
+// --- Accessibility ---------------------------------------------------------------
+
+#[test]
+fn accessibility_notes_say_whether_a_wheelchair_user_can_get_in() {
+    for notes in [
+        &["Handicap accessible"][..],
+        // The HSDS 3.0 example location's note.
+        &[
+            "The building is equipped with induction loops for hearing aids. Wheelchair access is possible on all levels.",
+        ],
+        &["ADA accessible"],
+        &["Accessible entrance on 2nd Avenue"],
+        &["Accessible"],
+        &["Ramp at the side door"],
+    ] {
+        assert!(wheelchair_accessible(&location(notes)), "{notes:?}");
+    }
+    for notes in [
+        &[][..],
+        &["Not wheelchair accessible"],
+        &["Second floor, no elevator"],
+        &["Stairs only"],
+        &["Accessible parking"],
+        &["Switch hearing aid to T-coil to access the induction loop facility."],
+        &[
+            "Handicap accessible",
+            "The clinic upstairs is not accessible",
+        ],
+    ] {
+        assert!(!wheelchair_accessible(&location(notes)), "{notes:?}");
+    }
+}
+
+#[test]
+fn a_service_is_accessible_when_any_location_or_its_attributes_say_so() {
+    let two = Service {
+        locations: vec![location(&[]), location(&["Handicap accessible"])],
+        ..listing("miami-211-2019", "X")
+    };
+    assert!(service_accessible(&two));
+    let by_attribute = Service {
+        attributes: vec![attribute("wheelchair_accessible", "yes")],
+        ..listing("example", "X")
+    };
+    assert!(service_accessible(&by_attribute));
+    let not = Service {
+        attributes: vec![attribute("accessibility", "Not ADA compliant")],
+        ..listing("example", "X")
+    };
+    assert!(!service_accessible(&not));
+    // The food pantry locators' "Walk up" is how food is handed out, not access.
+    let walk_up = Service {
+        attributes: vec![attribute("access", "Walk up")],
+        ..listing("food-pantries", "X")
+    };
+    assert!(!service_accessible(&walk_up));
+}
+
 // --- Over the bundled data -----------------------------------------------------
 
 /// Every bundled source (the Miami package and the national lists), imported the normal way, once.
@@ -760,6 +825,9 @@ fn count(source: &ParsedSource) -> Counts {
     let mut add = |fact: &'static str| *counts.by.entry(fact).or_default() += 1;
     for s in &source.services {
         populations(s).into_iter().for_each(|p| add(p.slug()));
+        if service_accessible(s) {
+            add("accessible");
+        }
         let ages = age_range(s);
         if ages.min.is_some() {
             add("min-age");
@@ -837,6 +905,8 @@ fn facts_over_the_bundled_data() {
         miami.of("youth") < miami.listings / 2,
         "age codes alone do not make a youth service"
     );
+    // Every location the export marks "Handicap accessible", and no other.
+    assert_eq!(miami.of("accessible"), 1_620);
 
     let pantries = of("food-pantries");
     assert_eq!(pantries.of("max-age"), 38, "the child meal sites");
