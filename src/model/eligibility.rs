@@ -1,14 +1,15 @@
-//! Who a service is for, which ages it takes and whether a wheelchair user can
-//! get in: facts read from a stored [`Service`] for the search filters
-//! (`population=`, `age=`, `accessible=`).
+//! Who a service is for, which ages it takes, whether it costs anything and
+//! whether a wheelchair user can get in: facts read from a stored [`Service`]
+//! for the search filters (`population=`, `age=`, `free=`, `accessible=`).
 //!
-//! Everything here is a pure function of the listing, and each answer is "yes"
-//! only where the data says so: a location without accessibility notes is not
-//! accessible, and an age bound is read only from a statement that can be read
-//! one way ("ages 5-17", "18+"), never guessed. The population rules are data
-//! (`data/populations.csv`, compiled in and read once); the few list-wide rules
-//! for age are the table below, each with the evidence for it. Indexing and
-//! searching on these facts is `index`'s job.
+//! Everything here is a pure function of the listing. Each answer is "yes" only
+//! where the data says so: a listing that says nothing about its cost is not
+//! free, one without accessibility notes is not accessible, and an age bound is
+//! read only from a statement that can be read one way ("ages 5-17", "18+"),
+//! never guessed. The population rules are data (`data/populations.csv`, compiled
+//! in and read once); the few list-wide rules for cost and age are the tables
+//! below, each with the evidence for it. Indexing and searching on these facts
+//! is `index`'s job.
 
 use std::sync::OnceLock;
 
@@ -1730,6 +1731,364 @@ fn between_at(tokens: &[AgeToken], i: usize, cued: bool) -> Option<(AgeRange, us
         i,
         b.next,
     ))
+}
+
+// ---------------------------------------------------------------------------
+// Cost
+// ---------------------------------------------------------------------------
+
+/// Whether a service costs nothing, by what the data says.
+///
+/// The listing's own word decides when it has one: a cost option with an
+/// amount above 0, or a fee text or cost attribute that names a price, a
+/// sliding scale, insurance or a membership makes it not free; an amount of 0,
+/// or a fee text such as "Free", "No fee", "No cost", "None" makes it free.
+/// Otherwise it is free when its description says so of the whole service
+/// ("All services are free and confidential") or a list-wide rule in
+/// [`FREE_LISTS`] covers it, unless its description names a price.
+pub fn is_free(service: &Service) -> bool {
+    if let Some(free) = stated_cost(service) {
+        return free;
+    }
+    let description = service.description.as_deref().unwrap_or("");
+    let priced = names_a_price(description);
+    !priced && (free_by_description(description) || free_by_list(service))
+}
+
+/// What the listing says of its own cost: `Some(false)` when anything names a
+/// cost, `Some(true)` when something says free and nothing names a cost.
+fn stated_cost(service: &Service) -> Option<bool> {
+    let mut verdicts: Vec<Option<bool>> = Vec::new();
+    for option in &service.cost_options {
+        verdicts.push(match option.amount {
+            Some(a) if a > 0.0 => Some(false),
+            Some(0.0) => Some(true),
+            _ => None,
+        });
+        verdicts.extend(
+            [&option.option, &option.amount_description]
+                .into_iter()
+                .flatten()
+                .map(|text| fee_text(text)),
+        );
+    }
+    verdicts.push(service.fees_description.as_deref().and_then(fee_text));
+    verdicts.extend(
+        service
+            .attributes
+            .iter()
+            .map(|a| cost_attribute(&a.tag, &a.value)),
+    );
+    verdict(verdicts.into_iter())
+}
+
+/// What a fee text says: `Some(false)` for a cost, `Some(true)` for free, `None` for neither.
+///
+/// "Free", "No fee", "No cost", "None", "$0", "Gratis" are free; "Free consultation,
+/// then $50", "Sliding fee scale", "Medicaid accepted", "Free for members" are not.
+fn fee_text(text: &str) -> Option<bool> {
+    static COSTS: OnceLock<Vec<Phrase>> = OnceLock::new();
+    static FREE: OnceLock<Vec<Phrase>> = OnceLock::new();
+    static NOT_FREE: OnceLock<Vec<Phrase>> = OnceLock::new();
+    let costs = COSTS.get_or_init(|| {
+        phrases(&[
+            "sliding",
+            "fee scale",
+            "scale",
+            "copay*",
+            "co pay*",
+            "coinsurance",
+            "deductible*",
+            "insurance",
+            "medicaid",
+            "medicare",
+            "private pay",
+            "self pay",
+            "fee for service",
+            "reduced",
+            "discount*",
+            "low cost",
+            "minimal",
+            "nominal",
+            "small fee*",
+            "varies",
+            "vary",
+            "depends",
+            "depending",
+            "tuition",
+            "membership",
+            "members",
+            "dues",
+            "per *",
+            "a month",
+            "a week",
+            "a year",
+            "a session",
+            "a charge",
+            "a fee",
+            "charges",
+            "fee for",
+            "fees for",
+            "fee of",
+            "fee is",
+            "fees are",
+            "consultation",
+            "initial",
+            "first visit",
+            "first session",
+            "trial",
+            "donation required",
+            "required donation",
+            "suggested donation",
+            "except",
+            "unless",
+            "some services",
+            "pay",
+            "paid",
+            "payment*",
+            "cost share",
+            "cost sharing",
+            "income based",
+            "based on income",
+            "rate",
+            "rates",
+            "dollars",
+            "cents",
+        ])
+    });
+    let free = FREE.get_or_init(|| {
+        phrases(&[
+            "free",
+            "no fee*",
+            "no cost*",
+            "no charge*",
+            "without charge",
+            "without cost",
+            "not charge",
+            "never charge*",
+            "costs nothing",
+            "zero cost",
+            "gratis",
+            "gratuito*",
+            "gratuita*",
+            "sin costo",
+            "sin cargo",
+            "no hay costo",
+        ])
+    });
+    // "free" that is not about money.
+    let not_free = NOT_FREE.get_or_init(|| {
+        phrases(&[
+            "toll free",
+            "drug free",
+            "smoke free",
+            "alcohol free",
+            "tobacco free",
+            "gluten free",
+            "sugar free",
+            "fat free",
+            "scent free",
+            "fragrance free",
+            "barrier free",
+            "hands free",
+            "tax free",
+            "latex free",
+            "nut free",
+            "free standing",
+            "free play",
+        ])
+    });
+    let lower = text.to_lowercase();
+    match currency_amount(&lower) {
+        Some(amount) if amount > 0.0 => return Some(false),
+        Some(_) => return Some(true),
+        None => {}
+    }
+    let words = words(text);
+    if words.is_empty() {
+        return None;
+    }
+    if any_in(costs, &words) {
+        return Some(false);
+    }
+    let mut masked = vec![false; words.len()];
+    for p in not_free {
+        p.mask(&words, &mut masked);
+    }
+    let says_free = free.iter().any(|p| p.found(&words, &masked))
+        || words[0] == "none"
+        || words == ["0"]
+        || words == ["0", "00"];
+    says_free.then_some(true)
+}
+
+/// The first amount written with a currency sign (`$50`, `£ 35.00`, `$0`).
+fn currency_amount(lower: &str) -> Option<f64> {
+    let at = lower.find(['$', '£', '€'])?;
+    let rest = lower[at..].trim_start_matches(['$', '£', '€']).trim_start();
+    let number: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || matches!(c, '.' | ','))
+        .filter(|c| *c != ',')
+        .collect();
+    number.trim_end_matches('.').parse::<f64>().ok()
+}
+
+/// Whether a free text names a price: an amount above 0, a sliding scale, a copay.
+fn names_a_price(text: &str) -> bool {
+    static PRICES: OnceLock<Vec<Phrase>> = OnceLock::new();
+    let prices = PRICES.get_or_init(|| {
+        phrases(&[
+            "sliding fee*",
+            "sliding scale",
+            "copay*",
+            "co pay*",
+            "fee of",
+            "membership fee*",
+            "per visit",
+            "per session",
+            "tuition",
+        ])
+    });
+    currency_amount(&text.to_lowercase()).is_some_and(|a| a > 0.0) || any_in(prices, &words(text))
+}
+
+/// What a cost attribute says (`fees: None`, `free: yes`, `cost: $20`), `None` for other attributes.
+fn cost_attribute(tag: &str, value: &str) -> Option<bool> {
+    const COST_TAGS: [&str; 13] = [
+        "fee",
+        "fees",
+        "cost",
+        "costs",
+        "price",
+        "prices",
+        "payment",
+        "payments",
+        "charge",
+        "charges",
+        "free",
+        "gratis",
+        "fee description",
+    ];
+    let tag_words = words(tag);
+    if !tag_words.iter().any(|w| COST_TAGS.contains(&w.as_str())) {
+        return None;
+    }
+    let value_words = words(value);
+    let yes =
+        matches!(value_words.as_slice(), [w] if matches!(w.as_str(), "yes" | "y" | "true" | "si"));
+    let no = matches!(value_words.as_slice(), [w] if matches!(w.as_str(), "no" | "n" | "false"));
+    let about_free = tag_words
+        .iter()
+        .any(|w| matches!(w.as_str(), "free" | "gratis"))
+        || tag_words.windows(2).any(|w| w == ["no", "cost"]);
+    match (about_free, yes, no) {
+        (true, true, _) => Some(true),
+        (true, _, true) => Some(false),
+        _ => fee_text(value),
+    }
+}
+
+/// Whether a description says the whole service is free ("All services are free
+/// and confidential", "There is no cost to participate"). Phrases about one
+/// part of a service ("free play", "free snacks", "Parking is free") are not read.
+fn free_by_description(description: &str) -> bool {
+    static WHOLE: OnceLock<Vec<Phrase>> = OnceLock::new();
+    let whole = WHOLE.get_or_init(|| {
+        phrases(&[
+            "services are free",
+            "services are provided free of charge",
+            "services are offered free of charge",
+            "services offered free of charge",
+            "services are at no cost",
+            "services are provided at no cost",
+            "there is no cost to participate",
+            "the program is free",
+            "is a free program",
+        ])
+    });
+    !description.is_empty() && any_in(whole, &words(description))
+}
+
+/// A bundled list whose listings (all, or those with one of `terms`) cost nothing.
+struct FreeList {
+    dataset: &'static str,
+    /// Term codes or names (any case); empty for every listing.
+    terms: &'static [&'static str],
+    /// Terms that take a listing out again.
+    unless: &'static [&'static str],
+}
+
+/// List-wide cost rules: what is true of every listing they cover.
+///
+/// Left out on purpose: HRSA health centers (a sliding fee scale, by law), VA
+/// medical centers and clinics (copays by priority group), HUD housing (rent),
+/// housing counseling agencies (HUD lets them charge fees), SAMHSA facilities
+/// (most bill insurance), farmers markets and LA supermarkets (they sell food).
+const FREE_LISTS: [FreeList; 4] = [
+    // Pantries, meal sites and TEFAP distributions listed by food banks give food at
+    // no cost: food-bank partner agencies may not charge for the food they hand out,
+    // TEFAP food is given free, Second Harvest tags its 255 sites "Free Groceries",
+    // and the child meal sites say "Free meals for children". Job, financial-help and
+    // health listings in the same locators (labelled JOB RESOURCE ...) are not
+    // covered, nor are the two farmers markets.
+    FreeList {
+        dataset: "food-pantries",
+        terms: &[
+            "Food pantry",
+            "Free Groceries",
+            "Soup Kitchen",
+            "Meal Site",
+            "Ready-To-Eat Meals",
+            "Mobile Food Bank",
+            "TEFAP Available",
+            "TEFAP Only",
+            "Emergency Food",
+            "CHILD MEAL SITE",
+            "CHILD MEAL SIGHT",
+            "HOT MEAL",
+            "FOOD DISTRIBUTION",
+        ],
+        unless: &["Farmers Markets"],
+    },
+    // Food pantries (345) give food at no cost; Summer Lunch sites (70) are USDA
+    // Summer Food Service Program sites (lafoodbank.org/sfsp), free to children.
+    // Supermarkets, farmers markets, restaurants and gardens are not covered.
+    FreeList {
+        dataset: "la-food-oasis",
+        terms: &["Food Pantry", "Summer Lunch"],
+        unless: &[],
+    },
+    // Public libraries lend, and offer computers and internet, to residents at no
+    // cost; a card for non-residents, printing and fines may cost.
+    FreeList {
+        dataset: "imls-libraries",
+        terms: &[],
+        unless: &[],
+    },
+    // Vet Centers (and their outstations and mobile units) give readjustment
+    // counseling at no cost to eligible veterans, service members and their
+    // families. VA medical centers and clinics charge copays by priority group.
+    FreeList {
+        dataset: "va-facilities",
+        terms: &["VCTR", "VCTROS", "MVCTR"],
+        unless: &[],
+    },
+];
+
+fn free_by_list(service: &Service) -> bool {
+    let has = |names: &[&str]| {
+        service.taxonomy_terms.iter().any(|t| {
+            names
+                .iter()
+                .any(|n| t.code.eq_ignore_ascii_case(n) || t.name.eq_ignore_ascii_case(n))
+        })
+    };
+    FREE_LISTS.iter().any(|list| {
+        list.dataset == service.source.dataset
+            && (list.terms.is_empty() || has(list.terms))
+            && !has(list.unless)
+    })
 }
 
 // ---------------------------------------------------------------------------

@@ -16,8 +16,8 @@ mod service;
 pub use category::{Category, Need};
 pub use clean::{PhoneNumber, clean_text, normalize_phone, normalize_zip};
 pub use eligibility::{
-    AgeRange, Population, PopulationRules, RulesError, age_range, populations, service_accessible,
-    wheelchair_accessible,
+    AgeRange, Population, PopulationRules, RulesError, age_range, is_free, populations,
+    service_accessible, wheelchair_accessible,
 };
 pub use language::{LANGUAGES, language_code, language_name};
 pub use service::{

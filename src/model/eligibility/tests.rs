@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use super::*;
 use crate::geo::Gazetteer;
 use crate::import::{CategoryMap, ImportContext, ParsedSource, bundled_sources, read_source};
-use crate::model::{Attribute, SourceRef, clean_text};
+use crate::model::{Attribute, CostOption, SourceRef, clean_text};
 
 fn listing(dataset: &str, name: &str) -> Service {
     Service {
@@ -64,6 +64,13 @@ fn attribute(tag: &str, value: &str) -> Attribute {
     Attribute {
         tag: tag.into(),
         value: value.into(),
+    }
+}
+
+fn fees(text: &str) -> Service {
+    Service {
+        fees_description: Some(text.into()),
+        ..listing("example", "Community Counselling")
     }
 }
 
@@ -725,6 +732,164 @@ fn unknown_bounds_admit() {
     assert!(adults.admits(99) && !adults.admits(15));
 }
 
+// --- Cost ----------------------------------------------------------------------
+
+#[test]
+fn fee_text_that_says_free_is_free() {
+    for text in [
+        "Free",
+        "free of charge",
+        "No fee",
+        "No fees.",
+        "No cost",
+        "None",
+        "None; donations welcome",
+        "$0",
+        "There is no charge for this service",
+        "Gratis",
+        "Sin costo",
+    ] {
+        assert!(is_free(&fees(text)), "{text}");
+    }
+}
+
+#[test]
+fn fee_text_that_names_a_cost_is_not_free() {
+    for text in [
+        "Free consultation, then $50",
+        "Sliding fee scale",
+        "Sliding scale based on income",
+        "Medicaid, Medicare and most private insurance accepted",
+        "Free for members; membership is $20 a year",
+        "Low cost",
+        "Copay required",
+        "Call toll-free for prices",
+        // The HSDS 3.0 example service.
+        "Non-NHS patients are expected to pay for their counselling sessions. We charge a flat rate per hour of counselling. The current rate is £50 per hour.",
+    ] {
+        assert!(!is_free(&fees(text)), "{text}");
+    }
+    assert!(!is_free(&listing("example", "Says nothing")));
+}
+
+#[test]
+fn cost_options_and_attributes_say_free_or_not() {
+    let zero = Service {
+        cost_options: vec![CostOption {
+            amount: Some(0.0),
+            ..CostOption::default()
+        }],
+        ..listing("example", "X")
+    };
+    assert!(is_free(&zero));
+    // The HSDS 3.0 example service's cost option.
+    let priced = Service {
+        cost_options: vec![CostOption {
+            option: Some("Under 18s and Over 60s".into()),
+            amount: Some(35.0),
+            currency: Some("gbp".into()),
+            amount_description: Some("per 1 hour session".into()),
+        }],
+        ..listing("example", "X")
+    };
+    assert!(!is_free(&priced));
+    let free_option = Service {
+        cost_options: vec![CostOption {
+            option: Some("Free".into()),
+            ..CostOption::default()
+        }],
+        ..listing("example", "X")
+    };
+    assert!(is_free(&free_option));
+    for (tag, value, free) in [
+        ("fees", "None", true),
+        ("free", "yes", true),
+        ("is_free", "false", false),
+        ("cost", "$20 per visit", false),
+        ("accepts", "SNAP", false),
+    ] {
+        let service = Service {
+            attributes: vec![attribute(tag, value)],
+            ..listing("example", "X")
+        };
+        assert_eq!(is_free(&service), free, "{tag}: {value}");
+    }
+}
+
+#[test]
+fn whole_lists_are_free_where_every_listing_is() {
+    let pantry = |terms: &[&str]| Service {
+        taxonomy_terms: terms.iter().map(|t| term("food-pantries", t, t)).collect(),
+        ..listing("food-pantries", "Pantry")
+    };
+    assert!(is_free(&pantry(&["Food pantry"])));
+    assert!(is_free(&pantry(&["Free Groceries"])));
+    assert!(is_free(&pantry(&["CHILD MEAL SITE"])));
+    assert!(
+        !is_free(&pantry(&["Food pantry", "Farmers Markets"])),
+        "Delridge Farmers Market"
+    );
+    assert!(
+        !is_free(&pantry(&["JOB RESOURCE"])),
+        "MoGo RideShare costs $1.25"
+    );
+    let priced_pantry = Service {
+        fees_description: Some("$5 per bag".into()),
+        ..pantry(&["Food pantry"])
+    };
+    assert!(
+        !is_free(&priced_pantry),
+        "the listing's own word comes first"
+    );
+    assert!(is_free(&listing(
+        "imls-libraries",
+        "BISMARCK VETERANS MEMORIAL PUBLIC LIBRARY"
+    )));
+    let va = |code: &str| Service {
+        taxonomy_terms: vec![term("va-facilities", code, "")],
+        ..listing("va-facilities", "Facility")
+    };
+    assert!(is_free(&va("VCTR")) && is_free(&va("MVCTR")));
+    assert!(!is_free(&va("VAMC")), "VA medical centers charge copays");
+    let la = |category: &str| Service {
+        taxonomy_terms: vec![term("la-food-oasis", category, category)],
+        ..listing("la-food-oasis", "Site")
+    };
+    assert!(is_free(&la("Food Pantry")) && is_free(&la("Summer Lunch")));
+    assert!(!is_free(&la("Supermarket")) && !is_free(&la("Farmers Market")));
+    for dataset in [
+        "hrsa-health-centers",
+        "hud-public-housing",
+        "samhsa-mental-health",
+        "usda-farmers-markets",
+    ] {
+        assert!(!is_free(&listing(dataset, "X")), "{dataset}");
+    }
+}
+
+#[test]
+fn a_description_that_says_the_whole_service_is_free_makes_it_free() {
+    let described = |text: &str| Service {
+        description: Some(text.into()),
+        ..listing("miami-211-2019", "X")
+    };
+    for text in [
+        "Provides free pregnancy tests, limited ultrasounds to pregnant and new mothers, free counseling, support groups and material assistance. All services are free and confidential.",
+        "Offers ongoing sports training programs to those who desire afternoon, evening and/or weekend hours. There is no cost to participate.",
+        "SHINE (Serving Health Insurance Needs of Elders) is a free program offered by the Florida Department of Elder Affairs.",
+    ] {
+        assert!(is_free(&described(text)), "{text}");
+    }
+    for text in [
+        "Includes arts and crafts and supervised free play time.",
+        "Florida KidCare is free or low cost health insurance for uninsured children.",
+        "Offers a sliding fee scale. All services are free and confidential for those who qualify.",
+        "Staff a toll-free helpline providing information",
+    ] {
+        assert!(!is_free(&described(text)), "{text}");
+    }
+}
+
 // --- Accessibility ---------------------------------------------------------------
 
 #[test]
@@ -825,6 +990,9 @@ fn count(source: &ParsedSource) -> Counts {
     let mut add = |fact: &'static str| *counts.by.entry(fact).or_default() += 1;
     for s in &source.services {
         populations(s).into_iter().for_each(|p| add(p.slug()));
+        if is_free(s) {
+            add("free");
+        }
         if service_accessible(s) {
             add("accessible");
         }
@@ -868,6 +1036,11 @@ fn facts_over_the_bundled_data() {
         va.listings,
         "every VA listing is for veterans"
     );
+    assert_eq!(
+        va.of("free"),
+        398,
+        "the Vet Centers, outstations and mobile Vet Centers"
+    );
     for dataset in ["hud-public-housing", "hud-pha-contacts"] {
         assert_eq!(
             of(dataset).of("low-income"),
@@ -907,11 +1080,37 @@ fn facts_over_the_bundled_data() {
     );
     // Every location the export marks "Handicap accessible", and no other.
     assert_eq!(miami.of("accessible"), 1_620);
+    assert!(
+        miami.of("free") >= 25,
+        "services whose description says they are free"
+    );
 
     let pantries = of("food-pantries");
+    assert!(pantries.of("free") >= pantries.listings - 20);
     assert_eq!(pantries.of("max-age"), 38, "the child meal sites");
+    assert_eq!(
+        of("imls-libraries").of("free"),
+        of("imls-libraries").listings
+    );
     let la = of("la-food-oasis");
+    assert_eq!(
+        la.of("free"),
+        345 + 70,
+        "food pantries and Summer Lunch sites"
+    );
     assert_eq!(la.of("max-age"), 70);
+    for dataset in [
+        "hrsa-health-centers",
+        "samhsa-mental-health",
+        "samhsa-substance-use",
+        "samhsa-opioid-treatment",
+        "hud-public-housing",
+        "hud-pha-contacts",
+        "hud-housing-counseling",
+        "usda-farmers-markets",
+    ] {
+        assert_eq!(of(dataset).of("free"), 0, "{dataset}");
+    }
     assert!(
         of("usda-farmers-markets").by.is_empty(),
         "markets are for everyone"
