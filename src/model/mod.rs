@@ -9,12 +9,17 @@
 
 mod category;
 mod clean;
+mod eligibility;
 mod language;
 mod service;
 mod vocabulary;
 
 pub use category::{Category, Need};
 pub use clean::{PhoneNumber, clean_text, normalize_phone, normalize_zip};
+pub use eligibility::{
+    AgeRange, Population, PopulationRules, RulesError, age_range, is_free, populations,
+    service_accessible, wheelchair_accessible,
+};
 pub use language::{LANGUAGES, language_code, language_name};
 pub use vocabulary::{Lang, Term, VocabularyError, parse_vocabulary, vocabulary};
 pub use service::{
