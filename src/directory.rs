@@ -204,6 +204,9 @@ pub struct SearchPage {
     pub terms: Vec<String>,
     /// True when the text was read as Spanish.
     pub spanish: bool,
+    /// How many of the text's words and phrases every result matches, of how
+    /// many (fewer than all when nothing matched them all).
+    pub matched_concepts: Option<(usize, usize)>,
     pub took: std::time::Duration,
 }
 
@@ -512,6 +515,7 @@ impl Directory {
             nearby: hits.nearby,
             terms: hits.terms,
             spanish: hits.spanish,
+            matched_concepts: hits.matched_concepts,
             results,
             ways_out,
             facets: hits.facets,
@@ -572,7 +576,7 @@ impl Directory {
             }
         }
         type Drop = (&'static str, bool, fn(&mut SearchRequest));
-        let drops: [Drop; 4] = [
+        let drops: [Drop; 7] = [
             (
                 "category",
                 !request.categories.is_empty() || !request.taxonomy.is_empty(),
@@ -588,6 +592,13 @@ impl Directory {
             ("free", request.flags.contains(&"free"), |r| {
                 r.flags.retain(|f| *f != "free")
             }),
+            ("accessible", request.flags.contains(&"accessible"), |r| {
+                r.flags.retain(|f| *f != "accessible")
+            }),
+            ("population", !request.populations.is_empty(), |r| {
+                r.populations.clear()
+            }),
+            ("age", request.age.is_some(), |r| r.age = None),
         ];
         for (param, given, drop) in drops {
             if !given {

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::geo::{Gazetteer, Place};
 use crate::index::{Radius, Scope, SearchRequest};
-use crate::model::{Category, Lang, Need};
+use crate::model::{Category, Lang, Need, Population};
 
 /// The default radius, in miles.
 pub const DEFAULT_RADIUS_MILES: f64 = 10.0;
@@ -46,6 +46,10 @@ pub struct SearchParams {
     pub scope: Option<String>,
     /// The language of `q`: `en` or `es` (otherwise told from the text).
     pub lang: Option<String>,
+    /// Who the service is for (`veterans`, `youth`, …), separated by commas.
+    pub population: Option<String>,
+    /// A client's age in years.
+    pub age: Option<String>,
     /// Keeps only listings known to be open at this local time at the search centre
     /// (`2026-12-01T18:00`), or at this instant when it carries an offset.
     pub open_at: Option<String>,
@@ -185,6 +189,20 @@ pub fn parse_needs(text: Option<&str>) -> Result<Vec<Need>, InputError> {
     })
 }
 
+/// Parses the population parameter: slugs or names, separated by commas.
+pub fn parse_populations(text: Option<&str>) -> Result<Vec<Population>, InputError> {
+    parse_list("population", text, Population::parse, |part| {
+        let known: Vec<&str> = Population::ALL.iter().map(|p| p.slug()).collect();
+        format!(
+            "unknown population {part:?}; give one of {}",
+            known.join(", ")
+        )
+    })
+}
+
+/// The oldest age the age filter takes.
+pub const MAX_AGE: usize = 120;
+
 /// Parses the language parameter: ISO 639 codes or names (`es`, `Spanish`, `Creole`).
 pub fn parse_languages(text: Option<&str>) -> Result<Vec<&'static str>, InputError> {
     parse_list("language", text, crate::model::language_code, |part| {
@@ -282,7 +300,10 @@ pub fn areas_of(place: &Place, gazetteer: &Gazetteer) -> Vec<String> {
         .county_fips
         .clone()
         .or_else(|| found.as_ref()?.county_fips.clone());
-    let state = place.state.clone().or_else(|| found.as_ref()?.state.clone());
+    let state = place
+        .state
+        .clone()
+        .or_else(|| found.as_ref()?.state.clone());
     let mut areas = Vec::new();
     if let Some(zip) = zip {
         areas.push(format!("zip:{zip}"));
@@ -340,10 +361,16 @@ pub fn validate(params: &SearchParams, gazetteer: &Gazetteer) -> Result<ValidSea
         Some(other) => {
             return Err(bad(
                 "lang",
-                format!("lang must be en or es (got {other:?}); leave it out to tell from the text"),
+                format!(
+                    "lang must be en or es (got {other:?}); leave it out to tell from the text"
+                ),
             ));
         }
     };
+    let populations = parse_populations(given(&params.population))?;
+    let age = given(&params.age)
+        .map(|a| parse_count("age", a, 0, MAX_AGE).map(|a| a as u32))
+        .transpose()?;
     let scope = match given(&params.scope) {
         None => Scope::All,
         Some(text) => Scope::parse(text).ok_or_else(|| {
@@ -385,6 +412,8 @@ pub fn validate(params: &SearchParams, gazetteer: &Gazetteer) -> Result<ValidSea
             needs,
             languages,
             flags,
+            populations,
+            age,
             open_at: None,
             now: None,
             limit,
@@ -410,6 +439,8 @@ mod tests {
                 "accessible" => p.accessible = v,
                 "scope" => p.scope = v,
                 "lang" => p.lang = v,
+                "population" => p.population = v,
+                "age" => p.age = v,
                 "near" => p.near = v,
                 "radius" => p.radius = v,
                 "category" => p.category = v,
@@ -459,6 +490,9 @@ mod tests {
             (vec![("accessible", "2")], "accessible", "true or false"),
             (vec![("scope", "far")], "scope", "nearby, serving or all"),
             (vec![("lang", "fr")], "lang", "en or es"),
+            (vec![("population", "martians")], "population", "veterans"),
+            (vec![("age", "-4")], "age", "from 0 to 120"),
+            (vec![("age", "200")], "age", "from 0 to 120"),
             (vec![("near", "99999")], "near", "not in the gazetteer"),
             (vec![("limit", "0")], "limit", "from 1 to 100"),
             (vec![("offset", "-3")], "offset", "whole number"),

@@ -35,6 +35,7 @@ pub struct Candidate {
     pub category_bits: u64,
     pub need_bits: u64,
     pub language_bits: u64,
+    pub population_bits: u64,
     /// Open at each of the collector's instants (in order), up to two.
     pub open: [Opening; 2],
 }
@@ -44,6 +45,8 @@ pub struct Candidate {
 pub struct Candidates {
     pub scoring: bool,
     pub instants: Vec<DateTime<Utc>>,
+    /// Keep only listings whose age limits (where they have any) admit this age.
+    pub age: Option<u32>,
 }
 
 pub struct SegmentCandidates {
@@ -56,6 +59,10 @@ pub struct SegmentCandidates {
     category_bits: Column<u64>,
     need_bits: Column<u64>,
     language_bits: Column<u64>,
+    population_bits: Column<u64>,
+    age_min: Column<u64>,
+    age_max: Column<u64>,
+    age: Option<u32>,
     hours: Option<BytesColumn>,
     instants: Vec<DateTime<Utc>>,
     /// The same weekly hours are shared by many listings: judge each once.
@@ -84,6 +91,10 @@ impl Collector for Candidates {
             category_bits: fast.u64("category_bits")?,
             need_bits: fast.u64("need_bits")?,
             language_bits: fast.u64("language_bits")?,
+            population_bits: fast.u64("population_bits")?,
+            age_min: fast.u64("age_min")?,
+            age_max: fast.u64("age_max")?,
+            age: self.age,
             hours: fast.bytes("hours")?,
             instants: self.instants.clone(),
             judged: HashMap::new(),
@@ -138,6 +149,15 @@ impl SegmentCollector for SegmentCandidates {
     type Fruit = Vec<Candidate>;
 
     fn collect(&mut self, doc: DocId, score: Score) {
+        if let Some(age) = self.age {
+            // Stored as age + 1, 0 when the listing says nothing.
+            let age = u64::from(age) + 1;
+            let min = self.age_min.first(doc).unwrap_or(0);
+            let max = self.age_max.first(doc).unwrap_or(0);
+            if (min > 0 && age < min) || (max > 0 && age > max) {
+                return;
+            }
+        }
         let point = match (self.lat.first(doc), self.lon.first(doc)) {
             (Some(lat), Some(lon)) => Some((lat, lon)),
             _ => None,
@@ -154,6 +174,7 @@ impl SegmentCollector for SegmentCandidates {
             category_bits: self.category_bits.first(doc).unwrap_or(0),
             need_bits: self.need_bits.first(doc).unwrap_or(0),
             language_bits: self.language_bits.first(doc).unwrap_or(0),
+            population_bits: self.population_bits.first(doc).unwrap_or(0),
             open,
         });
     }

@@ -5,7 +5,10 @@ use tantivy::TantivyDocument;
 use super::schema::Fields;
 use crate::geo::cells_for_point;
 use crate::hours;
-use crate::model::{Category, Need, Service, ServiceStatus};
+use crate::model::{
+    Category, Need, Population, Service, ServiceStatus, age_range, is_free, populations,
+    service_accessible, wheelchair_accessible,
+};
 
 /// The bit of each category in `category_bits`.
 pub fn category_bit(category: Category) -> u64 {
@@ -86,6 +89,14 @@ pub fn fresh_day(service: &Service) -> u64 {
         .unwrap_or(0)
 }
 
+/// The bit of a population in `population_bits`.
+pub fn population_bit(population: Population) -> u64 {
+    Population::ALL
+        .iter()
+        .position(|p| *p == population)
+        .map_or(0, |i| 1 << i)
+}
+
 /// The documents for a service: one per location with a point, or a single
 /// unplaced document (found by text and coverage only) when it has none.
 /// Services that are not active are not indexed.
@@ -105,6 +116,9 @@ pub fn documents(fields: &Fields, service: &Service) -> Vec<TantivyDocument> {
     body.extend(service.source_note.iter().cloned());
     let body = body.join("\n");
 
+    let who = populations(service);
+    let ages = age_range(service);
+    let free = is_free(service);
     let base = |key: String, location_id: Option<&str>| {
         let mut doc = TantivyDocument::default();
         doc.add_u64(fields.key_hash, super::schema::key_hash(&key));
@@ -163,6 +177,18 @@ pub fn documents(fields: &Fields, service: &Service) -> Vec<TantivyDocument> {
         for n in &service.needs {
             doc.add_text(fields.need, n.code());
         }
+        for p in &who {
+            doc.add_text(fields.population, p.slug());
+        }
+        doc.add_u64(
+            fields.population_bits,
+            who.iter().map(|p| population_bit(*p)).fold(0, |a, b| a | b),
+        );
+        doc.add_u64(fields.age_min, ages.min.map_or(0, |a| u64::from(a) + 1));
+        doc.add_u64(fields.age_max, ages.max.map_or(0, |a| u64::from(a) + 1));
+        if free {
+            doc.add_text(fields.flag, "free");
+        }
         for area in &service.service_areas {
             for c in &area.coverage {
                 doc.add_text(fields.coverage, c.term());
@@ -183,6 +209,9 @@ pub fn documents(fields: &Fields, service: &Service) -> Vec<TantivyDocument> {
             if let Some(address) = &location.address {
                 doc.add_text(fields.body, address.one_line());
             }
+            if wheelchair_accessible(location) {
+                doc.add_text(fields.flag, "accessible");
+            }
             let hours = hours::listing_hours_at(service, Some(location));
             let week = hours::Week::compile(&hours, hours::zone_of(Some(location)));
             doc.add_bytes(fields.hours, &week.encode());
@@ -201,6 +230,9 @@ pub fn documents(fields: &Fields, service: &Service) -> Vec<TantivyDocument> {
         let week = hours::Week::compile(&hours, hours::zone_of(None));
         doc.add_bytes(fields.hours, &week.encode());
         doc.add_text(fields.flag, "virtual");
+        if service_accessible(service) {
+            doc.add_text(fields.flag, "accessible");
+        }
         docs.push(doc);
     }
     docs

@@ -26,7 +26,7 @@ use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use crate::geo::{cells_covering, distance_miles};
-use crate::model::{Category, Lang, Need, Service};
+use crate::model::{Category, Lang, Need, Population, Service};
 use schema::Fields;
 
 pub use schema::SCHEMA_VERSION;
@@ -173,6 +173,10 @@ pub struct SearchRequest {
     pub lang: Option<Lang>,
     /// Facts every result must have (`free`, `accessible`).
     pub flags: Vec<&'static str>,
+    /// For any of these populations (OR); empty means all.
+    pub populations: Vec<Population>,
+    /// A client's age: keep listings whose age limits admit it (no limits admit every age).
+    pub age: Option<u32>,
     /// Keep only listings known to be open at this instant.
     pub open_at: Option<DateTime<Utc>>,
     /// The time of the search, for the open-now facet (none: no such count).
@@ -208,6 +212,9 @@ pub struct Hits {
     pub terms: Vec<String>,
     /// True when the text was read as Spanish.
     pub spanish: bool,
+    /// How many of the text's concepts (words and vocabulary phrases) every
+    /// result matches, of how many: fewer than all when nothing matched them all.
+    pub matched_concepts: Option<(usize, usize)>,
     /// How many of all the results are in each category and meet each need.
     pub facets: Facets,
 }
@@ -219,6 +226,7 @@ pub struct Facets {
     pub needs: Vec<(Need, usize)>,
     /// ISO 639 code and count, most common first.
     pub languages: Vec<(&'static str, usize)>,
+    pub populations: Vec<(Population, usize)>,
     /// How many are open at the time of the search (when it was given).
     pub open_now: Option<usize>,
 }
@@ -234,11 +242,13 @@ impl Facets {
         let mut categories = [0usize; 64];
         let mut needs = [0usize; 64];
         let mut languages = [0usize; 64];
+        let mut populations = [0usize; 64];
         for c in candidates {
             for (bits, counts) in [
                 (c.category_bits, &mut categories),
                 (c.need_bits, &mut needs),
                 (c.language_bits, &mut languages),
+                (c.population_bits, &mut populations),
             ] {
                 let mut rest = bits;
                 while rest != 0 {
@@ -271,6 +281,12 @@ impl Facets {
                 found.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
                 found
             },
+            populations: Population::ALL
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| populations[*i] > 0)
+                .map(|(i, p)| (*p, populations[i]))
+                .collect(),
             open_now: None,
         }
     }
@@ -535,6 +551,13 @@ impl SearchIndex {
                 .map(|n| Term::from_field_text(f.need, n.code()));
             clauses.push((Occur::Must, Box::new(TermSetQuery::new(set))));
         }
+        if !request.populations.is_empty() {
+            let set = request
+                .populations
+                .iter()
+                .map(|p| Term::from_field_text(f.population, p.slug()));
+            clauses.push((Occur::Must, Box::new(TermSetQuery::new(set))));
+        }
         for flag in &request.flags {
             clauses.push((
                 Occur::Must,
@@ -594,6 +617,90 @@ impl SearchIndex {
         suggest::names(&searcher, self.fields.suggest, prefix, limit).map_err(|e| self.err(e))
     }
 
+    /// The candidates of a query with how they match the place searched: within
+    /// the radius (`at`), or serving it (`serves`, `virtual`) as the scope allows.
+    fn find(
+        &self,
+        searcher: &tantivy::Searcher,
+        request: &SearchRequest,
+        clauses: Vec<(Occur, Box<dyn Query>)>,
+        collector: &collect::Candidates,
+    ) -> Result<Vec<Found>, IndexError> {
+        let f = self.fields;
+        let clone_clauses = |clauses: &Vec<(Occur, Box<dyn Query>)>| {
+            clauses
+                .iter()
+                .map(|(o, q)| (*o, q.box_clone()))
+                .collect::<Vec<_>>()
+        };
+        // Candidates with how they match the place.
+        let mut found: Vec<Found> = Vec::new();
+        match request.near {
+            None => {
+                for c in self.collect(searcher, clauses, None, collector)? {
+                    found.push(Found {
+                        kind: None,
+                        distance: None,
+                        c,
+                    });
+                }
+            }
+            Some(near) => {
+                let mut at_keys = std::collections::HashSet::new();
+                if request.scope != Scope::Serving {
+                    let cells = cells_covering(near.lat, near.lon, near.miles);
+                    let set = cells.iter().map(|c| Term::from_field_text(f.cell, c));
+                    let place: Box<dyn Query> = Box::new(TermSetQuery::new(set));
+                    for c in self.collect(
+                        searcher,
+                        clone_clauses(&clauses),
+                        Some((Occur::Must, place)),
+                        collector,
+                    )? {
+                        if let Some(point) = c.point {
+                            let d = distance_miles((near.lat, near.lon), point);
+                            if d <= near.miles {
+                                at_keys.insert(c.key_hash);
+                                found.push(Found {
+                                    kind: Some(MatchKind::At),
+                                    distance: Some(d),
+                                    c,
+                                });
+                            }
+                        }
+                    }
+                }
+                if request.scope != Scope::Nearby && !request.areas.is_empty() {
+                    let set = request
+                        .areas
+                        .iter()
+                        .map(|a| Term::from_field_text(f.coverage, a));
+                    let place: Box<dyn Query> = Box::new(TermSetQuery::new(set));
+                    for c in
+                        self.collect(searcher, clauses, Some((Occur::Must, place)), collector)?
+                    {
+                        if at_keys.contains(&c.key_hash) {
+                            continue;
+                        }
+                        let distance = c.point.map(|p| distance_miles((near.lat, near.lon), p));
+                        let kind = if c.point.is_some() {
+                            MatchKind::Serves
+                        } else {
+                            MatchKind::Virtual
+                        };
+                        found.push(Found {
+                            kind: Some(kind),
+                            distance,
+                            c,
+                        });
+                    }
+                }
+            }
+        }
+
+        Ok(found)
+    }
+
     /// Runs a search.
     ///
     /// Every term of the text must match the name, organization or description
@@ -620,18 +727,12 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let spanish = request.lang.map(|l| l == Lang::Es);
         let text = text::build(&self.fields, &searcher, &request.text, spanish);
-        if text.clauses.is_empty() && !request.text.trim().is_empty() {
+        if text.required.is_empty() && !request.text.trim().is_empty() {
             // Text with nothing searchable in it ("the", "🍞", "- *") matches nothing;
             // it must not fall back to "everything".
             return Ok(Hits::default());
         }
-        let terms = text.read_as;
-        let spanish = text.spanish;
-        let f = self.fields;
-        let scoring = !text.clauses.is_empty();
-        let mut clauses = text.clauses;
-        clauses.extend(text.boosts);
-        clauses.extend(self.filter_clauses(request));
+        let scoring = !text.required.is_empty();
         let instants: Vec<DateTime<Utc>> = [request.now, request.open_at]
             .into_iter()
             .flatten()
@@ -639,78 +740,41 @@ impl SearchIndex {
         let collector = collect::Candidates {
             scoring,
             instants: instants.clone(),
+            age: request.age,
         };
-        let clone_clauses = |clauses: &Vec<(Occur, Box<dyn Query>)>| {
-            clauses
-                .iter()
-                .map(|(o, q)| (*o, q.box_clone()))
-                .collect::<Vec<_>>()
+        // Every concept of the text must match; when nothing does, one fewer, and
+        // so on down to half of them (rounded up), so that a long plain-language
+        // request still finds what matches most of it.
+        let concepts = text.required.len();
+        let fewest = concepts.div_ceil(2).max(1);
+        let mut required = concepts;
+        let mut found = loop {
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            match concepts {
+                0 => {}
+                1 => clauses.push((Occur::Must, text.required[0].box_clone())),
+                _ => clauses.push((
+                    Occur::Must,
+                    Box::new(BooleanQuery::with_minimum_required_clauses(
+                        text.required
+                            .iter()
+                            .map(|q| (Occur::Should, q.box_clone()))
+                            .collect(),
+                        required,
+                    )),
+                )),
+            }
+            clauses.extend(text.optional.iter().map(|q| (Occur::Should, q.box_clone())));
+            clauses.extend(self.filter_clauses(request));
+            let found = self.find(&searcher, request, clauses, &collector)?;
+            if !found.is_empty() || required <= fewest {
+                break found;
+            }
+            required -= 1;
         };
-
-        // Candidates with how they match the place.
-        let mut found: Vec<Found> = Vec::new();
-        match request.near {
-            None => {
-                for c in self.collect(&searcher, clauses, None, &collector)? {
-                    found.push(Found {
-                        kind: None,
-                        distance: None,
-                        c,
-                    });
-                }
-            }
-            Some(near) => {
-                let mut at_keys = std::collections::HashSet::new();
-                if request.scope != Scope::Serving {
-                    let cells = cells_covering(near.lat, near.lon, near.miles);
-                    let set = cells.iter().map(|c| Term::from_field_text(f.cell, c));
-                    let place: Box<dyn Query> = Box::new(TermSetQuery::new(set));
-                    for c in self.collect(
-                        &searcher,
-                        clone_clauses(&clauses),
-                        Some((Occur::Must, place)),
-                        &collector,
-                    )? {
-                        if let Some(point) = c.point {
-                            let d = distance_miles((near.lat, near.lon), point);
-                            if d <= near.miles {
-                                at_keys.insert(c.key_hash);
-                                found.push(Found {
-                                    kind: Some(MatchKind::At),
-                                    distance: Some(d),
-                                    c,
-                                });
-                            }
-                        }
-                    }
-                }
-                if request.scope != Scope::Nearby && !request.areas.is_empty() {
-                    let set = request
-                        .areas
-                        .iter()
-                        .map(|a| Term::from_field_text(f.coverage, a));
-                    let place: Box<dyn Query> = Box::new(TermSetQuery::new(set));
-                    for c in
-                        self.collect(&searcher, clauses, Some((Occur::Must, place)), &collector)?
-                    {
-                        if at_keys.contains(&c.key_hash) {
-                            continue;
-                        }
-                        let distance = c.point.map(|p| distance_miles((near.lat, near.lon), p));
-                        let kind = if c.point.is_some() {
-                            MatchKind::Serves
-                        } else {
-                            MatchKind::Virtual
-                        };
-                        found.push(Found {
-                            kind: Some(kind),
-                            distance,
-                            c,
-                        });
-                    }
-                }
-            }
-        }
+        let matched_concepts = (concepts > 0).then_some((required, concepts));
+        let terms = text.read_as;
+        let spanish = text.spanish;
 
         // Hours the index cannot judge are asked of the full rules, once each.
         if !instants.is_empty() {
@@ -843,6 +907,7 @@ impl SearchIndex {
             hits,
             terms,
             spanish,
+            matched_concepts,
             facets,
         })
     }

@@ -11,7 +11,7 @@ use tantivy::tokenizer::{
 
 /// The version of this schema and its document layout; an index with another
 /// version is rebuilt at start.
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// The name the English analyzer is registered under.
 pub const ENGLISH: &str = "hearth_en";
@@ -70,6 +70,13 @@ pub struct Fields {
     /// Name, and name with description, with Spanish stems.
     pub name_es: Field,
     pub body_es: Field,
+    /// Population slugs: who the service is for.
+    pub population: Field,
+    /// Bit i set when the service is for `Population::ALL[i]` (for facet counts).
+    pub population_bits: Field,
+    /// The youngest and oldest age the service takes, plus one (0 when not said).
+    pub age_min: Field,
+    pub age_max: Field,
     /// Autocomplete keys of the service name: the folded name from each word on,
     /// then the name as written (see `suggest`).
     pub suggest: Field,
@@ -113,6 +120,10 @@ pub fn build() -> (Schema, Fields) {
         hours: b.add_bytes_field("hours", BytesOptions::default().set_fast()),
         fresh_day: b.add_u64_field("fresh_day", NumericOptions::default().set_fast()),
         suggest: b.add_text_field("suggest", STRING),
+        population: b.add_text_field("population", STRING),
+        population_bits: b.add_u64_field("population_bits", NumericOptions::default().set_fast()),
+        age_min: b.add_u64_field("age_min", NumericOptions::default().set_fast()),
+        age_max: b.add_u64_field("age_max", NumericOptions::default().set_fast()),
         words: b.add_text_field(
             "words",
             TextOptions::default().set_indexing_options(

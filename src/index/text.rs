@@ -13,9 +13,11 @@
 use std::sync::LazyLock;
 
 use tantivy::Searcher;
-use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery, TermSetQuery};
-use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::Term;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery, TermSetQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
 
 use super::schema::{self, Fields};
 use super::words;
@@ -27,12 +29,85 @@ pub const MAX_QUERY_WORDS: usize = 24;
 /// A word that occurs in fewer documents than this is looked up by its closest spellings too.
 const RARE: u32 = 3;
 
+/// Words that say how someone asks, not what they need ("help", "near",
+/// "free", "necesito", "cerca"): they add to the score but are not required,
+/// unless the text has nothing else.
+const FILLER: &[&str] = &[
+    "help",
+    "helping",
+    "need",
+    "needs",
+    "needed",
+    "find",
+    "finding",
+    "get",
+    "getting",
+    "near",
+    "nearby",
+    "me",
+    "my",
+    "i",
+    "im",
+    "looking",
+    "want",
+    "where",
+    "someone",
+    "somewhere",
+    "service",
+    "services",
+    "program",
+    "programs",
+    "place",
+    "places",
+    "resource",
+    "resources",
+    "free",
+    "cheap",
+    "low",
+    "cost",
+    "local",
+    "area",
+    "today",
+    "now",
+    "open",
+    "apply",
+    "applying",
+    "info",
+    "information",
+    "pay",
+    "paying",
+    "with",
+    "can",
+    "ayuda",
+    "ayudar",
+    "necesito",
+    "necesita",
+    "busco",
+    "buscar",
+    "cerca",
+    "donde",
+    "quiero",
+    "gratis",
+    "gratuito",
+    "gratuita",
+    "lugar",
+    "servicio",
+    "servicios",
+    "programa",
+    "programas",
+    "hoy",
+    "abierto",
+    "informacion",
+    "pagar",
+    "aplicar",
+];
+
 /// The text part of a search.
 pub struct TextQuery {
-    /// One clause per concept; all must match.
-    pub clauses: Vec<(Occur, Box<dyn Query>)>,
-    /// Clauses that only add to the score (the whole text in the name).
-    pub boosts: Vec<(Occur, Box<dyn Query>)>,
+    /// One query per concept (a vocabulary phrase or a word); all should match.
+    pub required: Vec<Box<dyn Query>>,
+    /// Queries that only add to the score: filler words, the whole text in the name.
+    pub optional: Vec<Box<dyn Query>>,
     /// What the text was read as, for showing back: stems, vocabulary phrases, corrections.
     pub read_as: Vec<String>,
     /// True when the text was read as Spanish.
@@ -86,7 +161,10 @@ fn phrase_query(field: Field, stems: &[(usize, String)], boost: f32) -> Option<B
 }
 
 fn term_query(field: Field, text: &str, boost: f32) -> Box<dyn Query> {
-    let q = TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs);
+    let q = TermQuery::new(
+        Term::from_field_text(field, text),
+        IndexRecordOption::WithFreqs,
+    );
     Box::new(BoostQuery::new(Box::new(q), boost))
 }
 
@@ -99,9 +177,10 @@ pub fn build(fields: &Fields, searcher: &Searcher, text: &str, spanish: Option<b
     let mut raw = words::fold(text);
     raw.truncate(MAX_QUERY_WORDS);
 
+    let all_filler = raw.iter().all(|w| FILLER.contains(&w.as_str()));
     let mut out = TextQuery {
-        clauses: Vec::new(),
-        boosts: Vec::new(),
+        required: Vec::new(),
+        optional: Vec::new(),
         read_as: Vec::new(),
         spanish,
     };
@@ -121,7 +200,7 @@ pub fn build(fields: &Fields, searcher: &Searcher, text: &str, spanish: Option<b
                 .collect();
             let shoulds = concept(fields, &mut english, &matched, 1.0);
             out.read_as.push(raw[i..i + len].join(" "));
-            out.clauses.push((Occur::Must, Box::new(BooleanQuery::new(shoulds))));
+            out.required.push(Box::new(BooleanQuery::new(shoulds)));
             i += len;
             continue;
         }
@@ -129,7 +208,11 @@ pub fn build(fields: &Fields, searcher: &Searcher, text: &str, spanish: Option<b
         i += 1;
         let mut shoulds: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for stem in analyze(&mut english, word) {
-            for (field, boost) in [(fields.name, 3.0), (fields.organization, 1.5), (fields.body, 1.0)] {
+            for (field, boost) in [
+                (fields.name, 3.0),
+                (fields.organization, 1.5),
+                (fields.body, 1.0),
+            ] {
                 shoulds.push((Occur::Should, term_query(field, &stem, boost)));
             }
             out.read_as.push(stem);
@@ -148,7 +231,8 @@ pub fn build(fields: &Fields, searcher: &Searcher, text: &str, spanish: Option<b
         // A word the index barely knows may be misspelt: add its closest spellings.
         let known = doc_freq(searcher, fields.words, word);
         if words::allowed_edits(word) > 0 && known < RARE {
-            let corrections = words::corrections_in(searcher, fields.words, word, 3).unwrap_or_default();
+            let corrections =
+                words::corrections_in(searcher, fields.words, word, 3).unwrap_or_default();
             for correction in corrections {
                 let single: Vec<&VocabularyTerm> = FOLDED
                     .iter()
@@ -159,14 +243,35 @@ pub fn build(fields: &Fields, searcher: &Searcher, text: &str, spanish: Option<b
                     shoulds.extend(concept(fields, &mut english, &single, 0.5));
                 }
                 for stem in analyze(&mut english, &correction.word) {
-                    for (field, boost) in [(fields.name, 1.0), (fields.organization, 0.5), (fields.body, 0.3)] {
+                    for (field, boost) in [
+                        (fields.name, 1.0),
+                        (fields.organization, 0.5),
+                        (fields.body, 0.3),
+                    ] {
                         shoulds.push((Occur::Should, term_query(field, &stem, boost)));
                     }
                 }
                 out.read_as.push(correction.word);
             }
         }
-        out.clauses.push((Occur::Must, Box::new(BooleanQuery::new(shoulds))));
+        let query: Box<dyn Query> = Box::new(BooleanQuery::new(shoulds));
+        if FILLER.contains(&word.as_str()) && !all_filler {
+            out.optional.push(query);
+        } else {
+            out.required.push(query);
+        }
+    }
+    if raw
+        .iter()
+        .any(|w| matches!(w.as_str(), "free" | "gratis" | "gratuito" | "gratuita"))
+    {
+        // "free": services known to be free count more (the free filter is `free=true`).
+        let q = TermQuery::new(
+            Term::from_field_text(fields.flag, "free"),
+            IndexRecordOption::Basic,
+        );
+        out.optional
+            .push(Box::new(ConstScoreQuery::new(Box::new(q), 1.0)));
     }
 
     // The whole text in the name counts most.
@@ -174,7 +279,7 @@ pub fn build(fields: &Fields, searcher: &Searcher, text: &str, spanish: Option<b
     if stems.len() >= 2
         && let Some(q) = phrase_query(fields.name, &stems, 4.0)
     {
-        out.boosts.push((Occur::Should, q));
+        out.optional.push(q);
     }
     out
 }
@@ -213,8 +318,16 @@ fn concept(
         let q = ConstScoreQuery::new(Box::new(TermSetQuery::new(codes)), 4.0 * weight);
         shoulds.push((Occur::Should, Box::new(q)));
     }
-    let mut phrases: Vec<&str> = terms.iter().flat_map(|t| t.words.iter().map(String::as_str)).collect();
-    phrases.extend(terms.iter().filter(|t| t.lang == Lang::En).map(|t| t.phrase.as_str()));
+    let mut phrases: Vec<&str> = terms
+        .iter()
+        .flat_map(|t| t.words.iter().map(String::as_str))
+        .collect();
+    phrases.extend(
+        terms
+            .iter()
+            .filter(|t| t.lang == Lang::En)
+            .map(|t| t.phrase.as_str()),
+    );
     for phrase in phrases {
         let stems = positioned(english, phrase);
         for (field, boost) in [(fields.name, 2.5), (fields.body, 1.0)] {

@@ -21,11 +21,11 @@ pub use eligibility::{
     service_accessible, wheelchair_accessible,
 };
 pub use language::{LANGUAGES, language_code, language_name};
-pub use vocabulary::{Lang, Term, VocabularyError, parse_vocabulary, vocabulary};
 pub use service::{
     Address, Attribute, CostOption, Coverage, Language, Location, LocationType, Organization,
     Phone, Schedule, Service, ServiceArea, ServiceStatus, SourceRef, TaxonomyTerm, is_http_url,
 };
+pub use vocabulary::{Lang, Term, VocabularyError, parse_vocabulary, vocabulary};
 
 /// The namespace of Hearth's deterministic record ids (UUID v5).
 ///

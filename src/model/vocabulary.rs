@@ -138,15 +138,26 @@ mod tests {
         assert!(terms.len() >= 200, "{} entries", terms.len());
         let spanish = terms.iter().filter(|t| t.lang == Lang::Es).count();
         assert!(spanish >= 80, "{spanish} Spanish entries");
-        for phrase in ["food stamps", "eviction", "rent help", "detox", "shelter", "lawyer"] {
+        for phrase in [
+            "food stamps",
+            "eviction",
+            "rent help",
+            "detox",
+            "shelter",
+            "lawyer",
+        ] {
             assert!(
-                terms.iter().any(|t| t.phrase == phrase && t.lang == Lang::En),
+                terms
+                    .iter()
+                    .any(|t| t.phrase == phrase && t.lang == Lang::En),
                 "{phrase}"
             );
         }
         for phrase in ["comida", "desalojo", "albergue", "abogado", "terapia"] {
             assert!(
-                terms.iter().any(|t| t.phrase == phrase && t.lang == Lang::Es),
+                terms
+                    .iter()
+                    .any(|t| t.phrase == phrase && t.lang == Lang::Es),
                 "{phrase}"
             );
         }

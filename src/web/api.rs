@@ -27,6 +27,17 @@ pub struct SearchResponse {
     pub read_as: Vec<String>,
     /// The language the text was read in: `en` or `es`.
     pub lang: &'static str,
+    /// When no listing matched every word and phrase of the text: how many each
+    /// result matches (`{"matched": 2, "of": 3}`); absent when all matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partial_match: Option<PartialMatch>,
+}
+
+/// How much of the text the results match, when not all of it.
+#[derive(Debug, Serialize)]
+pub struct PartialMatch {
+    pub matched: usize,
+    pub of: usize,
 }
 
 /// One way out of an empty result: `{"radius_mi": 25, "total": 12}`,
@@ -74,6 +85,8 @@ pub struct FacetsJson {
     pub need: std::collections::BTreeMap<String, usize>,
     /// By ISO 639 code.
     pub language: std::collections::BTreeMap<&'static str, usize>,
+    /// Who the results are for, by population slug.
+    pub population: std::collections::BTreeMap<&'static str, usize>,
     /// How many results are open at the time of the search.
     pub open_now: Option<usize>,
 }
@@ -167,6 +180,12 @@ impl SearchResponse {
                     .map(|(need, n)| (need.code().to_owned(), *n))
                     .collect(),
                 language: page.facets.languages.iter().copied().collect(),
+                population: page
+                    .facets
+                    .populations
+                    .iter()
+                    .map(|(p, n)| (p.slug(), *n))
+                    .collect(),
                 open_now: page.facets.open_now,
             },
             ways_out: page.ways_out.iter().map(WayOutJson::from).collect(),
@@ -179,6 +198,10 @@ impl SearchResponse {
             radius_mi: place.map(|_| radius),
             read_as: page.terms.clone(),
             lang: if page.spanish { "es" } else { "en" },
+            partial_match: page
+                .matched_concepts
+                .filter(|(matched, of)| matched < of)
+                .map(|(matched, of)| PartialMatch { matched, of }),
         }
     }
 }

@@ -109,6 +109,8 @@ pub fn search_params(raw: Option<&str>) -> SearchParams {
             "accessible" => params.accessible = Some(value),
             "scope" => params.scope = Some(value),
             "lang" => params.lang = Some(value),
+            "population" => params.population = Some(join(params.population.take(), value)),
+            "age" => params.age = Some(value),
             _ => {}
         }
     }

@@ -315,6 +315,18 @@ fn way_out_link(params: &SearchParams, way: &WayOut) -> (String, String) {
                     changed.free = None;
                     "Include services that may charge"
                 }
+                "accessible" => {
+                    changed.accessible = None;
+                    "Include places without recorded wheelchair access"
+                }
+                "population" => {
+                    changed.population = None;
+                    "Services for anyone"
+                }
+                "age" => {
+                    changed.age = None;
+                    "Any age"
+                }
                 _ => "Without that filter",
             };
             format!("{what}: {}", plural(n))
@@ -338,6 +350,8 @@ fn page_link(params: &SearchParams, page: usize) -> String {
         ("accessible", &params.accessible),
         ("scope", &params.scope),
         ("lang", &params.lang),
+        ("population", &params.population),
+        ("age", &params.age),
     ] {
         if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
             query.append_pair(key, v);

@@ -136,8 +136,8 @@ fn judged_queries_find_the_expected_listings() {
         let mut dcg = 0.0;
         let mut top5 = false;
         for (rank, result) in page.results.iter().take(10).enumerate() {
-            if let Some(k) =
-                (0..j.expected.len()).find(|&k| !found[k] && is(directory.gazetteer(), &result.service, &j.expected[k]))
+            if let Some(k) = (0..j.expected.len())
+                .find(|&k| !found[k] && is(directory.gazetteer(), &result.service, &j.expected[k]))
             {
                 found[k] = true;
                 dcg += 1.0 / ((rank + 2) as f64).log2();
