@@ -9,6 +9,7 @@
 mod common;
 mod hours;
 mod import;
+mod oracle;
 mod process;
 mod rebuild;
 mod relevance;

@@ -371,3 +371,106 @@ async fn suggest_completes_categories_and_service_names_from_a_prefix() {
     let (status, _) = app.get_json(&format!("/api/v1/suggest?q={long}")).await;
     assert_eq!(status, 400);
 }
+
+/// Two made-up HSDS 3.0 services, only for this test (never bundled): a legal
+/// line in Fort Lauderdale that serves Miami-Dade County, and a statewide
+/// phone line with no location.
+const SERVING_AREA_JSON: &str = r#"[
+ {"id": "test-broward-legal", "name": "Test Tenant Legal Line", "status": "active",
+  "description": "Eviction defense for tenants.",
+  "organization": {"id": "test-org-1", "name": "Test Legal Org"},
+  "service_areas": [{"id": "a1", "name": "Miami-Dade County, FL"}],
+  "service_at_locations": [{"id": "sal1", "location": {"id": "loc1", "location_type": "physical",
+     "latitude": 26.1224, "longitude": -80.1373,
+     "addresses": [{"id": "ad1", "address_1": "1 Test St", "city": "Fort Lauderdale",
+        "state_province": "FL", "postal_code": "33301", "country": "US", "address_type": "physical"}]}}]},
+ {"id": "test-fl-hotline", "name": "Test Statewide Eviction Hotline", "status": "active",
+  "description": "Eviction advice by phone for all of Florida.",
+  "organization": {"id": "test-org-2", "name": "Test Hotline Org"},
+  "service_areas": [{"id": "a2", "name": "Florida"}],
+  "phones": [{"id": "p1", "number": "800-555-0100"}]}
+]"#;
+
+#[tokio::test]
+async fn services_that_serve_the_area_come_after_nearby_ones_and_scope_selects() {
+    let app = TestApp::all();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("serving.json");
+    std::fs::write(&path, SERVING_AREA_JSON).unwrap();
+    app.import(&[path]).unwrap();
+
+    let names = |body: &serde_json::Value| -> Vec<(String, String)> {
+        body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["name"].as_str().unwrap().to_owned(),
+                    r["match"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect()
+    };
+    let (status, all) = app
+        .get_json("/api/v1/search?q=eviction&near=33136&radius=5&limit=100")
+        .await;
+    assert_eq!(status, 200, "{all}");
+    let got = names(&all);
+    let serving: Vec<&(String, String)> = got.iter().filter(|(_, m)| m != "at").collect();
+    assert!(
+        serving.contains(&&("Test Tenant Legal Line".to_owned(), "serves".to_owned())),
+        "{got:?}"
+    );
+    assert!(
+        serving.contains(&&(
+            "Test Statewide Eviction Hotline".to_owned(),
+            "virtual".to_owned()
+        )),
+        "{got:?}"
+    );
+    // Nearby results first, then those serving the area.
+    let first_serving = got.iter().position(|(_, m)| m != "at").unwrap();
+    assert!(
+        got[first_serving..].iter().all(|(_, m)| m != "at"),
+        "{got:?}"
+    );
+    assert_eq!(
+        all["nearby"].as_u64().unwrap() as usize,
+        first_serving,
+        "{all}"
+    );
+
+    let (_, nearby) = app
+        .get_json("/api/v1/search?q=eviction&near=33136&radius=5&limit=100&scope=nearby")
+        .await;
+    assert!(names(&nearby).iter().all(|(_, m)| m == "at"), "{nearby}");
+    let (_, serving_only) = app
+        .get_json("/api/v1/search?q=eviction&near=33136&radius=5&limit=100&scope=serving")
+        .await;
+    let mut serving_names: Vec<String> = names(&serving_only).into_iter().map(|(n, _)| n).collect();
+    serving_names.sort();
+    assert_eq!(
+        serving_names,
+        ["Test Statewide Eviction Hotline", "Test Tenant Legal Line"],
+        "{serving_only}"
+    );
+
+    // Outside the county and the state, neither serves.
+    let (_, georgia) = app
+        .get_json("/api/v1/search?q=eviction&near=30303&radius=5&limit=100&scope=serving")
+        .await;
+    assert_eq!(georgia["total"], 0, "{georgia}");
+    // In Orlando (Florida, not Miami-Dade), only the statewide line serves.
+    let (_, orlando) = app
+        .get_json("/api/v1/search?q=eviction&near=32801&radius=5&limit=100&scope=serving")
+        .await;
+    assert_eq!(
+        names(&orlando),
+        [(
+            "Test Statewide Eviction Hotline".to_owned(),
+            "virtual".to_owned()
+        )],
+        "{orlando}"
+    );
+}
