@@ -102,6 +102,48 @@ const FILLER: &[&str] = &[
     "aplicar",
 ];
 
+/// Words that name a kind of place, not a need ("clinic", "center", "oficina"):
+/// required only when the text names no need.
+const FACILITY: &[&str] = &[
+    "clinic",
+    "clinics",
+    "center",
+    "centers",
+    "centre",
+    "office",
+    "offices",
+    "agency",
+    "agencies",
+    "organization",
+    "clinica",
+    "clinicas",
+    "centro",
+    "centros",
+    "oficina",
+    "oficinas",
+    "agencia",
+];
+
+/// How much a part of the text says about the need: the parts that say most are
+/// required, the rest only add to the score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Weight {
+    Need,
+    Facility,
+    Filler,
+}
+
+fn weight_of(phrase: &[String]) -> Weight {
+    match phrase {
+        [one] if FACILITY.contains(&one.as_str()) => Weight::Facility,
+        [one] if FILLER.contains(&one.as_str()) => Weight::Filler,
+        _ => Weight::Need,
+    }
+}
+
+/// A word must occur in fewer documents than this to be looked up by its closest spellings.
+const UNCOMMON: u32 = 20;
+
 /// The text part of a search.
 pub struct TextQuery {
     /// One query per concept (a vocabulary phrase or a word); all should match.
@@ -177,7 +219,7 @@ pub fn build(fields: &Fields, searcher: &Searcher, text: &str, spanish: Option<b
     let mut raw = words::fold(text);
     raw.truncate(MAX_QUERY_WORDS);
 
-    let all_filler = raw.iter().all(|w| FILLER.contains(&w.as_str()));
+    let mut concepts: Vec<(Weight, Box<dyn Query>)> = Vec::new();
     let mut out = TextQuery {
         required: Vec::new(),
         optional: Vec::new(),
@@ -200,12 +242,19 @@ pub fn build(fields: &Fields, searcher: &Searcher, text: &str, spanish: Option<b
                 .collect();
             let shoulds = concept(fields, &mut english, &matched, 1.0);
             out.read_as.push(raw[i..i + len].join(" "));
-            out.required.push(Box::new(BooleanQuery::new(shoulds)));
+            concepts.push((
+                weight_of(&raw[i..i + len]),
+                Box::new(BooleanQuery::new(shoulds)),
+            ));
             i += len;
             continue;
         }
         let word = &raw[i];
         i += 1;
+        if spanish && analyze(&mut spanish_analyzer, word).is_empty() {
+            // A Spanish stop word ("de", "para", "la"), even where English keeps it.
+            continue;
+        }
         let mut shoulds: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for stem in analyze(&mut english, word) {
             for (field, boost) in [
@@ -228,12 +277,16 @@ pub fn build(fields: &Fields, searcher: &Searcher, text: &str, spanish: Option<b
             // A stop word ("the", "de"): nothing to match.
             continue;
         }
-        // A word the index barely knows may be misspelt: add its closest spellings.
+        // A word the index barely knows may be misspelt: add its closest spellings
+        // that are far more common (so "market" is never read as "marker").
         let known = doc_freq(searcher, fields.words, word);
-        if words::allowed_edits(word) > 0 && known < RARE {
+        if words::allowed_edits(word) > 0 && known < UNCOMMON {
             let corrections =
                 words::corrections_in(searcher, fields.words, word, 3).unwrap_or_default();
-            for correction in corrections {
+            for correction in corrections
+                .into_iter()
+                .filter(|c| c.doc_freq >= RARE.max(known.saturating_mul(10)))
+            {
                 let single: Vec<&VocabularyTerm> = FOLDED
                     .iter()
                     .filter(|(phrase, _)| phrase.len() == 1 && phrase[0] == correction.word)
@@ -254,11 +307,19 @@ pub fn build(fields: &Fields, searcher: &Searcher, text: &str, spanish: Option<b
                 out.read_as.push(correction.word);
             }
         }
-        let query: Box<dyn Query> = Box::new(BooleanQuery::new(shoulds));
-        if FILLER.contains(&word.as_str()) && !all_filler {
-            out.optional.push(query);
-        } else {
-            out.required.push(query);
+        concepts.push((
+            weight_of(std::slice::from_ref(word)),
+            Box::new(BooleanQuery::new(shoulds)),
+        ));
+    }
+    // The parts that say most about the need are required; the rest add to the score.
+    if let Some(top) = concepts.iter().map(|(w, _)| *w).min() {
+        for (weight, query) in concepts {
+            if weight == top {
+                out.required.push(query);
+            } else {
+                out.optional.push(query);
+            }
         }
     }
     if raw

@@ -6,13 +6,42 @@ use maud::{DOCTYPE, Markup, Render, html};
 
 use crate::directory::{HoursView, SearchPage, SearchResult, WayOut};
 use crate::hours::OpenState;
-use crate::model::{Category, Location, Phone, Service};
-use crate::search::{DEFAULT_RADIUS_MILES, InputError, OpenFilter, SearchParams, ValidSearch};
+use crate::index::{MatchKind, Scope};
+use crate::model::{Category, LANGUAGES, Location, Phone, Population, Service};
+use crate::search::{
+    DEFAULT_RADIUS_MILES, InputError, MAX_AGE, OpenFilter, SearchParams, ValidSearch,
+};
 
 /// The site stylesheet, served at `/static/hearth.css`.
 pub const STYLESHEET: &str = include_str!("hearth.css");
 
 const RADII: [u32; 6] = [1, 5, 10, 25, 50, 100];
+
+/// How many languages of [`LANGUAGES`] (the most asked for come first) the
+/// language menu offers; one chosen from further down is added to it.
+const MENU_LANGUAGES: usize = 15;
+
+/// The parameters the search form has a control for; an error in any other is
+/// shown under the whole form.
+const FORM_FIELDS: [&str; 10] = [
+    "near",
+    "radius",
+    "category",
+    "open_now",
+    "free",
+    "accessible",
+    "age",
+    "population",
+    "language",
+    "scope",
+];
+
+/// The choices of the "Show" menu: scope value and what it says.
+const SCOPES: [(Scope, &str); 3] = [
+    (Scope::All, "Nearby and serving this area"),
+    (Scope::Nearby, "Nearby only"),
+    (Scope::Serving, "Serving this area only"),
+];
 
 /// The page frame: header, main, footer with data credits.
 pub fn layout(title: &str, body: Markup) -> Markup {
@@ -101,30 +130,115 @@ pub struct Card<'a>(pub &'a SearchResult);
 
 impl Render for Card<'_> {
     fn render(&self) -> Markup {
-        let r = self.0;
-        let s = &r.service;
-        html! {
-            article.card {
-                h3 { a href={ "/services/" (s.id) } { (s.name) } }
-                @if s.organization.name != s.name {
-                    p.org { (s.organization.name) }
-                }
-                p.meta {
-                    @for c in &s.categories { span.badge { (c.label()) } }
-                    (OpenBadge(&r.open))
-                    @if let Some(d) = r.distance_miles {
-                        (Distance { miles: d, approximate: r.location.as_ref().is_some_and(|l| l.approximate) })
+        card(self.0, false)
+    }
+}
+
+/// How a result that is not nearby reaches the place: "Serves this area" (with
+/// its nearest location when it has one) or "Online or by phone"; for a nearby
+/// result, its distance.
+fn reach(r: &SearchResult) -> Markup {
+    let distance = |miles: f64| Distance {
+        miles,
+        approximate: r.location.as_ref().is_some_and(|l| l.approximate),
+    };
+    html! {
+        @match r.match_kind {
+            Some(MatchKind::Serves) => span.reach {
+                "Serves this area"
+                @if let Some(d) = r.distance_miles { " · nearest location " (distance(d)) }
+            },
+            Some(MatchKind::Virtual) => span.reach { "Online or by phone" },
+            Some(MatchKind::At) | None => @if let Some(d) = r.distance_miles { (distance(d)) },
+        }
+    }
+}
+
+/// A result card; `nested` when it sits under a sub-heading (its title is then an `h4`).
+fn card(r: &SearchResult, nested: bool) -> Markup {
+    let s = &r.service;
+    let href = format!("/services/{}", s.id);
+    html! {
+        article.card {
+            @if nested { h4 { a href=(href) { (s.name) } } } @else { h3 { a href=(href) { (s.name) } } }
+            @if s.organization.name != s.name {
+                p.org { (s.organization.name) }
+            }
+            p.meta {
+                @for c in &s.categories { span.badge { (c.label()) } }
+                (OpenBadge(&r.open))
+                (reach(r))
+            }
+            @if let Some(location) = &r.location {
+                @if let Some(address) = &location.address { p.address { (address.one_line()) } }
+                (approximate_note(location))
+            }
+            @if r.more_locations > 0 {
+                p.more-locations {
+                    a href=(href) {
+                        (r.more_locations) " more " (if r.more_locations == 1 { "location" } else { "locations" })
                     }
                 }
-                @if let Some(location) = &r.location {
-                    @if let Some(address) = &location.address { p.address { (address.one_line()) } }
-                    (approximate_note(location))
-                }
-                p.actions {
-                    @if let Some(phone) = s.primary_phone() { (PhoneLink(phone)) }
-                    @if let Some(url) = s.safe_url() { a.web href=(url) rel="noopener noreferrer" { "Website" } }
-                }
             }
+            p.actions {
+                @if let Some(phone) = s.primary_phone() { (PhoneLink(phone)) }
+                @if let Some(url) = s.safe_url() { a.web href=(url) rel="noopener noreferrer" { "Website" } }
+            }
+        }
+    }
+}
+
+/// True for a true/false parameter that says true (as the search reads it).
+fn flag_on(value: &Option<String>) -> bool {
+    value
+        .as_deref()
+        .map(|v| v.trim().to_ascii_lowercase())
+        .is_some_and(|v| matches!(v.as_str(), "true" | "1" | "on" | "yes"))
+}
+
+/// What a menu of a list parameter shows as chosen: one of its own options
+/// (by value), or an option of its own to add and select, for several values
+/// at once or for text the search could not read (kept so the person sees
+/// what they gave, beside the error).
+struct MenuChoice {
+    value: Option<&'static str>,
+    extra: Option<(String, String)>,
+}
+
+impl MenuChoice {
+    fn of<T: Copy>(
+        text: Option<&str>,
+        parsed: Result<Vec<T>, InputError>,
+        value: impl Fn(T) -> &'static str,
+        label: impl Fn(T) -> &'static str,
+    ) -> MenuChoice {
+        let text = text.map(str::trim).filter(|t| !t.is_empty());
+        match (text, parsed) {
+            (None, _) => MenuChoice { value: None, extra: None },
+            (Some(text), Err(_)) => MenuChoice {
+                value: None,
+                extra: Some((text.to_owned(), text.to_owned())),
+            },
+            (Some(_), Ok(values)) => match values.as_slice() {
+                [] => MenuChoice { value: None, extra: None },
+                [one] => MenuChoice { value: Some(value(*one)), extra: None },
+                several => MenuChoice {
+                    value: None,
+                    extra: Some((
+                        several.iter().map(|v| value(*v)).collect::<Vec<_>>().join(","),
+                        several.iter().map(|v| label(*v)).collect::<Vec<_>>().join(" or "),
+                    )),
+                },
+            },
+        }
+    }
+}
+
+/// The message under a field whose value could not be used, if it was this one.
+fn field_error(error: Option<&InputError>, name: &str) -> Markup {
+    html! {
+        @if let Some(e) = error.filter(|e| e.param == name) {
+            p.field-error id={ (name) "-error" } role="alert" { (e.message) }
         }
     }
 }
@@ -160,31 +274,57 @@ fn search_form(params: &SearchParams, error: Option<&InputError>) -> Markup {
         let labels: Vec<&str> = chosen.iter().map(|c| c.label()).collect();
         (slugs.join(","), labels.join(" or "))
     });
-    let field_error = |name: &str| error.filter(|e| e.param == name).map(|e| e.message.clone());
+    let population = MenuChoice::of(
+        params.population.as_deref(),
+        crate::search::parse_populations(params.population.as_deref()),
+        Population::slug,
+        Population::label,
+    );
+    let language = MenuChoice::of(
+        params.language.as_deref(),
+        crate::search::parse_languages(params.language.as_deref()),
+        |code| code,
+        |code| crate::model::language_name(code).unwrap_or(code),
+    );
+    let languages: Vec<(&str, &str)> = {
+        let mut menu: Vec<(&str, &str)> = LANGUAGES.iter().take(MENU_LANGUAGES).copied().collect();
+        if let Some(code) = language.value.filter(|c| !menu.iter().any(|(m, _)| m == c)) {
+            menu.push((code, crate::model::language_name(code).unwrap_or(code)));
+        }
+        menu
+    };
+    let scope_text = params.scope.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let scope = scope_text.map(|text| Scope::parse(text).ok_or(text));
+    let age = value(&params.age);
+    // A number field cannot show text that is not a number; such a value is
+    // shown as typed, beside the error that says why it was refused.
+    let age_is_number = age.trim().is_empty() || age.trim().parse::<i64>().is_ok();
+    let invalid = |name: &str| error.is_some_and(|e| e.param == name).then_some("true");
+    let described = |name: &str| error.is_some_and(|e| e.param == name).then(|| format!("{name}-error"));
     html! {
         form.search method="get" action="/" role="search" {
-            div.field {
+            div.field.wide {
                 label for="q" { "What does your client need?" }
                 input #q type="search" name="q" value=(value(&params.q)) placeholder="food, mental health, legal aid…" maxlength="500";
             }
-            div.field {
+            div.field.wide {
                 label for="near" { "Where" }
                 input #near type="text" name="near" value=(value(&params.near)) placeholder="ZIP code, or City, ST" autocomplete="postal-code"
-                    aria-invalid=[field_error("near").map(|_| "true")];
-                @if let Some(m) = field_error("near") { p.field-error role="alert" { (m) } }
+                    aria-invalid=[invalid("near")] aria-describedby=[described("near")];
+                (field_error(error, "near"))
             }
             div.field.small {
                 label for="radius" { "Within" }
-                select #radius name="radius" {
+                select #radius name="radius" aria-invalid=[invalid("radius")] aria-describedby=[described("radius")] {
                     @for r in &radius_options {
                         option value=(r) selected[(r - radius).abs() < f64::EPSILON] { (r) " mi" }
                     }
                 }
-                @if let Some(m) = field_error("radius") { p.field-error role="alert" { (m) } }
+                (field_error(error, "radius"))
             }
             div.field.small {
                 label for="category" { "Category" }
-                select #category name="category" {
+                select #category name="category" aria-invalid=[invalid("category")] aria-describedby=[described("category")] {
                     option value="" { "Any" }
                     @if let Some((value, label)) = &several {
                         option value=(value) selected { (label) }
@@ -193,33 +333,103 @@ fn search_form(params: &SearchParams, error: Option<&InputError>) -> Markup {
                         option value=(c.slug()) selected[several.is_none() && chosen.first() == Some(&c)] { (c.label()) }
                     }
                 }
-                @if let Some(m) = field_error("category") { p.field-error role="alert" { (m) } }
+                (field_error(error, "category"))
             }
-            div.field.check {
-                label for="open_now" {
-                    input #open_now type="checkbox" name="open_now" value="true"
-                        checked[params.open_now.as_deref().is_some_and(|v| matches!(v, "true" | "1" | "on" | "yes"))];
-                    " Open now"
+            div.filters role="group" aria-label="Filters" {
+                div.field.population {
+                    label for="population" { "For" }
+                    select #population name="population" aria-invalid=[invalid("population")] aria-describedby=[described("population")] {
+                        option value="" { "Anyone" }
+                        @if let Some((value, label)) = &population.extra {
+                            option value=(value) selected { (label) }
+                        }
+                        @for p in Population::ALL {
+                            option value=(p.slug()) selected[population.value == Some(p.slug())] { (p.label()) }
+                        }
+                    }
+                    (field_error(error, "population"))
                 }
+                div.field.age {
+                    label for="age" { "Client’s age" }
+                    @if age_is_number {
+                        input #age type="number" name="age" value=(age) min="0" max=(MAX_AGE) step="1" inputmode="numeric"
+                            aria-invalid=[invalid("age")] aria-describedby=[described("age")];
+                    } @else {
+                        input #age type="text" name="age" value=(age) inputmode="numeric"
+                            aria-invalid=[invalid("age")] aria-describedby=[described("age")];
+                    }
+                    (field_error(error, "age"))
+                }
+                div.field.language {
+                    label for="language" { "Language" }
+                    select #language name="language" aria-invalid=[invalid("language")] aria-describedby=[described("language")] {
+                        option value="" { "Any" }
+                        @if let Some((value, label)) = &language.extra {
+                            option value=(value) selected { (label) }
+                        }
+                        @for (code, name) in &languages {
+                            option value=(code) selected[language.value == Some(*code)] { (name) }
+                        }
+                    }
+                    (field_error(error, "language"))
+                }
+                div.field.scope {
+                    label for="scope" { "Show" }
+                    select #scope name="scope" aria-invalid=[invalid("scope")] aria-describedby=[described("scope")] {
+                        @if let Some(Err(text)) = scope {
+                            option value=(text) selected { (text) }
+                        }
+                        @for (s, label) in SCOPES {
+                            option value=(s.as_str()) selected[matches!(scope, Some(Ok(chosen)) if chosen == s)] { (label) }
+                        }
+                    }
+                    (field_error(error, "scope"))
+                }
+                div.checks {
+                    div.field.check {
+                        label for="open_now" {
+                            input #open_now type="checkbox" name="open_now" value="true" checked[flag_on(&params.open_now)]
+                                aria-invalid=[invalid("open_now")] aria-describedby=[described("open_now")];
+                            " Open now"
+                        }
+                        (field_error(error, "open_now"))
+                    }
+                    div.field.check {
+                        label for="free" {
+                            input #free type="checkbox" name="free" value="true" checked[flag_on(&params.free)]
+                                aria-invalid=[invalid("free")] aria-describedby=[described("free")];
+                            " Free"
+                        }
+                        (field_error(error, "free"))
+                    }
+                    div.field.check {
+                        label for="accessible" {
+                            input #accessible type="checkbox" name="accessible" value="true" checked[flag_on(&params.accessible)]
+                                aria-invalid=[invalid("accessible")] aria-describedby=[described("accessible")];
+                            " Wheelchair accessible"
+                        }
+                        (field_error(error, "accessible"))
+                    }
+                }
+                button type="submit" { "Search" }
             }
             @if let Some(need) = params.need.as_deref().filter(|v| !v.is_empty()) {
                 input type="hidden" name="need" value=(need);
             }
-            @if let Some(language) = params.language.as_deref().filter(|v| !v.is_empty()) {
-                input type="hidden" name="language" value=(language);
-            }
             @if let Some(at) = params.open_at.as_deref().filter(|v| !v.is_empty()) {
                 input type="hidden" name="open_at" value=(at);
             }
-            button type="submit" { "Search" }
-            @if let Some(e) = error.filter(|e| !matches!(e.param, "near" | "radius" | "category")) {
+            @if let Some(lang) = params.lang.as_deref().filter(|v| !v.is_empty()) {
+                input type="hidden" name="lang" value=(lang);
+            }
+            @if let Some(e) = error.filter(|e| !FORM_FIELDS.contains(&e.param)) {
                 p.field-error role="alert" { (e.message) }
             }
         }
     }
 }
 
-/// Counts of the results by category and by need, each a link that narrows to it.
+/// Counts of the results by category, and by need, each a link that narrows to it.
 fn facet_links(params: &SearchParams, page: &SearchPage) -> Markup {
     let narrowed = |key: &str, value: &str| {
         let mut changed = params.clone();
