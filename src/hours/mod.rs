@@ -41,8 +41,7 @@
 //!
 //! `interval` counts weeks (WEEKLY) or months (MONTHLY) from `dtstart`; without
 //! `dtstart` the weeks are not known and the rule's times count as unknown.
-//! [`Schedule`] has no `interval`, `dtstart` or `until` yet, so [`parse`] sees
-//! none; [`parse_rows`] takes them.
+//! `until` ends the rule like `valid_to`.
 //!
 //! A row without times whose description can be read (the only content of most
 //! flat lists, and of HSDS 1.x rows whose times were blank) gives the rules its
@@ -342,8 +341,10 @@ impl<'a> From<&'a Schedule> for Row<'a> {
             valid_from: s.valid_from.as_deref(),
             valid_to: s.valid_to.as_deref(),
             timezone: s.timezone.as_deref(),
+            dtstart: s.dtstart.as_deref(),
+            until: s.until.as_deref(),
+            interval: s.interval.as_deref(),
             description: s.description.as_deref(),
-            ..Row::default()
         }
     }
 }

@@ -644,6 +644,7 @@ fn the_hsds_example_schedule_reads_as_one_dated_day() {
         valid_to: Some("2005-01-01".into()),
         timezone: Some("3".into()),
         description: Some("The service is available from 10 am to 6pm weekdays.".into()),
+        ..Schedule::default()
     };
     let hours = parse(&[row]);
     let rule = only_rule(&hours);
@@ -658,4 +659,34 @@ fn the_hsds_example_schedule_reads_as_one_dated_day() {
         state_at(&hours, Tz::Europe__London, now),
         OpenState::Unknown
     );
+}
+
+/// HSDS 3.0 `interval` with `dtstart`, carried by the stored schedule row: every
+/// other Monday from 5 January 2026, and `until` ends it.
+#[test]
+fn stored_rows_keep_interval_dtstart_and_until() {
+    let row = Schedule {
+        freq: Some("WEEKLY".into()),
+        byday: Some("MO".into()),
+        opens_at: Some("09:00".into()),
+        closes_at: Some("12:00".into()),
+        dtstart: Some("2026-01-05".into()),
+        until: Some("2026-03-02".into()),
+        interval: Some("2".into()),
+        ..Schedule::default()
+    };
+    let hours = parse(&[row]);
+    let tz = Tz::America__New_York;
+    let at = |d: u32, m: u32| {
+        let local = tz
+            .with_ymd_and_hms(2026, m, d, 10, 0, 0)
+            .single()
+            .unwrap_or_else(|| panic!("instant"));
+        crate::hours::open_at(&hours, tz, local.with_timezone(&Utc))
+    };
+    assert_eq!(at(5, 1), Some(true), "the first Monday");
+    assert_eq!(at(12, 1), Some(false), "the week between");
+    assert_eq!(at(19, 1), Some(true), "two weeks on");
+    assert_eq!(at(2, 3), Some(true), "the until day itself");
+    assert_ne!(at(16, 3), Some(true), "after until");
 }

@@ -382,6 +382,9 @@ pub(super) struct RawSchedule {
     pub valid_from: Option<String>,
     pub valid_to: Option<String>,
     pub timezone: Option<String>,
+    pub dtstart: Option<String>,
+    pub until: Option<String>,
+    pub interval: Option<String>,
     pub description: Option<String>,
 }
 
@@ -396,6 +399,9 @@ impl RawSchedule {
             valid_from: f.text("valid_from"),
             valid_to: f.text("valid_to"),
             timezone: f.text("timezone"),
+            dtstart: f.text("dtstart"),
+            until: f.text("until"),
+            interval: f.text("interval"),
             description: f.first(&["description", "notes"]),
         }
     }
@@ -1312,6 +1318,9 @@ fn build_schedule(raw: &RawSchedule) -> Option<Schedule> {
         valid_from: tidy(raw.valid_from.as_deref()),
         valid_to: tidy(raw.valid_to.as_deref()),
         timezone: tidy(raw.timezone.as_deref()).or(offset),
+        dtstart: tidy(raw.dtstart.as_deref()),
+        until: tidy(raw.until.as_deref()),
+        interval: tidy(raw.interval.as_deref()),
         description: tidy(raw.description.as_deref()),
     };
     let empty = schedule.byday.is_none()

@@ -177,6 +177,15 @@ pub struct Schedule {
     pub valid_to: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
+    /// RRULE `DTSTART`: the first day, and the anchor of `interval` (YYYY-MM-DD).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dtstart: Option<String>,
+    /// RRULE `UNTIL`: the last day (inclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    /// RRULE `INTERVAL`: every this many weeks or months.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }

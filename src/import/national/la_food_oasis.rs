@@ -421,8 +421,8 @@ fn schedule_rows(value: &Value, groups: &[Group], text: Option<&str>) -> Vec<Sch
                 closes_at: Some(span.closes_at.clone()),
                 valid_from: valid_from.clone(),
                 valid_to: valid_to.clone(),
-                timezone: None,
                 description: text.map(str::to_owned),
+                ..Schedule::default()
             });
         }
     }
