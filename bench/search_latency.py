@@ -4,9 +4,9 @@
 Usage: python3 bench/search_latency.py [BASE_URL] [ROUNDS]
        (default http://127.0.0.1:8080, 20 rounds)
 
-Runs a fixed mix of searches against GET /api/v1/search, one at a time, ROUNDS
-times each after one warm-up round, and prints per-query and overall latency
-percentiles (wall time of the whole HTTP request, so it includes JSON encoding
+Runs a fixed mix of searches against GET /api/v1/search, and of prefixes
+against GET /api/v1/suggest, one at a time, ROUNDS times each after one warm-up
+round, and prints per-query and overall latency percentiles (wall time of the whole HTTP request, so it includes JSON encoding
 and loopback). Not part of the product binary and not a test: figures go to
 BENCHMARKS.md with the machine they were taken on.
 """
@@ -29,16 +29,26 @@ QUERIES = [
     ("common word, 100 mi", {"q": "health", "near": "90012", "radius": "100"}),
     ("zero results", {"q": "zzyzx qwerty", "near": "59001", "radius": "5"}),
     ("page 5", {"q": "library", "near": "02108", "radius": "50", "offset": "80"}),
+    ("open now, 25 mi", {"q": "food", "near": "Los Angeles, CA", "radius": "25", "open_now": "true"}),
+    ("open now, 100 mi", {"near": "10001", "radius": "100", "open_now": "true"}),
+    ("lay phrase", {"q": "help paying rent", "near": "33147", "radius": "10"}),
+    ("Spanish", {"q": "cupones de comida", "near": "33012", "radius": "10"}),
+    ("misspelt", {"q": "methadon clinic", "near": "98104", "radius": "10"}),
+    ("filters: free, age, population", {"near": "33136", "radius": "10", "free": "true", "age": "15", "population": "youth"}),
+    ("nearby + serving, 5 mi", {"q": "legal aid", "near": "33136", "radius": "5", "scope": "all"}),
 ]
 
+SUGGEST = ["f", "foo", "food ba", "meth", "legal a", "cl", "vete", "albe"]
 
-def fetch(base, params):
-    url = f"{base}/api/v1/search?{urllib.parse.urlencode(params)}"
+
+def fetch(base, params, path="/api/v1/search"):
+    url = f"{base}{path}?{urllib.parse.urlencode(params)}"
     started = time.perf_counter()
     with urllib.request.urlopen(url) as response:
         body = response.read()
     elapsed = (time.perf_counter() - started) * 1000
-    return elapsed, json.loads(body)["total"]
+    data = json.loads(body)
+    return elapsed, data["total"] if "total" in data else len(data["suggestions"])
 
 
 def percentile(values, p):
@@ -50,21 +60,28 @@ def percentile(values, p):
 def main():
     base = sys.argv[1].rstrip("/") if len(sys.argv) > 1 else "http://127.0.0.1:8080"
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 20
-    everything = []
-    print(f"{'query':28} {'total':>7} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
-    for label, params in QUERIES:
-        fetch(base, params)  # warm-up
+    cases = [(label, params, "/api/v1/search") for label, params in QUERIES]
+    cases += [(f"suggest {prefix!r}", {"q": prefix}, "/api/v1/suggest") for prefix in SUGGEST]
+    searches, suggests = [], []
+    header = f"{'query':32} {'total':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}"
+    print(header)
+    for label, params, path in cases:
+        fetch(base, params, path)  # warm-up
         times = []
         total = 0
         for _ in range(rounds):
-            elapsed, total = fetch(base, params)
+            elapsed, total = fetch(base, params, path)
             times.append(elapsed)
-        everything.extend(times)
-        print(f"{label:28} {total:>7} {statistics.median(times):>8.2f} {percentile(times, 95):>8.2f} {max(times):>8.2f}")
-    print(
-        f"{'all':28} {'':>7} {statistics.median(everything):>8.2f} "
-        f"{percentile(everything, 95):>8.2f} {max(everything):>8.2f}  ({len(everything)} requests)"
-    )
+        (suggests if path.endswith("suggest") else searches).extend(times)
+        print(
+            f"{label:32} {total:>7} {statistics.median(times):>8.2f} {percentile(times, 95):>8.2f} "
+            f"{percentile(times, 99):>8.2f} {max(times):>8.2f}"
+        )
+    for label, times in [("all searches", searches), ("all suggests", suggests)]:
+        print(
+            f"{label:32} {'':>7} {statistics.median(times):>8.2f} {percentile(times, 95):>8.2f} "
+            f"{percentile(times, 99):>8.2f} {max(times):>8.2f}  ({len(times)} requests)"
+        )
 
 
 if __name__ == "__main__":

@@ -69,7 +69,7 @@ use crate::model::{Location, Schedule, Service};
 
 pub use eval::{Change, OpenState, open_at, state_at};
 pub use summary::summary;
-pub use week::{Week, second_of_week};
+pub use week::{Week, Window};
 pub use zone::time_zone;
 
 /// What a listing's schedules say about when it is open.

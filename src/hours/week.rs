@@ -3,16 +3,17 @@
 //! that "open now" can be answered for every search candidate without reading
 //! the store.
 //!
-//! Only hours whose meaning is the same every week are compiled: weekly rules
-//! without ordinals, intervals, validity ranges or uncertain days, written in
-//! the location's own zone, that open, open all day or close. Hours that cannot
+//! Only hours whose meaning is the same every week (within each rule's validity
+//! range, such as a market's season) are compiled: weekly rules without
+//! ordinals, intervals, holiday rows or uncertain days, written in the
+//! location's own zone, that open, open all day or close. Hours that cannot
 //! be open at any time (unknown, by appointment, no rules) compile to
 //! [`Week::Never`]; anything else (monthly ordinals, seasons, holiday rows,
 //! times in another zone) to [`Week::Dated`], which the caller evaluates from
 //! the full rules with [`super::open_at`].
 //!
-//! [`Week::open_at`] agrees with [`super::open_at`] for every compiled week
-//! (the tests check it over real schedules and a year of instants).
+//! [`Week::open_at`] says open exactly when [`super::open_at`] does, for every
+//! compiled week (the tests check it over real schedules and a year of instants).
 
 use chrono::{DateTime, Datelike, Offset, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
@@ -22,18 +23,34 @@ use super::{Freq, Hours, Rule, Span, Zone};
 /// Seconds in a week.
 const WEEK: u32 = 7 * 86_400;
 
+/// One weekly window: from `start` to `end` seconds after Monday 00:00, on the
+/// days (since 1970, local) from `from` to `to` inclusive that its rule holds —
+/// judged on the day the window starts, as a rule's overnight hours are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub start: u32,
+    pub end: u32,
+    pub from: i32,
+    pub to: i32,
+}
+
+fn day_number(date: chrono::NaiveDate) -> i32 {
+    (date - chrono::NaiveDate::default()).num_days() as i32
+}
+
 /// A listing's hours, compiled.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Week {
     /// Never known to be open (hours unknown, by appointment, or no rules).
     Never,
     /// The same every week: open and closed windows in seconds from Monday 00:00
-    /// wall-clock time in `zone`. A window may run past the end of the week
-    /// (Sunday 22:00 to Monday 06:00); closed windows win over open ones.
+    /// wall-clock time in `zone`, each with the dates its rule holds. A window may
+    /// run past the end of the week (Sunday 22:00 to Monday 06:00); closed
+    /// windows win over open ones.
     Weekly {
         zone: Tz,
-        open: Vec<(u32, u32)>,
-        closed: Vec<(u32, u32)>,
+        open: Vec<Window>,
+        closed: Vec<Window>,
     },
     /// Depends on the date: evaluate the full rules.
     Dated,
@@ -52,6 +69,9 @@ impl Week {
         let mut open = Vec::new();
         let mut closed = Vec::new();
         for rule in rules {
+            let (from, to) = rule.window();
+            let from = from.map_or(i32::MIN, day_number);
+            let to = to.map_or(i32::MAX, day_number);
             let days: Vec<u32> = if rule.days.is_empty() {
                 (0..7).collect()
             } else {
@@ -62,15 +82,21 @@ impl Week {
             };
             for day in days {
                 let base = day * 86_400;
+                let span = |start: u32, end: u32| Window {
+                    start,
+                    end,
+                    from,
+                    to,
+                };
                 let window = |opens: chrono::NaiveTime, closes: chrono::NaiveTime| {
                     let a = base + opens.num_seconds_from_midnight();
                     let b = base + closes.num_seconds_from_midnight();
-                    (a, if closes <= opens { b + 86_400 } else { b })
+                    span(a, if closes <= opens { b + 86_400 } else { b })
                 };
                 match rule.span {
                     Span::Open { opens, closes } => open.push(window(opens, closes)),
-                    Span::AllDay => open.push((base, base + 86_400)),
-                    Span::Closed(None) => closed.push((base, base + 86_400)),
+                    Span::AllDay => open.push(span(base, base + 86_400)),
+                    Span::Closed(None) => closed.push(span(base, base + 86_400)),
                     Span::Closed(Some((opens, closes))) => closed.push(window(opens, closes)),
                     Span::Starts(_) | Span::Appointment | Span::Unknown => return Week::Dated,
                 }
@@ -83,15 +109,15 @@ impl Week {
         Week::Weekly { zone, open, closed }
     }
 
-    /// Whether the listing is open at `when`: `Some(true)` or `Some(false)` for
-    /// weekly hours, `None` for [`Week::Never`] (not known to be open), and
-    /// `None` for [`Week::Dated`] too — the caller must evaluate those itself
-    /// (see [`Week::is_dated`]).
+    /// Whether the listing is open at `when`: `Some(true)` when open,
+    /// `Some(false)` when closed or not known to be open (outside every rule's
+    /// dates), `None` for [`Week::Never`], and `None` for [`Week::Dated`] too —
+    /// the caller must evaluate those itself (see [`Week::is_dated`]).
     pub fn open_at(&self, when: DateTime<Utc>) -> Option<bool> {
         match self {
             Week::Weekly { zone, open, closed } => {
-                let s = second_of_week(*zone, when);
-                Some(Week::open_at_second(open, closed, s))
+                let (s, local) = wall_second(*zone, when);
+                Some(Week::open_at_second(open, closed, s, local))
             }
             Week::Never | Week::Dated => None,
         }
@@ -102,10 +128,19 @@ impl Week {
         matches!(self, Week::Dated)
     }
 
-    fn open_at_second(open: &[(u32, u32)], closed: &[(u32, u32)], s: u32) -> bool {
-        let inside = |set: &[(u32, u32)]| {
-            set.iter()
-                .any(|&(a, b)| (a <= s && s < b) || (a <= s + WEEK && s + WEEK < b))
+    /// `s`: seconds since Monday 00:00 of the local time; `local`: seconds since
+    /// 1970 of the local wall-clock time (to find the day a window started).
+    fn open_at_second(open: &[Window], closed: &[Window], s: u32, local: i64) -> bool {
+        let inside = |set: &[Window]| {
+            set.iter().any(|w| {
+                [s, s + WEEK].into_iter().any(|t| {
+                    w.start <= t && t < w.end && {
+                        let started = local - i64::from(t - w.start);
+                        let day = started.div_euclid(86_400);
+                        i64::from(w.from) <= day && day <= i64::from(w.to)
+                    }
+                })
+            })
         };
         !inside(closed) && inside(open)
     }
@@ -123,9 +158,11 @@ impl Week {
                 let mut out = vec![1];
                 out.extend_from_slice(&zone_index.to_le_bytes());
                 out.extend_from_slice(&(open.len() as u16).to_le_bytes());
-                for &(a, b) in open.iter().chain(closed) {
-                    out.extend_from_slice(&a.to_le_bytes());
-                    out.extend_from_slice(&b.to_le_bytes());
+                for w in open.iter().chain(closed) {
+                    out.extend_from_slice(&w.start.to_le_bytes());
+                    out.extend_from_slice(&w.end.to_le_bytes());
+                    out.extend_from_slice(&w.from.to_le_bytes());
+                    out.extend_from_slice(&w.to.to_le_bytes());
                 }
                 out
             }
@@ -148,12 +185,18 @@ impl Week {
         let zone = *chrono_tz::TZ_VARIANTS.get(usize::from(u16_at(0)?))?;
         let open_count = usize::from(u16_at(2)?);
         let rest = bytes.len().checked_sub(4)?;
-        if rest % 8 != 0 {
+        if rest % 16 != 0 {
             return None;
         }
-        let mut windows = Vec::with_capacity(rest / 8);
-        for k in 0..rest / 8 {
-            windows.push((u32_at(4 + 8 * k)?, u32_at(8 + 8 * k)?));
+        let mut windows = Vec::with_capacity(rest / 16);
+        for k in 0..rest / 16 {
+            let at = 4 + 16 * k;
+            windows.push(Window {
+                start: u32_at(at)?,
+                end: u32_at(at + 4)?,
+                from: u32_at(at + 8)? as i32,
+                to: u32_at(at + 12)? as i32,
+            });
         }
         if open_count > windows.len() {
             return None;
@@ -171,21 +214,23 @@ fn is_weekly(rule: &Rule) -> bool {
     rule.freq == Freq::Weekly
         && rule.days.iter().all(|d| d.nth.is_none())
         && rule.interval <= 1
-        && rule.dtstart.is_none()
-        && rule.valid_from.is_none()
-        && rule.valid_to.is_none()
+        && !rule.is_dated()
         && !rule.uncertain
         && rule.zone == Zone::Local
 }
 
-/// Seconds since Monday 00:00 of the wall-clock time of `when` in `zone`.
-pub fn second_of_week(zone: Tz, when: DateTime<Utc>) -> u32 {
+/// Seconds since Monday 00:00 of the wall-clock time of `when` in `zone`, and
+/// that wall-clock time as seconds since 1970.
+fn wall_second(zone: Tz, when: DateTime<Utc>) -> (u32, i64) {
     let offset = zone
         .offset_from_utc_datetime(&when.naive_utc())
         .fix()
         .local_minus_utc();
     let local = when.naive_utc() + chrono::Duration::seconds(i64::from(offset));
-    local.weekday().num_days_from_monday() * 86_400 + local.num_seconds_from_midnight()
+    (
+        local.weekday().num_days_from_monday() * 86_400 + local.num_seconds_from_midnight(),
+        local.and_utc().timestamp(),
+    )
 }
 
 #[cfg(test)]
@@ -229,9 +274,8 @@ mod tests {
         let end = when + Duration::days(366);
         let mut checked = 0;
         while when < end {
-            let expected = hours::open_at(hours, zone, when);
-            let got = week.open_at(when);
-            let expected = expected.filter(|_| !matches!(week, Week::Never));
+            let expected = hours::open_at(hours, zone, when) == Some(true);
+            let got = week.open_at(when) == Some(true);
             assert_eq!(got, expected, "{hours:?} in {zone} at {when}");
             when += Duration::minutes(37);
             checked += 1;
@@ -268,6 +312,28 @@ mod tests {
     }
 
     #[test]
+    fn seasons_agree_with_the_full_evaluation() {
+        use Weekday::*;
+        let season = |rule: Rule, from: (u32, u32), to: (u32, u32)| Rule {
+            valid_from: chrono::NaiveDate::from_ymd_opt(2026, from.0, from.1),
+            valid_to: chrono::NaiveDate::from_ymd_opt(2026, to.0, to.1),
+            ..rule
+        };
+        agrees(
+            &known(vec![
+                season(Rule::weekly(&[Sat], open(8, 13)), (5, 2), (10, 31)),
+                season(Rule::weekly(&[Wed], open(15, 19)), (6, 3), (9, 30)),
+                season(Rule::weekly(&[Fri], open(22, 2)), (4, 3), (5, 29)),
+            ]),
+            chrono_tz::America::Chicago,
+        );
+        // A season that ended: never open in the year checked.
+        let mut ended = Rule::weekly(&[Sat], open(8, 13));
+        ended.valid_to = chrono::NaiveDate::from_ymd_opt(2021, 10, 31);
+        agrees(&known(vec![ended]), chrono_tz::America::New_York);
+    }
+
+    #[test]
     fn real_schedules_agree() {
         // Rows as the bundled sources write them.
         let rows = [
@@ -292,10 +358,11 @@ mod tests {
             Week::compile(&monthly, chrono_tz::America::New_York),
             Week::Dated
         );
-        let mut seasonal = Rule::weekly(&[Weekday::Sat], open(8, 13));
-        seasonal.valid_from = chrono::NaiveDate::from_ymd_opt(2026, 5, 1);
+        let mut holiday = Rule::weekly(&[Weekday::Sat], open(8, 13));
+        holiday.valid_from = chrono::NaiveDate::from_ymd_opt(2026, 12, 24);
+        holiday.valid_to = chrono::NaiveDate::from_ymd_opt(2026, 12, 26);
         assert_eq!(
-            Week::compile(&known(vec![seasonal]), chrono_tz::America::New_York),
+            Week::compile(&known(vec![holiday]), chrono_tz::America::New_York),
             Week::Dated
         );
         let mut ordinal = Rule::weekly(&[], open(8, 13));
@@ -325,7 +392,8 @@ mod tests {
 
     #[test]
     fn bad_bytes_decode_as_dated_never_as_an_answer() {
-        for bytes in [&[][..], &[1][..], &[1, 0, 0, 9, 0, 1, 2][..], &[7][..]] {
+        let eight = [1, 0, 0, 1, 0, 1, 2, 3, 4, 5, 6, 7, 8];
+        for bytes in [&[][..], &[1][..], &[1, 0, 0, 9, 0, 1, 2][..], &[7][..], &eight[..]] {
             assert_eq!(Week::decode(bytes), Week::Dated, "{bytes:?}");
         }
         let week = Week::compile(
