@@ -390,11 +390,20 @@ fn concept(
             .map(|t| t.phrase.as_str()),
     );
     for phrase in phrases {
-        let stems = positioned(english, phrase);
+        // Every word of the phrase, anywhere in the field: reading positions for
+        // phrases over common words would cost more than it adds.
+        let stems = analyze(english, phrase);
         for (field, boost) in [(fields.name, 2.5), (fields.body, 1.0)] {
-            if let Some(q) = phrase_query(field, &stems, boost * weight) {
-                shoulds.push((Occur::Should, q));
-            }
+            let q: Box<dyn Query> = match stems.as_slice() {
+                [] => continue,
+                [one] => term_query(field, one, boost * weight),
+                many => Box::new(BooleanQuery::new(
+                    many.iter()
+                        .map(|stem| (Occur::Must, term_query(field, stem, boost * weight)))
+                        .collect(),
+                )),
+            };
+            shoulds.push((Occur::Should, q));
         }
     }
     shoulds
