@@ -614,8 +614,9 @@ impl Directory {
         Ok(ways)
     }
 
-    /// Completions of what someone is typing: categories and service names with
-    /// a word starting with `prefix`, at most `limit`, categories first.
+    /// Completions of what someone is typing: categories, need-vocabulary terms
+    /// (at most half the room) and service names with a word starting with
+    /// `prefix`, at most `limit`, in that order.
     pub fn suggest(&self, prefix: &str, limit: usize) -> Result<Vec<Suggestion>, DirectoryError> {
         let folded = crate::index::folded_words(prefix).join(" ");
         let mut out: Vec<Suggestion> = Vec::new();
@@ -632,6 +633,43 @@ impl Directory {
                     text: category.label().to_owned(),
                     kind: SuggestionKind::Category,
                     value: category.slug().to_owned(),
+                });
+            }
+        }
+        // Need-vocabulary phrases ("food stamps", "cupones de comida"): whole phrase first.
+        static PHRASES: std::sync::OnceLock<Vec<(String, &'static str)>> =
+            std::sync::OnceLock::new();
+        let phrases = PHRASES.get_or_init(|| {
+            crate::model::vocabulary()
+                .iter()
+                .map(|t| {
+                    (
+                        crate::index::folded_words(&t.phrase).join(" "),
+                        t.phrase.as_str(),
+                    )
+                })
+                .collect()
+        });
+        let mut terms: Vec<(bool, &str)> = phrases
+            .iter()
+            .filter_map(|(folded_phrase, phrase)| {
+                if folded_phrase.starts_with(&folded) {
+                    Some((true, *phrase))
+                } else if folded_phrase.contains(&format!(" {folded}")) {
+                    Some((false, *phrase))
+                } else {
+                    None
+                }
+            })
+            .collect();
+        terms.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.len().cmp(&b.1.len())));
+        let room = (limit.saturating_sub(out.len()) / 2).max(1);
+        for (_, phrase) in terms.into_iter().take(room) {
+            if out.len() < limit {
+                out.push(Suggestion {
+                    text: phrase.to_owned(),
+                    kind: SuggestionKind::Term,
+                    value: phrase.to_owned(),
                 });
             }
         }

@@ -354,6 +354,20 @@ async fn suggest_completes_categories_and_service_names_from_a_prefix() {
                 .contains("pantry")),
         "{body}"
     );
+    // Lay terms of the need vocabulary, in English and Spanish.
+    for (prefix, term) in [("food st", "food stamps"), ("cupones", "cupones de comida")] {
+        let (_, body) = app
+            .get_json(&format!("/api/v1/suggest?q={}", enc(prefix)))
+            .await;
+        assert!(
+            body["suggestions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["kind"] == "term" && s["text"] == term),
+            "{prefix}: {body}"
+        );
+    }
     let (_, limited) = app.get_json("/api/v1/suggest?q=a&limit=3").await;
     assert!(limited["suggestions"].as_array().unwrap().len() <= 3);
 
