@@ -66,7 +66,7 @@ pub fn names(
     to.push(char::MAX);
     let mut found: Vec<NameSuggestion> = Vec::new();
     // Enough rows to rank well without scanning a whole letter on a one-letter prefix.
-    let scan_cap = limit.saturating_mul(50).max(200);
+    let scan_cap = limit.saturating_mul(20).max(100);
     for segment in searcher.segment_readers() {
         let index = segment.inverted_index(field)?;
         let mut stream = index
