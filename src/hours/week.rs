@@ -393,7 +393,13 @@ mod tests {
     #[test]
     fn bad_bytes_decode_as_dated_never_as_an_answer() {
         let eight = [1, 0, 0, 1, 0, 1, 2, 3, 4, 5, 6, 7, 8];
-        for bytes in [&[][..], &[1][..], &[1, 0, 0, 9, 0, 1, 2][..], &[7][..], &eight[..]] {
+        for bytes in [
+            &[][..],
+            &[1][..],
+            &[1, 0, 0, 9, 0, 1, 2][..],
+            &[7][..],
+            &eight[..],
+        ] {
             assert_eq!(Week::decode(bytes), Week::Dated, "{bytes:?}");
         }
         let week = Week::compile(
