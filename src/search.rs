@@ -89,11 +89,15 @@ pub struct ValidSearch {
 }
 
 impl ValidSearch {
-    /// True when nothing was asked (no text, no place, no category).
+    /// True when nothing was asked (no text, no place, no category or taxonomy
+    /// code, no need, no population).
     pub fn is_empty(&self) -> bool {
         self.request.text.trim().is_empty()
             && self.place.is_none()
             && self.request.categories.is_empty()
+            && self.request.taxonomy.is_empty()
+            && self.request.needs.is_empty()
+            && self.request.populations.is_empty()
     }
 
     /// The instant to filter opening hours at, if any.

@@ -488,3 +488,47 @@ async fn services_that_serve_the_area_come_after_nearby_ones_and_scope_selects()
         "{orlando}"
     );
 }
+
+#[tokio::test]
+async fn a_taxonomy_code_finds_its_whole_subtree_at_any_depth() {
+    let app = TestApp::all();
+    let codes_of = |body: &serde_json::Value| -> Vec<String> {
+        body["taxonomy_terms"]
+            .as_array()
+            .map(|terms| {
+                terms
+                    .iter()
+                    .map(|t| t["code"].as_str().unwrap().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut totals = Vec::new();
+    for code in ["B", "BD", "BD-1800"] {
+        let results = all_results(&app, &format!("category={code}")).await;
+        assert!(
+            !results.is_empty(),
+            "{code}: the Miami fixture has such services"
+        );
+        for r in &results {
+            let (_, service) = app
+                .get_json(&format!("/api/v1/services/{}", r["id"].as_str().unwrap()))
+                .await;
+            let codes = codes_of(&service);
+            assert!(
+                codes.iter().any(|c| c == code
+                    || c.starts_with(&format!("{code}-"))
+                    || c.starts_with(&format!("{code}."))
+                    || (code.len() == 1 && c.starts_with(code))),
+                "{code}: {} has {codes:?}",
+                r["name"]
+            );
+        }
+        totals.push(results.len());
+    }
+    // A deeper code finds fewer (or as many) services than its ancestors.
+    assert!(
+        totals[0] >= totals[1] && totals[1] >= totals[2],
+        "{totals:?}"
+    );
+}
