@@ -38,9 +38,9 @@ const FORM_FIELDS: [&str; 10] = [
 
 /// The choices of the "Show" menu: scope value and what it says.
 const SCOPES: [(Scope, &str); 3] = [
-    (Scope::All, "Nearby and serving this area"),
+    (Scope::All, "Nearby and serving"),
     (Scope::Nearby, "Nearby only"),
-    (Scope::Serving, "Serving this area only"),
+    (Scope::Serving, "Serving this area"),
 ];
 
 /// The page frame: header, main, footer with data credits.
@@ -126,12 +126,10 @@ fn approximate_note(location: &Location) -> Markup {
 }
 
 /// A search result card.
-pub struct Card<'a>(pub &'a SearchResult);
-
-impl Render for Card<'_> {
-    fn render(&self) -> Markup {
-        card(self.0, false)
-    }
+pub struct Card<'a> {
+    pub result: &'a SearchResult,
+    /// True when the card sits under a sub-heading: its title is then an `h4`.
+    pub nested: bool,
 }
 
 /// How a result that is not nearby reaches the place: "Serves this area" (with
@@ -154,35 +152,37 @@ fn reach(r: &SearchResult) -> Markup {
     }
 }
 
-/// A result card; `nested` when it sits under a sub-heading (its title is then an `h4`).
-fn card(r: &SearchResult, nested: bool) -> Markup {
-    let s = &r.service;
-    let href = format!("/services/{}", s.id);
-    html! {
-        article.card {
-            @if nested { h4 { a href=(href) { (s.name) } } } @else { h3 { a href=(href) { (s.name) } } }
-            @if s.organization.name != s.name {
-                p.org { (s.organization.name) }
-            }
-            p.meta {
-                @for c in &s.categories { span.badge { (c.label()) } }
-                (OpenBadge(&r.open))
-                (reach(r))
-            }
-            @if let Some(location) = &r.location {
-                @if let Some(address) = &location.address { p.address { (address.one_line()) } }
-                (approximate_note(location))
-            }
-            @if r.more_locations > 0 {
-                p.more-locations {
-                    a href=(href) {
-                        (r.more_locations) " more " (if r.more_locations == 1 { "location" } else { "locations" })
+impl Render for Card<'_> {
+    fn render(&self) -> Markup {
+        let (r, nested) = (self.result, self.nested);
+        let s = &r.service;
+        let href = format!("/services/{}", s.id);
+        html! {
+            article.card {
+                @if nested { h4 { a href=(href) { (s.name) } } } @else { h3 { a href=(href) { (s.name) } } }
+                @if s.organization.name != s.name {
+                    p.org { (s.organization.name) }
+                }
+                p.meta {
+                    @for c in &s.categories { span.badge { (c.label()) } }
+                    (OpenBadge(&r.open))
+                    (reach(r))
+                }
+                @if let Some(location) = &r.location {
+                    @if let Some(address) = &location.address { p.address { (address.one_line()) } }
+                    (approximate_note(location))
+                }
+                @if r.more_locations > 0 {
+                    p.more-locations {
+                        a href=(href) {
+                            (r.more_locations) " more " (if r.more_locations == 1 { "location" } else { "locations" })
+                        }
                     }
                 }
-            }
-            p.actions {
-                @if let Some(phone) = s.primary_phone() { (PhoneLink(phone)) }
-                @if let Some(url) = s.safe_url() { a.web href=(url) rel="noopener noreferrer" { "Website" } }
+                p.actions {
+                    @if let Some(phone) = s.primary_phone() { (PhoneLink(phone)) }
+                    @if let Some(url) = s.safe_url() { a.web href=(url) rel="noopener noreferrer" { "Website" } }
+                }
             }
         }
     }
@@ -214,19 +214,36 @@ impl MenuChoice {
     ) -> MenuChoice {
         let text = text.map(str::trim).filter(|t| !t.is_empty());
         match (text, parsed) {
-            (None, _) => MenuChoice { value: None, extra: None },
+            (None, _) => MenuChoice {
+                value: None,
+                extra: None,
+            },
             (Some(text), Err(_)) => MenuChoice {
                 value: None,
                 extra: Some((text.to_owned(), text.to_owned())),
             },
             (Some(_), Ok(values)) => match values.as_slice() {
-                [] => MenuChoice { value: None, extra: None },
-                [one] => MenuChoice { value: Some(value(*one)), extra: None },
+                [] => MenuChoice {
+                    value: None,
+                    extra: None,
+                },
+                [one] => MenuChoice {
+                    value: Some(value(*one)),
+                    extra: None,
+                },
                 several => MenuChoice {
                     value: None,
                     extra: Some((
-                        several.iter().map(|v| value(*v)).collect::<Vec<_>>().join(","),
-                        several.iter().map(|v| label(*v)).collect::<Vec<_>>().join(" or "),
+                        several
+                            .iter()
+                            .map(|v| value(*v))
+                            .collect::<Vec<_>>()
+                            .join(","),
+                        several
+                            .iter()
+                            .map(|v| label(*v))
+                            .collect::<Vec<_>>()
+                            .join(" or "),
                     )),
                 },
             },
@@ -293,14 +310,22 @@ fn search_form(params: &SearchParams, error: Option<&InputError>) -> Markup {
         }
         menu
     };
-    let scope_text = params.scope.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let scope_text = params
+        .scope
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
     let scope = scope_text.map(|text| Scope::parse(text).ok_or(text));
     let age = value(&params.age);
     // A number field cannot show text that is not a number; such a value is
     // shown as typed, beside the error that says why it was refused.
     let age_is_number = age.trim().is_empty() || age.trim().parse::<i64>().is_ok();
     let invalid = |name: &str| error.is_some_and(|e| e.param == name).then_some("true");
-    let described = |name: &str| error.is_some_and(|e| e.param == name).then(|| format!("{name}-error"));
+    let described = |name: &str| {
+        error
+            .is_some_and(|e| e.param == name)
+            .then(|| format!("{name}-error"))
+    };
     html! {
         form.search method="get" action="/" role="search" {
             div.field.wide {
@@ -419,9 +444,6 @@ fn search_form(params: &SearchParams, error: Option<&InputError>) -> Markup {
             @if let Some(at) = params.open_at.as_deref().filter(|v| !v.is_empty()) {
                 input type="hidden" name="open_at" value=(at);
             }
-            @if let Some(lang) = params.lang.as_deref().filter(|v| !v.is_empty()) {
-                input type="hidden" name="lang" value=(lang);
-            }
             @if let Some(e) = error.filter(|e| !FORM_FIELDS.contains(&e.param)) {
                 p.field-error role="alert" { (e.message) }
             }
@@ -429,39 +451,65 @@ fn search_form(params: &SearchParams, error: Option<&InputError>) -> Markup {
     }
 }
 
-/// Counts of the results by category, and by need, each a link that narrows to it.
-fn facet_links(params: &SearchParams, page: &SearchPage) -> Markup {
+/// Counts of the results by category, language, need and who they are for, and
+/// how many are open now: each a link that narrows to it. The counts are the
+/// index's, over all the results (not only this page).
+fn facet_links(params: &SearchParams, page: &SearchPage, open_filter_on: bool) -> Markup {
     let narrowed = |key: &str, value: &str| {
         let mut changed = params.clone();
         match key {
             "category" => changed.category = Some(value.to_owned()),
             "language" => changed.language = Some(value.to_owned()),
+            "population" => changed.population = Some(value.to_owned()),
+            "open_now" => {
+                changed.open_now = Some(value.to_owned());
+                changed.open_at = None;
+            }
             _ => changed.need = Some(value.to_owned()),
         }
         page_link(&changed, 1)
     };
+    let facets = &page.facets;
     html! {
         nav.facets aria-label="Narrow the results" {
-            @if !page.facets.categories.is_empty() {
+            @if let (Some(n), false) = (facets.open_now, open_filter_on) {
+                p {
+                    span.facet-label { "Hours: " }
+                    @if n > 0 {
+                        a href=(narrowed("open_now", "true")) { "Open now (" (n) ")" }
+                    } @else {
+                        span { "Open now (0)" }
+                    }
+                }
+            }
+            @if !facets.categories.is_empty() {
                 p {
                     span.facet-label { "By category: " }
-                    @for (category, n) in &page.facets.categories {
+                    @for (category, n) in &facets.categories {
                         a href=(narrowed("category", category.slug())) { (category.label()) " (" (n) ")" } " "
                     }
                 }
             }
-            @if !page.facets.languages.is_empty() {
+            @if !facets.populations.is_empty() {
+                p {
+                    span.facet-label { "For: " }
+                    @for (population, n) in &facets.populations {
+                        a href=(narrowed("population", population.slug())) { (population.label()) " (" (n) ")" } " "
+                    }
+                }
+            }
+            @if !facets.languages.is_empty() {
                 p {
                     span.facet-label { "By language: " }
-                    @for (code, n) in &page.facets.languages {
+                    @for (code, n) in &facets.languages {
                         a href=(narrowed("language", code)) { (crate::model::language_name(code).unwrap_or(code)) " (" (n) ")" } " "
                     }
                 }
             }
-            @if !page.facets.needs.is_empty() {
+            @if !facets.needs.is_empty() {
                 p {
                     span.facet-label { "By need: " }
-                    @for (need, n) in &page.facets.needs {
+                    @for (need, n) in &facets.needs {
                         a href=(narrowed("need", need.code())) { (need_label(need.code())) " (" (n) ")" } " "
                     }
                 }
@@ -571,21 +619,68 @@ fn page_link(params: &SearchParams, page: usize) -> String {
     format!("/?{}", query.finish())
 }
 
+/// A radius as words: "1 mile", "2.5 miles".
+fn miles(radius: f64) -> String {
+    if radius == 1.0 {
+        "1 mile".to_owned()
+    } else {
+        format!("{radius} miles")
+    }
+}
+
+/// True for a result that matches the place by serving it, not by being near it.
+fn serves_the_area(r: &SearchResult) -> bool {
+    matches!(r.match_kind, Some(MatchKind::Serves | MatchKind::Virtual))
+}
+
 fn results(params: &SearchParams, valid: &ValidSearch, page: &SearchPage) -> Markup {
     let text = valid.request.text.trim();
     let shown_text: String = text.chars().take(80).collect();
     let pages = page.total.div_ceil(valid.request.limit.max(1));
     let current = valid.page();
+    // The index puts nearby results before those serving the area, so a page
+    // holds the rest of the first group, then the start of the second.
+    let (nearby, serving): (Vec<&SearchResult>, Vec<&SearchResult>) =
+        page.results.iter().partition(|r| !serves_the_area(r));
+    let facets = &page.facets;
+    let has_facets = !facets.categories.is_empty()
+        || !facets.needs.is_empty()
+        || !facets.languages.is_empty()
+        || !facets.populations.is_empty()
+        || facets.open_now.is_some();
+    let place = valid.place.as_ref().map(|p| p.label.as_str());
+    let in_english = {
+        let mut changed = params.clone();
+        changed.lang = Some("en".to_owned());
+        page_link(&changed, 1)
+    };
     html! {
         section.results aria-live="polite" {
             h2 {
                 (page.total) " " (if page.total == 1 { "result" } else { "results" })
                 @if !shown_text.is_empty() { " for “" (shown_text) "”" }
-                @if let Some(place) = &valid.place { " within " (valid.radius_miles) " miles of " (place.label) }
+                @if let Some(place) = place { " within " (miles(valid.radius_miles)) " of " (place) }
                 @match (&valid.open, params.open_at.as_deref()) {
                     (Some(OpenFilter::Now), _) => { ", open now" }
                     (Some(OpenFilter::At(_)), Some(at)) => { ", open at " (at.replace('T', " ")) }
                     _ => {}
+                }
+            }
+            @if place.is_some() && valid.request.scope == Scope::All && page.total > page.nearby {
+                p.summary {
+                    (page.nearby) " within " (miles(valid.radius_miles)) "; "
+                    (page.total - page.nearby) " more serve this area or work online or by phone."
+                }
+            }
+            @if page.spanish {
+                p.note {
+                    "Read as Spanish: your words were matched as Spanish words. "
+                    a href=(in_english) { "Read them as English instead" }
+                }
+            }
+            @if let Some((matched, of)) = page.matched_concepts.filter(|(m, n)| page.total > 0 && m < n) {
+                p.note {
+                    "No listing matched all " (of) " of your words; showing those that match " (matched) "."
                 }
             }
             @if page.total == 0 && !text.is_empty() && page.terms.is_empty() {
@@ -612,10 +707,23 @@ fn results(params: &SearchParams, valid: &ValidSearch, page: &SearchPage) -> Mar
                     }
                 }
             }
-            @if page.total > 0 && (!page.facets.categories.is_empty() || !page.facets.needs.is_empty() || !page.facets.languages.is_empty()) {
-                (facet_links(params, page))
+            @if page.total > 0 && has_facets {
+                (facet_links(params, page, valid.open.is_some()))
             }
-            @for r in &page.results { (Card(r)) }
+            @for r in &nearby { (Card { result: r, nested: false }) }
+            @if !serving.is_empty() {
+                section.serving aria-labelledby="serving-heading" {
+                    h3 #serving-heading {
+                        @if page.nearby == 0 { "Serving this area" } @else { "Also serving this area" }
+                    }
+                    @if let Some(place) = place {
+                        p.group-note {
+                            "No location within " (miles(valid.radius_miles)) ", but they serve " (place) " or work online or by phone."
+                        }
+                    }
+                    @for r in &serving { (Card { result: r, nested: true }) }
+                }
+            }
             @if pages > 1 {
                 nav.pager aria-label="Result pages" {
                     @if current > 1 { a rel="prev" href=(page_link(params, current - 1)) { "← Previous" } }
