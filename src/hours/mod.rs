@@ -593,16 +593,26 @@ fn split_by_freq(rule: Rule) -> Vec<Rule> {
 }
 
 /// The rules a row's text describes, given the row's validity, zone and (when it
-/// has them) days: text rules on other days are left out.
+/// has them) days: text rules on other days are left out, except that a rule
+/// for every day (or no day) in a text that says "7 days a week" (or "daily",
+/// "every day", "24/7") holds every day.
 fn from_text(description: &Option<String>, base: &Rule, days: Option<&[Day]>) -> RowReading {
     let Some(description) = description else {
         return RowReading::Unread(None);
     };
+    // "24 hours a day, 7 days a week" means every day even on a row limited to
+    // some days (HSDS 1.x rows repeat one text on each weekday row they have).
+    let lower = description.to_lowercase();
+    let every_day = ["7 days", "seven days", "every day", "24/7", "daily"]
+        .iter()
+        .any(|p| lower.contains(p));
     match text::parse(description) {
         text::Reading::Rules(found) => {
             let mut rules = Vec::new();
             for mut rule in found {
-                if let Some(days) = days.filter(|d| !d.is_empty()) {
+                if let Some(days) = days.filter(|d| !d.is_empty())
+                    && !(every_day && (rule.days.is_empty() || rule.days.len() == 7))
+                {
                     let keep: Vec<Day> = if rule.days.is_empty() {
                         days.to_vec()
                     } else {

@@ -690,3 +690,39 @@ fn stored_rows_keep_interval_dtstart_and_until() {
     assert_eq!(at(2, 3), Some(true), "the until day itself");
     assert_ne!(at(16, 3), Some(true), "after until");
 }
+
+/// Miami's mobile crisis team: weekday rows on Mon, Tue, Wed and Fri all carry
+/// one text whose first part says "24 hours a day, 7 days a week"; that part
+/// holds on every day, not only on the rows' days.
+#[test]
+fn seven_days_a_week_in_the_text_outranks_the_rows_days() {
+    let row = Schedule {
+        freq: Some("WEEKLY".into()),
+        byday: Some("MO,TU,WE,FR".into()),
+        description: Some(
+            "Mobile Team:\n24 hours a day, 7 days a week\n\nOutpatient Hours:\n8:30am-5:00pm, Tue, Fri;\n8:30am-8:00pm, Mon, Wed, Thur, Fri".into(),
+        ),
+        ..Schedule::default()
+    };
+    let hours = parse(&[row]);
+    let tz = Tz::America__New_York;
+    let saturday = tz
+        .with_ymd_and_hms(2026, 11, 28, 10, 0, 0)
+        .single()
+        .unwrap_or_else(|| panic!("instant"));
+    assert_eq!(
+        crate::hours::open_at(&hours, tz, saturday.with_timezone(&Utc)),
+        Some(true)
+    );
+    // A row limited to some days with a text that gives no days keeps to them.
+    let limited = Schedule {
+        byday: Some("MO".into()),
+        description: Some("9:00am-5:00pm".into()),
+        ..Schedule::default()
+    };
+    let hours = parse(&[limited]);
+    assert_eq!(
+        crate::hours::open_at(&hours, tz, saturday.with_timezone(&Utc)),
+        Some(false)
+    );
+}
