@@ -326,6 +326,16 @@ fn search_form(params: &SearchParams, error: Option<&InputError>) -> Markup {
             .is_some_and(|e| e.param == name)
             .then(|| format!("{name}-error"))
     };
+    // The second row of filters folds away (phones), unless one is set or wrong.
+    let more_open = [
+        &params.population,
+        &params.age,
+        &params.language,
+        &params.scope,
+    ]
+    .iter()
+    .any(|v| v.as_deref().is_some_and(|v| !v.trim().is_empty()))
+        || error.is_some_and(|e| matches!(e.param, "population" | "age" | "language" | "scope"));
     html! {
         form.search method="get" action="/" role="search" {
             div.field.wide {
@@ -361,6 +371,9 @@ fn search_form(params: &SearchParams, error: Option<&InputError>) -> Markup {
                 (field_error(error, "category"))
             }
             div.filters role="group" aria-label="Filters" {
+                details.more open[more_open] {
+                summary { "More filters: who it is for, age, language, where it serves" }
+                div.more-fields {
                 div.field.population {
                     label for="population" { "For" }
                     select #population name="population" aria-invalid=[invalid("population")] aria-describedby=[described("population")] {
@@ -409,6 +422,8 @@ fn search_form(params: &SearchParams, error: Option<&InputError>) -> Markup {
                         }
                     }
                     (field_error(error, "scope"))
+                }
+                }
                 }
                 div.checks {
                     div.field.check {

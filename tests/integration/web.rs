@@ -735,3 +735,23 @@ async fn notes_say_when_the_text_was_read_as_spanish_or_only_partly_matched() {
     assert!(page.contains("0 results"), "{page}");
     assert!(!page.contains("No listing matched all"), "{page}");
 }
+
+#[tokio::test]
+async fn more_filters_fold_away_unless_one_is_set() {
+    let app = TestApp::all();
+    let (_, plain) = app.get("/?q=food&near=33136").await;
+    assert!(plain.contains("<details class=\"more\">"), "{plain}");
+    for set in [
+        "population=youth",
+        "age=15",
+        "language=es",
+        "scope=nearby",
+        "age=abc",
+    ] {
+        let (_, page) = app.get(&format!("/?q=food&near=33136&{set}")).await;
+        assert!(
+            page.contains("<details class=\"more\" open>"),
+            "{set}: the filters that are set stay in view"
+        );
+    }
+}
