@@ -11,7 +11,9 @@ mod category;
 mod clean;
 mod eligibility;
 mod language;
+mod referral;
 mod service;
+mod user;
 mod vocabulary;
 
 pub use category::{Category, Need};
@@ -21,10 +23,15 @@ pub use eligibility::{
     service_accessible, wheelchair_accessible,
 };
 pub use language::{LANGUAGES, language_code, language_name};
+pub use referral::{
+    Consent, ContactPreference, OutcomeReason, Referral, ReferralKind, ReferralStatus,
+    StatusChange, Urgency, is_z_code, z_codes,
+};
 pub use service::{
     Address, Attribute, CostOption, Coverage, Language, Location, LocationType, Organization,
     Phone, Schedule, Service, ServiceArea, ServiceStatus, SourceRef, TaxonomyTerm, is_http_url,
 };
+pub use user::{Role, User, normalize_email};
 pub use vocabulary::{Lang, Term, VocabularyError, parse_vocabulary, vocabulary};
 
 /// The namespace of Hearth's deterministic record ids (UUID v5).

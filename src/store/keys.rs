@@ -6,6 +6,22 @@ pub const SERVICES: &str = "services";
 pub const ORGANIZATIONS: &str = "organizations";
 /// The change log: sequence number (u64, big-endian) → id of the service that changed.
 pub const CHANGES: &str = "changes";
+/// Users: user id → JSON [`crate::model::User`].
+pub const USERS: &str = "users";
+/// Lower-cased email → user id (emails are unique).
+pub const USERS_BY_EMAIL: &str = "users_by_email";
+/// API tokens: SHA-256 digest of the token → JSON token record (the token itself is never kept).
+pub const TOKENS: &str = "tokens";
+/// Sessions: SHA-256 digest of the session cookie → JSON session.
+pub const SESSIONS: &str = "sessions";
+/// Referrals: referral id → JSON [`crate::model::Referral`].
+pub const REFERRALS: &str = "referrals";
+/// `{user id}\0{referral id}` → empty: a clinician's own referrals.
+pub const REFERRALS_BY_USER: &str = "referrals_by_user";
+/// `{user id}\0{request id}` → referral id: a retried create returns the same referral.
+pub const REFERRAL_REQUESTS: &str = "referral_requests";
+/// The audit log: sequence number (u64, big-endian) → JSON audit entry.
+pub const AUDIT: &str = "audit";
 /// Store-wide values (format version).
 pub const META: &str = "meta";
 
@@ -36,6 +52,20 @@ pub fn service_key(id: &str) -> &[u8] {
 /// Encodes an organization id as a key.
 pub fn organization_key(id: &str) -> &[u8] {
     id.as_bytes()
+}
+
+/// A key under a user: `{user id}\0{rest}` (ids never hold a NUL).
+pub fn user_scoped(user_id: &str, rest: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(user_id.len() + 1 + rest.len());
+    key.extend_from_slice(user_id.as_bytes());
+    key.push(0);
+    key.extend_from_slice(rest.as_bytes());
+    key
+}
+
+/// The prefix of every key under a user.
+pub fn user_prefix(user_id: &str) -> Vec<u8> {
+    user_scoped(user_id, "")
 }
 
 #[cfg(test)]

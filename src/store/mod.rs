@@ -6,7 +6,10 @@
 //! only what it is missing. Writes are acknowledged only after [`Store::flush`].
 //! This is the only module that names `sled::`.
 
+mod accounts;
 pub mod keys;
+
+pub use accounts::{AuditEntry, ReferralFilter, TokenRecord};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -75,6 +78,17 @@ pub struct Store {
     services: sled::Tree,
     organizations: sled::Tree,
     changes: sled::Tree,
+    users: sled::Tree,
+    users_by_email: sled::Tree,
+    tokens: sled::Tree,
+    sessions: sled::Tree,
+    referrals: sled::Tree,
+    referrals_by_user: sled::Tree,
+    referral_requests: sled::Tree,
+    audit: sled::Tree,
+    /// Writes waiting for a flush, and the last flush's coverage (see [`Store::durable`]).
+    written: Arc<AtomicU64>,
+    flushed: Arc<std::sync::Mutex<u64>>,
     id: String,
     /// Listings in the store, counted once at open and kept up to date by upserts
     /// (sled's `len` walks the whole tree).
@@ -101,29 +115,42 @@ fn is_lock_error(error: &sled::Error) -> bool {
 }
 
 impl Store {
-    /// Opens (or creates) the store at `path`. Fails at once, without waiting,
-    /// when another process has it open.
+    /// Opens (or creates) the store at `path`. Fails, after waiting up to a
+    /// second for a closing one to let go, when another process has it open.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         std::fs::create_dir_all(path).map_err(|e| StoreError::Open {
             path: path.to_owned(),
             source: sled::Error::Io(e),
         })?;
-        let db = sled::Config::new()
-            .path(path)
-            .cache_capacity(CACHE_BYTES)
-            .open()
-            .map_err(|source| {
-                if is_lock_error(&source) {
-                    StoreError::InUse {
-                        path: path.to_owned(),
-                    }
-                } else {
-                    StoreError::Open {
-                        path: path.to_owned(),
-                        source,
-                    }
+        // A store that was just closed (by this process, or one that is exiting)
+        // can hold its lock a moment longer while sled's flusher stops: wait up to
+        // a second before saying it is in use.
+        let mut attempts = 0;
+        let opened = loop {
+            let opened = sled::Config::new()
+                .path(path)
+                .cache_capacity(CACHE_BYTES)
+                .open();
+            match opened {
+                Err(e) if is_lock_error(&e) && attempts < 20 => {
+                    attempts += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(50));
                 }
-            })?;
+                other => break other,
+            }
+        };
+        let db = opened.map_err(|source| {
+            if is_lock_error(&source) {
+                StoreError::InUse {
+                    path: path.to_owned(),
+                }
+            } else {
+                StoreError::Open {
+                    path: path.to_owned(),
+                    source,
+                }
+            }
+        })?;
         let meta = db.open_tree(keys::META)?;
         match meta.get(keys::META_FORMAT)? {
             None => {
@@ -152,6 +179,16 @@ impl Store {
         let listings = Arc::new(AtomicU64::new(services.len() as u64));
         Ok(Store {
             path: path.to_owned(),
+            users: db.open_tree(keys::USERS)?,
+            users_by_email: db.open_tree(keys::USERS_BY_EMAIL)?,
+            tokens: db.open_tree(keys::TOKENS)?,
+            sessions: db.open_tree(keys::SESSIONS)?,
+            referrals: db.open_tree(keys::REFERRALS)?,
+            referrals_by_user: db.open_tree(keys::REFERRALS_BY_USER)?,
+            referral_requests: db.open_tree(keys::REFERRAL_REQUESTS)?,
+            audit: db.open_tree(keys::AUDIT)?,
+            written: Arc::new(AtomicU64::new(0)),
+            flushed: Arc::new(std::sync::Mutex::new(0)),
             db,
             meta,
             services,
