@@ -6,14 +6,17 @@
 //! See `docs` in the README for the module map; dependencies point one way:
 //! `model` ← `store`, `index`, `geo` ← `import` ← `web`, `cli`.
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod directory;
+pub mod export;
 pub mod geo;
 pub mod hours;
 pub mod import;
 pub mod index;
 pub mod model;
+pub mod referral;
 pub mod search;
 pub mod store;
 pub mod web;

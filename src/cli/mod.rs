@@ -4,6 +4,8 @@ mod import;
 mod progress;
 mod reindex;
 mod serve;
+mod token;
+mod user;
 
 use std::path::PathBuf;
 
@@ -37,6 +39,10 @@ pub enum Command {
     Import(import::Args),
     /// Rebuild the search index from the store.
     Reindex(reindex::Args),
+    /// Manage the people who sign in: add, list, change roles, disable.
+    User(user::Args),
+    /// Create API tokens for scripts and other systems that call the API.
+    Token(token::Args),
 }
 
 impl Cli {
@@ -47,6 +53,8 @@ impl Cli {
             Command::Serve(args) => serve::run(&config, args),
             Command::Import(args) => import::run(&config, args),
             Command::Reindex(args) => reindex::run(&config, args),
+            Command::User(args) => user::run(&config, args),
+            Command::Token(args) => token::run(&config, args),
         }
     }
 }

@@ -25,6 +25,11 @@ pub struct Args {
     /// Bundled open data to import into an empty store.
     #[arg(long, env = "HEARTH_SEED_DIR", default_value = DEFAULT_SEED_DIR, value_name = "DIR")]
     pub seed_dir: PathBuf,
+
+    /// Hearth is reached over https (behind a proxy that terminates TLS): mark
+    /// session cookies `Secure`.
+    #[arg(long, env = "HEARTH_SECURE_COOKIES")]
+    pub secure_cookies: bool,
 }
 
 /// Runs `serve`.
@@ -52,7 +57,14 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<()> {
         seed(&directory, &serve, &bar)?;
     }
     let listings = directory.listing_count();
-    let state = AppState::new(directory);
+    let needs_admin = !directory.has_admin().context("reading the users")?;
+    let mut state = AppState::new(directory);
+    state.secure_cookies = args.secure_cookies;
+    let setup_token = if needs_admin {
+        Some(state.start_setup().context("making the admin setup link")?)
+    } else {
+        None
+    };
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -75,7 +87,16 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<()> {
             ready_in_s = format!("{:.1}", started.elapsed().as_secs_f64()),
             "Hearth is ready: open http://{local}/ in a browser"
         );
-        axum::serve(listener, router(state))
+        if let Some(token) = &setup_token {
+            // Printed, not logged: the link grants the first admin account, once.
+            println!(
+                "No admin yet. Create the first admin account (this link works once, until Hearth restarts):\n  http://{local}/setup?token={token}"
+            );
+        }
+        axum::serve(
+            listener,
+            router(state).into_make_service_with_connect_info::<SocketAddr>(),
+        )
             .with_graceful_shutdown(shutdown_signal())
             .await
             .context("serving HTTP")

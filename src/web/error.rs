@@ -22,6 +22,16 @@ pub enum AppError {
     NotFound(String),
     /// Something failed on our side; the cause is logged, not shown.
     Internal(String),
+    /// Not signed in (or the session ended); says how to sign in.
+    Unauthorized(String),
+    /// Signed in, but this role may not do this.
+    Forbidden(String),
+    /// The change is not allowed in the record's current state.
+    Conflict(String),
+    /// Fields that cannot be used, each with what to fix.
+    Invalid(Vec<crate::referral::FieldError>),
+    /// Too many attempts; try again after this many seconds.
+    TooMany { message: String, retry_after: u64 },
 }
 
 impl AppError {
@@ -30,13 +40,24 @@ impl AppError {
             AppError::BadInput(_) => StatusCode::BAD_REQUEST,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
     /// The message a person may see.
     fn public_message(&self) -> &str {
         match self {
-            AppError::BadInput(m) | AppError::NotFound(m) => m,
+            AppError::BadInput(m)
+            | AppError::NotFound(m)
+            | AppError::Unauthorized(m)
+            | AppError::Forbidden(m)
+            | AppError::Conflict(m)
+            | AppError::TooMany { message: m, .. } => m,
+            AppError::Invalid(_) => "Some fields need fixing; each says what is wrong.",
             AppError::Internal(_) => {
                 "Something went wrong on our side. Please try again; if it keeps happening, tell the people who run this Hearth."
             }
@@ -56,6 +77,49 @@ impl From<DirectoryError> for AppError {
     }
 }
 
+impl From<crate::directory::ReferralError> for AppError {
+    fn from(e: crate::directory::ReferralError) -> AppError {
+        use crate::directory::ReferralError as R;
+        match e {
+            R::NotFound(_) | R::NoSuchService(_) => AppError::NotFound(e.to_string()),
+            R::Forbidden(m) => AppError::Forbidden(m),
+            R::Invalid(errors) => AppError::Invalid(errors),
+            R::Conflict(m) => AppError::Conflict(m),
+            R::Directory(e) => AppError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<crate::directory::LoginError> for AppError {
+    fn from(e: crate::directory::LoginError) -> AppError {
+        use crate::directory::LoginError as L;
+        match e {
+            L::Refused => AppError::Unauthorized(e.to_string()),
+            L::Limited(limited) => AppError::TooMany {
+                message: limited.to_string(),
+                retry_after: limited.retry_after.num_seconds().max(1) as u64,
+            },
+            L::Token(e) => AppError::Internal(e.to_string()),
+            L::Directory(e) => AppError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<crate::directory::AccountError> for AppError {
+    fn from(e: crate::directory::AccountError) -> AppError {
+        use crate::directory::AccountError as A;
+        match e {
+            A::BadEmail(_)
+            | A::Password(crate::auth::PasswordError::TooShort { .. })
+            | A::Password(crate::auth::PasswordError::TooLong { .. })
+            | A::Password(crate::auth::PasswordError::Blank) => AppError::BadInput(e.to_string()),
+            A::Taken(_) => AppError::Conflict(e.to_string()),
+            A::NoSuchUser(_) => AppError::NotFound(e.to_string()),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
 impl From<InputError> for AppError {
     fn from(e: InputError) -> AppError {
         AppError::BadInput(e.message)
@@ -70,9 +134,27 @@ impl IntoResponse for AppError {
         let title = match status {
             StatusCode::BAD_REQUEST => "Please check your search",
             StatusCode::NOT_FOUND => "Not found",
+            StatusCode::UNAUTHORIZED => "Please sign in",
+            StatusCode::FORBIDDEN => "Not available to your role",
+            StatusCode::CONFLICT => "That change is not possible now",
+            StatusCode::UNPROCESSABLE_ENTITY => "Please check the form",
+            StatusCode::TOO_MANY_REQUESTS => "Please wait",
             _ => "Something went wrong",
         };
-        (status, views::error_page(title, self.public_message())).into_response()
+        let mut message = self.public_message().to_owned();
+        if let AppError::Invalid(errors) = &self {
+            for e in errors {
+                message.push_str(&format!(" {}: {}.", e.field, e.message));
+            }
+        }
+        let mut response = (status, views::error_page(title, &message)).into_response();
+        if let AppError::TooMany { retry_after, .. } = self {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(retry_after),
+            );
+        }
+        response
     }
 }
 
@@ -89,10 +171,19 @@ impl<E: Into<AppError>> From<E> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         self.0.log();
-        (
-            self.0.status(),
-            Json(json!({ "error": self.0.public_message() })),
-        )
-            .into_response()
+        let body = match &self.0 {
+            AppError::Invalid(errors) => {
+                json!({ "error": self.0.public_message(), "errors": errors })
+            }
+            _ => json!({ "error": self.0.public_message() }),
+        };
+        let mut response = (self.0.status(), Json(body)).into_response();
+        if let AppError::TooMany { retry_after, .. } = self.0 {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(retry_after),
+            );
+        }
+        response
     }
 }

@@ -5,16 +5,19 @@
 //! templates in [`views`]. Errors map to responses in one place ([`AppError`]).
 //! This module never names sled or tantivy.
 
+mod account;
 mod api;
 mod error;
 mod handlers;
+pub mod handout;
+mod referrals;
 mod views;
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -28,6 +31,10 @@ use crate::search::SearchParams;
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub directory: Arc<Directory>,
+    /// Mark cookies `Secure` (Hearth is served over https, behind a proxy).
+    pub secure_cookies: bool,
+    /// The digest of the one-time first-admin setup token, while there is one.
+    pub setup: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 impl AppState {
@@ -35,7 +42,18 @@ impl AppState {
     pub fn new(directory: Directory) -> AppState {
         AppState {
             directory: Arc::new(directory),
+            secure_cookies: false,
+            setup: Arc::new(std::sync::Mutex::new(None)),
         }
+    }
+
+    /// Starts a one-time first-admin setup link; returns its token (printed to the console).
+    pub fn start_setup(&self) -> Result<String, crate::auth::TokenError> {
+        let token = crate::auth::token::generate("hthsetup_")?;
+        if let Ok(mut setup) = self.setup.lock() {
+            *setup = Some(crate::auth::token::digest(&token));
+        }
+        Ok(token)
     }
 }
 
@@ -50,6 +68,20 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/suggest", get(handlers::api_suggest))
         .route("/api/v1/services/{id}", get(handlers::api_service_show))
         .route("/healthz", get(handlers::healthz))
+        .route("/login", get(account::login_page).post(account::login))
+        .route("/logout", post(account::logout))
+        .route("/setup", get(account::setup_page).post(account::setup))
+        .route("/refer", get(referrals::refer_page))
+        .route("/referrals", get(referrals::list_page).post(referrals::create_form))
+        .route("/referrals.csv", get(referrals::export_csv))
+        .route("/referrals/{id}", get(referrals::show_page))
+        .route("/referrals/{id}/status", post(referrals::status_form))
+        .route("/handout", get(referrals::handout))
+        .route("/admin/audit", get(referrals::audit_page))
+        .route("/api/v1/referrals", get(referrals::api_list).post(referrals::api_create))
+        .route("/api/v1/referrals/{id}", get(referrals::api_show))
+        .route("/api/v1/referrals/{id}/status", post(referrals::api_status))
+        .route("/api/v1/referrals/{id}/fhir", get(referrals::api_fhir))
         .fallback(handlers::not_found)
         .with_state(state)
         .layer(CatchPanicLayer::custom(handlers::panic_response))

@@ -6,12 +6,14 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod cli_users;
 mod common;
 mod hours;
 mod import;
 mod oracle;
 mod process;
 mod rebuild;
+mod referrals;
 mod relevance;
 mod search;
 mod web;

@@ -110,6 +110,32 @@ impl TestApp {
         (status, String::from_utf8_lossy(&bytes).into_owned())
     }
 
+    /// Sends any request through the real router; returns status, headers and body text.
+    pub async fn send(
+        &self,
+        method: &str,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> (StatusCode, axum::http::HeaderMap, String) {
+        let mut request = Request::builder().method(method).uri(uri);
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        let response = router(self.state.clone())
+            .oneshot(request.body(Body::from(body.to_owned())).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (
+            status,
+            headers,
+            String::from_utf8_lossy(&bytes).into_owned(),
+        )
+    }
+
     /// GETs a JSON API URI; returns the status and parsed body.
     pub async fn get_json(&self, uri: &str) -> (StatusCode, serde_json::Value) {
         let (status, body) = self.get(uri).await;

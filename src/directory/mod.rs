@@ -5,6 +5,12 @@
 //! the store, and an index that is behind replays only the changes it is missing.
 //! Imports write the store first (flushed), then index what changed.
 
+mod accounts;
+mod referrals;
+
+pub use accounts::{AccountError, LoginError, SessionLookup, SignedIn};
+pub use referrals::{ReferralError, Viewer};
+
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -262,6 +268,8 @@ pub struct Directory {
     index: SearchIndex,
     gazetteer: Gazetteer,
     categories: CategoryMap,
+    /// Failed sign-ins per account and per address (in memory; a restart clears it).
+    limiter: crate::auth::LoginLimiter,
 }
 
 const INDEX_BATCH: usize = 2_000;
@@ -294,6 +302,7 @@ impl Directory {
             index,
             gazetteer: Gazetteer::bundled()?,
             categories: CategoryMap::bundled()?,
+            limiter: crate::auth::LoginLimiter::default(),
         };
         let rebuild_reason = directory.rebuild_reason(&outcome)?;
         if let (Some(reason), OpenOutcome::Opened) = (&rebuild_reason, &outcome) {

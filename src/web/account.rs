@@ -1,0 +1,353 @@
+//! Who is asking: session cookies and API tokens, CSRF checks, and the
+//! sign-in, sign-out and first-admin setup pages.
+
+use std::net::SocketAddr;
+
+use axum::Form;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::{AppError, AppState, blocking, views};
+use crate::auth::{self, csrf};
+use crate::directory::{SessionLookup, SignedIn};
+use crate::model::{Role, User};
+
+/// The user a request acts for, and how they proved it.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user: User,
+    /// The browser session, when signed in with a cookie (`None` with an API token).
+    pub session: Option<SignedIn>,
+}
+
+impl Actor {
+    /// The CSRF token forms of this session carry (empty with an API token).
+    pub fn csrf(&self) -> &str {
+        self.session
+            .as_ref()
+            .map_or("", |s| s.session.csrf.as_str())
+    }
+}
+
+fn cookie_header(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// Finds who is asking: an `Authorization: Bearer` API token, or the session
+/// cookie. An ended session is an error that says so (sign in again).
+pub async fn actor(state: &AppState, headers: &HeaderMap) -> Result<Option<Actor>, AppError> {
+    let now = chrono::Utc::now();
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        let text = value.to_str().unwrap_or("");
+        let token = text
+            .strip_prefix("Bearer ")
+            .or_else(|| text.strip_prefix("bearer "))
+            .map(str::trim)
+            .ok_or_else(|| {
+                AppError::Unauthorized(
+                    "the Authorization header must be `Bearer <token>` (make one with `hearth token create`)".into(),
+                )
+            })?
+            .to_owned();
+        let directory = state.directory.clone();
+        let user = blocking(move || directory.user_for_token(&token)).await??;
+        return match user {
+            Some(user) => Ok(Some(Actor {
+                user,
+                session: None,
+            })),
+            None => Err(AppError::Unauthorized(
+                "that API token is not valid (or its user is disabled)".into(),
+            )),
+        };
+    }
+    let Some(cookie) = auth::session::cookie_value(cookie_header(headers)).map(str::to_owned)
+    else {
+        return Ok(None);
+    };
+    let directory = state.directory.clone();
+    match blocking(move || directory.session(&cookie, now)).await?? {
+        SessionLookup::Active(signed_in) => Ok(Some(Actor {
+            user: signed_in.user.clone(),
+            session: Some(*signed_in),
+        })),
+        SessionLookup::Expired(why) => Err(AppError::Unauthorized(why.to_string())),
+        SessionLookup::Unknown => Ok(None),
+    }
+}
+
+/// Someone must be signed in (or use a token).
+pub async fn require(state: &AppState, headers: &HeaderMap) -> Result<Actor, AppError> {
+    actor(state, headers).await?.ok_or_else(|| {
+        AppError::Unauthorized(
+            "sign in first (/login), or send an API token as `Authorization: Bearer <token>`"
+                .into(),
+        )
+    })
+}
+
+/// A state-changing request from a browser session must carry the session's
+/// CSRF token (a form field, or the `X-CSRF-Token` header for JSON). API tokens
+/// are not sent by browsers on their own, so they need none.
+pub fn check_csrf(actor: &Actor, given: Option<&str>) -> Result<(), AppError> {
+    match &actor.session {
+        None => Ok(()),
+        Some(s) if csrf::matches(&s.session.csrf, given.unwrap_or("")) => Ok(()),
+        Some(_) => Err(AppError::Forbidden(
+            "this form has expired or did not come from Hearth; reload the page and try again"
+                .into(),
+        )),
+    }
+}
+
+/// The CSRF token of a JSON request, from its `X-CSRF-Token` header.
+pub fn csrf_header(headers: &HeaderMap) -> Option<&str> {
+    headers.get("x-csrf-token").and_then(|v| v.to_str().ok())
+}
+
+fn address(connect: Option<&ConnectInfo<SocketAddr>>) -> String {
+    connect.map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string())
+}
+
+fn set_cookie(response: &mut Response, value: &str) {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+/// `?next=` must stay on this site: a path, not `//host` or a URL.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+fn login_form(next: &str, csrf: &str, error: Option<&str>, email: &str) -> Markup {
+    views::layout(
+        "Sign in",
+        html! {
+            h1 { "Sign in" }
+            @if let Some(e) = error { p.field-error role="alert" { "⚠ " (e) } }
+            form.account method="post" action="/login" {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="next" value=(next);
+                div.field {
+                    label for="email" { "Email" }
+                    input #email type="email" name="email" value=(email) autocomplete="username" required;
+                }
+                div.field {
+                    label for="password" { "Password" }
+                    input #password type="password" name="password" autocomplete="current-password" required minlength="12";
+                }
+                button type="submit" { "Sign in" }
+            }
+            p.muted { "Searching needs no account. Signing in lets clinicians record referrals and follow them up." }
+        },
+    )
+}
+
+/// `GET /login`: the sign-in form (with a double-submit CSRF cookie, since
+/// there is no session yet).
+pub async fn login_page(
+    State(state): State<AppState>,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, AppError> {
+    let token = csrf::token().map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut response = login_form(&safe_next(q.next.as_deref()), &token, None, "").into_response();
+    set_cookie(
+        &mut response,
+        &csrf::set_cookie(&token, state.secure_cookies),
+    );
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    csrf: Option<String>,
+    next: Option<String>,
+}
+
+/// `POST /login`.
+pub async fn login(
+    State(state): State<AppState>,
+    connect: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AppError> {
+    let cookie_token = csrf::cookie_value(cookie_header(&headers))
+        .unwrap_or("")
+        .to_owned();
+    if cookie_token.is_empty() || !csrf::matches(&cookie_token, form.csrf.as_deref().unwrap_or(""))
+    {
+        return Err(AppError::Forbidden(
+            "the sign-in form expired or did not come from Hearth; open /login again".into(),
+        ));
+    }
+    let next = safe_next(form.next.as_deref());
+    let directory = state.directory.clone();
+    let addr = address(connect.as_ref().map(|c| &c.0));
+    let now = chrono::Utc::now();
+    let (email, password) = (form.email.clone(), form.password.clone());
+    let result = blocking(move || directory.login(&email, &password, &addr, now)).await?;
+    match result {
+        Ok((cookie, _)) => {
+            let mut response = Redirect::to(&next).into_response();
+            set_cookie(
+                &mut response,
+                &auth::session::set_cookie(&cookie, state.secure_cookies),
+            );
+            set_cookie(&mut response, &csrf::clear_cookie(state.secure_cookies));
+            Ok(response)
+        }
+        Err(crate::directory::LoginError::Refused) => {
+            let message = crate::directory::LoginError::Refused.to_string();
+            Ok((
+                StatusCode::UNAUTHORIZED,
+                login_form(&next, &cookie_token, Some(&message), &form.email),
+            )
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    csrf: Option<String>,
+}
+
+/// `POST /logout`.
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    let mut response = Redirect::to("/").into_response();
+    if let Some(actor) = actor(&state, &headers).await.ok().flatten() {
+        check_csrf(&actor, form.csrf.as_deref())?;
+        if let Some(signed_in) = actor.session {
+            let directory = state.directory.clone();
+            blocking(move || directory.logout(&signed_in, chrono::Utc::now())).await??;
+        }
+    }
+    set_cookie(
+        &mut response,
+        &auth::session::clear_cookie(state.secure_cookies),
+    );
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SetupQuery {
+    token: Option<String>,
+}
+
+fn setup_form(token: &str, error: Option<&str>, email: &str) -> Markup {
+    views::layout(
+        "Set up the first admin",
+        html! {
+            h1 { "Set up the first admin" }
+            p { "This link was printed when Hearth started with no admin. It works once." }
+            @if let Some(e) = error { p.field-error role="alert" { "⚠ " (e) } }
+            form.account method="post" action="/setup" {
+                input type="hidden" name="token" value=(token);
+                div.field {
+                    label for="email" { "Your email" }
+                    input #email type="email" name="email" value=(email) autocomplete="username" required;
+                }
+                div.field {
+                    label for="password" { "Password (at least 12 characters)" }
+                    input #password type="password" name="password" autocomplete="new-password" required minlength="12";
+                }
+                button type="submit" { "Create the admin account" }
+            }
+        },
+    )
+}
+
+fn setup_valid(state: &AppState, token: &str) -> bool {
+    let digest = auth::token::digest(token);
+    state
+        .setup
+        .lock()
+        .map(|s| s.as_deref().is_some_and(|d| csrf::matches(d, &digest)))
+        .unwrap_or(false)
+}
+
+/// `GET /setup?token=…`: the one-time first-admin form.
+pub async fn setup_page(
+    State(state): State<AppState>,
+    Query(q): Query<SetupQuery>,
+) -> Result<Markup, AppError> {
+    let token = q.token.unwrap_or_default();
+    if !setup_valid(&state, &token) {
+        return Err(AppError::NotFound(
+            "This setup link is not valid or was already used. Restart Hearth with no admin to get a new one, or use `hearth user add EMAIL --role admin`.".into(),
+        ));
+    }
+    Ok(setup_form(&token, None, ""))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SetupForm {
+    token: String,
+    email: String,
+    password: String,
+}
+
+/// `POST /setup`: creates the first admin and uses up the link.
+pub async fn setup(
+    State(state): State<AppState>,
+    Form(form): Form<SetupForm>,
+) -> Result<Response, AppError> {
+    if !setup_valid(&state, &form.token) {
+        return Err(AppError::NotFound(
+            "This setup link is not valid or was already used.".into(),
+        ));
+    }
+    let directory = state.directory.clone();
+    let (email, password) = (form.email.clone(), form.password.clone());
+    let created = blocking(move || {
+        directory.add_user(
+            &email,
+            Role::Admin,
+            Some(&password),
+            "setup",
+            chrono::Utc::now(),
+        )
+    })
+    .await?;
+    match created {
+        Ok(_) => {
+            if let Ok(mut setup) = state.setup.lock() {
+                *setup = None;
+            }
+            Ok(Redirect::to("/login").into_response())
+        }
+        Err(e) => {
+            let e: AppError = e.into();
+            match e {
+                AppError::BadInput(m) | AppError::Conflict(m) => Ok((
+                    StatusCode::BAD_REQUEST,
+                    setup_form(&form.token, Some(&m), &form.email),
+                )
+                    .into_response()),
+                other => Err(other),
+            }
+        }
+    }
+}
