@@ -17,8 +17,10 @@ use crate::search::validate;
 /// `GET /`: the search form, and results when something was asked.
 pub async fn search_page(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
+    let who = super::account::who(&state, &headers).await;
     let params = search_params(raw.as_deref());
     let directory = state.directory.clone();
     let form = params.clone();
@@ -34,7 +36,7 @@ pub async fn search_page(
     Ok(match outcome {
         Err(input) => (
             StatusCode::BAD_REQUEST,
-            views::search_page(&form, None, Some(&input)),
+            views::search_page(&form, None, Some(&input), who.as_ref()),
         )
             .into_response(),
         Ok((valid, page)) => {
@@ -47,7 +49,13 @@ pub async fn search_page(
                     "search"
                 );
             }
-            views::search_page(&form, page.as_ref().map(|p| (&valid, p)), None).into_response()
+            views::search_page(
+                &form,
+                page.as_ref().map(|p| (&valid, p)),
+                None,
+                who.as_ref(),
+            )
+            .into_response()
         }
     })
 }
@@ -55,6 +63,7 @@ pub async fn search_page(
 /// `GET /services/{id}`: one listing.
 pub async fn service_show(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Markup, AppError> {
     let id = listing_id(id)?;
@@ -67,7 +76,8 @@ pub async fn service_show(
         ))
     })?;
     let hours = crate::directory::listing_hours(&service, chrono::Utc::now());
-    Ok(views::service_page(&service, &hours))
+    let who = super::account::who(&state, &headers).await;
+    Ok(views::service_page(&service, &hours, who.as_ref()))
 }
 
 /// The listing id from the path; an id that is not valid text is bad input, not a 500.

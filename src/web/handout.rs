@@ -3,8 +3,8 @@
 //! A clinician picks up to [`MAX_HANDOUT_ITEMS`] services, each at one of its
 //! locations, and gives the client a page ([`handout_page`]) or a message to
 //! paste into a text or an email ([`handout_text`]). Both are pure functions of
-//! the listings, the language and the time; the routes that load the listings
-//! and check the request live in the handlers.
+//! the listings, the language and the time; the route that loads the listings
+//! and checks the request (`GET /handout`) lives in `web::referrals`.
 //!
 //! Only Hearth's own labels are translated. What a listing says (its name,
 //! address, eligibility, how to apply) is shown as the source wrote it, and
@@ -900,36 +900,5 @@ mod tests {
         let date = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap_or_default();
         assert_eq!(format_date(date, &EN), "5 Jan 2026");
         assert_eq!(format_date(date, &ES), "5 ene 2026");
-    }
-
-    #[test]
-    fn tmp_write_print_check_page() {
-        let mut legal = clinic();
-        legal.name = "Test Legal Aid: Eviction Defense Project".into();
-        legal.organization.name = "Test Community Legal Services of South Florida".into();
-        legal.eligibility_description = Some("Tenants in Miami-Dade County with a household income at or below 200% of the federal poverty guidelines who have received an eviction notice or court summons.".into());
-        legal.application_process = Some("Call the intake line Monday to Thursday. Bring your lease, any notices from your landlord and the court papers.".into());
-        legal.fees_description = Some("Free".into());
-        legal.phones = vec![phone("(305) 555-0111", Some("voice")), phone("(305) 555-0112", Some("text"))];
-        legal.locations[0].approximate = false;
-        legal.locations[0].transportation = Some("Two blocks from Government Center Metrorail station.".into());
-        let mut shelter = pantry();
-        shelter.name = "Test Family Emergency Shelter".into();
-        shelter.organization.name = "Test Homeless Trust Partners".into();
-        shelter.eligibility_description = Some("Families with children under 18 who are homeless in Miami-Dade County.".into());
-        shelter.application_process = Some("Call the homeless helpline for a referral; walk-ins are screened 8 am to 8 pm.".into());
-        shelter.fees_description = None;
-        shelter.locations[0].schedules = vec![Schedule { description: Some("24 hours a day, 7 days a week".into()), ..Schedule::default() }];
-        let mut hotline = clinic();
-        hotline.name = "Test Senior Meals Program".into();
-        hotline.organization.name = "Test Area Agency on Aging".into();
-        hotline.eligibility_description = Some("Adults 60 and over who are homebound.".into());
-        hotline.application_process = Some("Must call to complete an assessment".into());
-        hotline.locations[0].schedules = vec![weekday_row("MO"), weekday_row("WE"), Schedule { freq: Some("WEEKLY".into()), byday: Some("SA".into()), opens_at: Some("10:00".into()), closes_at: Some("13:00".into()), ..Schedule::default() }];
-        let services = [pantry(), clinic(), legal, shelter, hotline];
-        let html = handout_page(&items(&services), Lang::Es, now()).into_string();
-        std::fs::write("/tmp/handout.html", html).unwrap_or_default();
-        std::fs::write("/tmp/handout.csp", content_security_policy()).unwrap_or_default();
-        std::fs::write("/tmp/handout.txt", handout_text(&items(&services), Lang::Es, now())).unwrap_or_default();
     }
 }

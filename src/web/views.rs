@@ -43,8 +43,26 @@ const SCOPES: [(Scope, &str); 3] = [
     (Scope::Serving, "Serving this area"),
 ];
 
+/// Who is looking at a page, for its header and its actions.
+#[derive(Debug, Clone, Default)]
+pub struct Who {
+    pub email: String,
+    /// Whether they record referrals (clinicians and admins).
+    pub refers: bool,
+    pub admin: bool,
+    /// Their open referrals whose follow-up is due.
+    pub follow_ups_due: usize,
+    /// The session's CSRF token, for the sign-out form.
+    pub csrf: String,
+}
+
 /// The page frame: header, main, footer with data credits.
 pub fn layout(title: &str, body: Markup) -> Markup {
+    layout_with(title, body, None)
+}
+
+/// The page frame, with who is signed in (or a sign-in link) in the header.
+pub fn layout_with(title: &str, body: Markup, who: Option<&Who>) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -58,6 +76,27 @@ pub fn layout(title: &str, body: Markup) -> Markup {
                 header.site {
                     a.brand href="/" { "Hearth" }
                     span.tagline { "Find services near your client" }
+                    nav.account aria-label="Account" {
+                        @match who {
+                            Some(who) => {
+                                @if who.refers {
+                                    a href="/referrals" {
+                                        "My referrals"
+                                        @if who.follow_ups_due > 0 { " (" (who.follow_ups_due) " follow-up" @if who.follow_ups_due > 1 { "s" } " due)" }
+                                    }
+                                    " "
+                                    a href="/lists" { "My lists" } " "
+                                }
+                                @if who.admin { a href="/admin/audit" { "Audit log" } " " }
+                                span.signed-in { (who.email) }
+                                form.signout method="post" action="/logout" {
+                                    input type="hidden" name="csrf" value=(who.csrf);
+                                    button.link type="submit" { "Sign out" }
+                                }
+                            }
+                            None => { a href="/login" { "Sign in" } }
+                        }
+                    }
                 }
                 main { (body) }
                 footer.site {
@@ -130,6 +169,8 @@ pub struct Card<'a> {
     pub result: &'a SearchResult,
     /// True when the card sits under a sub-heading: its title is then an `h4`.
     pub nested: bool,
+    /// Show "Refer" (the viewer records referrals).
+    pub refer: bool,
 }
 
 /// How a result that is not nearby reaches the place: "Serves this area" (with
@@ -182,6 +223,14 @@ impl Render for Card<'_> {
                 p.actions {
                     @if let Some(phone) = s.primary_phone() { (PhoneLink(phone)) }
                     @if let Some(url) = s.safe_url() { a.web href=(url) rel="noopener noreferrer" { "Website" } }
+                    @if self.refer {
+                        a.refer href={ "/refer?service=" (s.id) @if let Some(l) = &r.location { "&location=" (l.id) } } { "Refer" }
+                    }
+                    label.handout-pick {
+                        input type="checkbox" form="handout" name="s"
+                            value={ (s.id) @if let Some(l) = &r.location { ":" (l.id) } };
+                        " Add to handout"
+                    }
                 }
             }
         }
@@ -648,7 +697,7 @@ fn serves_the_area(r: &SearchResult) -> bool {
     matches!(r.match_kind, Some(MatchKind::Serves | MatchKind::Virtual))
 }
 
-fn results(params: &SearchParams, valid: &ValidSearch, page: &SearchPage) -> Markup {
+fn results(params: &SearchParams, valid: &ValidSearch, page: &SearchPage, refer: bool) -> Markup {
     let text = valid.request.text.trim();
     let shown_text: String = text.chars().take(80).collect();
     let pages = page.total.div_ceil(valid.request.limit.max(1));
@@ -725,7 +774,18 @@ fn results(params: &SearchParams, valid: &ValidSearch, page: &SearchPage) -> Mar
             @if page.total > 0 && has_facets {
                 (facet_links(params, page, valid.open.is_some()))
             }
-            @for r in &nearby { (Card { result: r, nested: false }) }
+            @if page.total > 0 {
+                form.handout #handout method="get" action="/handout" target="_blank" {
+                    span { "Handout of the checked results (up to 5): " }
+                    label for="handout-lang" { "Language" }
+                    select #handout-lang name="lang" {
+                        option value="en" { "English" }
+                        option value="es" selected[page.spanish] { "Español" }
+                    }
+                    button type="submit" { "Make a handout" }
+                }
+            }
+            @for r in &nearby { (Card { result: r, nested: false, refer }) }
             @if !serving.is_empty() {
                 section.serving aria-labelledby="serving-heading" {
                     h3 #serving-heading {
@@ -736,7 +796,7 @@ fn results(params: &SearchParams, valid: &ValidSearch, page: &SearchPage) -> Mar
                             "No location within " (miles(valid.radius_miles)) ", but they serve " (place) " or work online or by phone."
                         }
                     }
-                    @for r in &serving { (Card { result: r, nested: true }) }
+                    @for r in &serving { (Card { result: r, nested: true, refer }) }
                 }
             }
             @if pages > 1 {
@@ -755,14 +815,17 @@ pub fn search_page(
     params: &SearchParams,
     outcome: Option<(&ValidSearch, &SearchPage)>,
     error: Option<&InputError>,
+    who: Option<&Who>,
 ) -> Markup {
-    layout(
+    let refer = who.is_some_and(|w| w.refers);
+    layout_with(
         "Search",
         html! {
             h1 { "Find a service" }
             (search_form(params, error))
-            @if let Some((valid, page)) = outcome { (results(params, valid, page)) }
+            @if let Some((valid, page)) = outcome { (results(params, valid, page, refer)) }
         },
+        who,
     )
 }
 
@@ -798,7 +861,7 @@ fn paragraphs(text: &str) -> Markup {
 }
 
 /// `GET /services/{id}`: one listing with everything we know.
-pub fn service_page(s: &Service, hours: &[HoursView]) -> Markup {
+pub fn service_page(s: &Service, hours: &[HoursView], who: Option<&Who>) -> Markup {
     let facts: Vec<(&str, &Option<String>)> = vec![
         ("Who it is for", &s.eligibility_description),
         ("How to apply", &s.application_process),
@@ -807,7 +870,7 @@ pub fn service_page(s: &Service, hours: &[HoursView]) -> Markup {
         ("Interpretation", &s.interpretation_services),
     ];
     html! {
-        (layout(&s.name, html! {
+        (layout_with(&s.name, html! {
             article.listing {
                 h1 { (s.name) }
                 @if s.organization.name != s.name { p.org { "Run by " (s.organization.name) } }
@@ -818,6 +881,11 @@ pub fn service_page(s: &Service, hours: &[HoursView]) -> Markup {
                     @for phone in s.phones.iter().filter(|p| !p.is_fax()) { (PhoneLink(phone)) }
                     @if let Some(url) = s.safe_url() { a.web href=(url) rel="noopener noreferrer" { "Website" } }
                     @if let Some(email) = &s.email { a.web href={ "mailto:" (email) } { (email) } }
+                    @if who.is_some_and(|w| w.refers) {
+                        a.refer href={ "/refer?service=" (s.id) @if let Some(l) = s.locations.first() { "&location=" (l.id) } } { "Refer" }
+                    }
+                    a.web href={ "/handout?s=" (s.id) } { "Handout" }
+                    a.web href={ "/handout?s=" (s.id) "&lang=es" } { "Handout en español" }
                 }
                 dl.facts {
                     @for (label, value) in &facts {
@@ -862,7 +930,7 @@ pub fn service_page(s: &Service, hours: &[HoursView]) -> Markup {
                     @if let Some(date) = &s.assured_date { " Reviewed on " (date) "." }
                 }
             }
-        }))
+        }, who))
     }
 }
 

@@ -518,3 +518,70 @@ async fn handouts_and_csv_exports() {
         .await;
     assert_eq!(other.lines().count(), 1, "B's export holds only the header");
 }
+
+#[tokio::test]
+async fn the_search_page_offers_refer_to_clinicians_and_handouts_to_everyone() {
+    let w = world();
+    let (_, _, anonymous) = w.app.send("GET", "/?near=33136&radius=10", &[], "").await;
+    assert!(anonymous.contains("href=\"/login\""), "a sign-in link");
+    assert!(
+        !anonymous.contains("href=\"/refer?"),
+        "no Refer when signed out"
+    );
+    assert!(
+        anonymous.contains("form=\"handout\""),
+        "handout checkboxes for anyone"
+    );
+    let (cookie, _) = sign_in(&w.app, "a@clinic.test", "correct horse battery")
+        .await
+        .unwrap();
+    // A referral whose follow-up is due today shows in the header.
+    let today = Utc::now().date_naive().to_string();
+    let (status, _) = w
+        .api(
+            "POST",
+            "/api/v1/referrals",
+            Some(&w.clinician_a),
+            json!({"service_id": w.service_id, "need": "food-insecurity", "follow_up": today}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (_, _, page) = w
+        .app
+        .send("GET", "/?near=33136&radius=10", &[("cookie", &cookie)], "")
+        .await;
+    assert!(
+        page.contains("href=\"/refer?service="),
+        "Refer on each card"
+    );
+    assert!(page.contains("My referrals (1 follow-up due)"), "{page}");
+    assert!(page.contains("action=\"/logout\""));
+    // The refer form is filled in with the listing.
+    let (status, _, form) = w
+        .app
+        .send(
+            "GET",
+            &format!("/refer?service={}", w.service_id),
+            &[("cookie", &cookie)],
+            "",
+        )
+        .await;
+    assert_eq!(status.as_u16(), 200);
+    assert!(
+        form.contains(&format!("value=\"{}\"", w.service_id)),
+        "{form}"
+    );
+    assert!(form.contains("name=\"csrf\""));
+    // Signed out, the refer page sends you to sign in and back.
+    let (status, headers, _) = w
+        .app
+        .send("GET", &format!("/refer?service={}", w.service_id), &[], "")
+        .await;
+    assert_eq!(status.as_u16(), 303);
+    assert!(
+        headers["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/login?next=%2Frefer")
+    );
+}
