@@ -298,3 +298,158 @@ fn rows_imported_with_changed_data_are_listed_as_notes() {
         "the spec example's latitude 100 is reported: {stdout}"
     );
 }
+
+/// Starts `hearth serve` on a free port over `home` (seeding from `seed`).
+fn serve(home: &Path, seed: &Path) -> (Child, String, mpsc::Receiver<String>) {
+    let mut child = hearth()
+        .args(["serve", "--addr", "127.0.0.1:0", "--seed-dir"])
+        .arg(seed)
+        .arg("--dir")
+        .arg(home)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (url, log) = wait_for_address(&mut child);
+    (child, url, log)
+}
+
+/// Acknowledged means durable: a burst of referral writes from several clients,
+/// the server killed with SIGKILL in the middle of it, restarted — every
+/// referral that got a 201 is there, once. Three cycles.
+#[tokio::test]
+async fn every_acknowledged_referral_survives_sigkill() {
+    let root = tempfile::tempdir().unwrap();
+    let seed = fixture_seed_dir(root.path());
+    let home = root.path().join("home");
+    // A clinician with an API token, made before the server starts.
+    let token = {
+        let (directory, _) =
+            hearth::directory::Directory::open(&home, &hearth::directory::Silent).unwrap();
+        let now = chrono::Utc::now();
+        directory
+            .add_user(
+                "kill@clinic.test",
+                hearth::model::Role::Clinician,
+                Some("correct horse battery"),
+                "test",
+                now,
+            )
+            .unwrap();
+        directory
+            .create_token("kill@clinic.test", "test", "test", now)
+            .unwrap()
+    };
+    let http = client();
+    let auth = format!("Bearer {token}");
+    let mut acknowledged: std::collections::BTreeMap<String, String> = Default::default();
+    let mut service_id = String::new();
+    for cycle in 0..3u64 {
+        let (mut child, url, _log) = serve(&home, &seed);
+        if service_id.is_empty() {
+            let body: serde_json::Value = http
+                .get(format!("{url}api/v1/search?near=33136&radius=25&limit=1"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            service_id = body["results"][0]["id"].as_str().unwrap().to_owned();
+        }
+        // Everything acknowledged in earlier cycles is still there, once.
+        let list: serde_json::Value = http
+            .get(format!("{url}api/v1/referrals"))
+            .header("authorization", &auth)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let stored: Vec<&serde_json::Value> =
+            list["referrals"].as_array().unwrap().iter().collect();
+        let mut seen = std::collections::BTreeSet::new();
+        for r in &stored {
+            let request = r["request_id"].as_str().unwrap().to_owned();
+            assert!(
+                seen.insert(request.clone()),
+                "request {request} stored twice"
+            );
+        }
+        for (request, id) in &acknowledged {
+            assert!(
+                stored
+                    .iter()
+                    .any(|r| r["id"] == id.as_str() && r["request_id"] == request.as_str()),
+                "cycle {cycle}: acknowledged referral {id} ({request}) was lost"
+            );
+        }
+        // A burst from 8 clients; the server is killed 150–650 ms in.
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(String, String)>();
+        let mut workers = Vec::new();
+        for worker in 0..8 {
+            let (http, url, auth, tx, service_id) = (
+                http.clone(),
+                url.clone(),
+                auth.clone(),
+                tx.clone(),
+                service_id.clone(),
+            );
+            workers.push(tokio::spawn(async move {
+                for n in 0.. {
+                    let request = format!("c{cycle}-w{worker}-n{n}");
+                    let sent = http
+                        .post(format!("{url}api/v1/referrals"))
+                        .header("authorization", &auth)
+                        .json(&serde_json::json!({
+                            "service_id": service_id, "need": "food-insecurity", "request_id": request
+                        }))
+                        .send()
+                        .await;
+                    let Ok(response) = sent else { break };
+                    if response.status() != 201 {
+                        break;
+                    }
+                    let Ok(body) = response.json::<serde_json::Value>().await else { break };
+                    if tx.send((request, body["id"].as_str().unwrap_or("").to_owned())).is_err() {
+                        break;
+                    }
+                }
+            }));
+        }
+        drop(tx);
+        let wait = 150 + (cycle * 211 + 97) % 500;
+        tokio::time::sleep(Duration::from_millis(wait)).await;
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        for w in workers {
+            let _ = w.await;
+        }
+        let before = acknowledged.len();
+        while let Ok((request, id)) = rx.try_recv() {
+            acknowledged.insert(request, id);
+        }
+        assert!(
+            acknowledged.len() > before,
+            "cycle {cycle}: some writes were acknowledged before the kill"
+        );
+    }
+    // The last cycle's acknowledgements, after one more restart.
+    let (mut child, url, _log) = serve(&home, &seed);
+    for (request, id) in &acknowledged {
+        let response = http
+            .get(format!("{url}api/v1/referrals/{id}"))
+            .header("authorization", &auth)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{request} → {id} lost");
+    }
+    eprintln!(
+        "sigkill: {} acknowledged referrals over 3 kills, none lost",
+        acknowledged.len()
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
