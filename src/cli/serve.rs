@@ -89,9 +89,14 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<()> {
         );
         if let Some(token) = &setup_token {
             // Printed, not logged: the link grants the first admin account, once.
-            println!(
+            // Written, not logged, and never a panic when stdout is closed.
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(
+                out,
                 "No admin yet. Create the first admin account (this link works once, until Hearth restarts):\n  http://{local}/setup?token={token}"
             );
+            let _ = out.flush();
         }
         axum::serve(
             listener,

@@ -453,3 +453,64 @@ async fn every_acknowledged_referral_survives_sigkill() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// With no admin, `serve` prints a one-time setup link; it makes the first
+/// admin once, and the next start (with an admin) prints none.
+#[tokio::test]
+async fn the_first_serve_prints_a_one_time_admin_setup_link() {
+    let root = tempfile::tempdir().unwrap();
+    let seed = fixture_seed_dir(root.path());
+    let home = root.path().join("home");
+    let start = || {
+        hearth()
+            .args(["serve", "--addr", "127.0.0.1:0", "--seed-dir"])
+            .arg(&seed)
+            .arg("--dir")
+            .arg(&home)
+            .stderr(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let mut child = start();
+    let (url, _log) = wait_for_address(&mut child);
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let link = loop {
+        let line = lines.next().unwrap().unwrap();
+        if let Some(at) = line.find("/setup?token=") {
+            break format!("{url}{}", &line[at + 1..].trim());
+        }
+    };
+    let http = client();
+    assert_eq!(http.get(&link).send().await.unwrap().status(), 200);
+    let token = link.split("token=").nth(1).unwrap().to_owned();
+    let form = format!("token={token}&email=first%40hearth.test&password=a+long+enough+password");
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let made = no_redirects
+        .post(format!("{url}setup"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status(), 303);
+    // Used up: the same link no longer works.
+    assert_eq!(http.get(&link).send().await.unwrap().status(), 404);
+    let again = no_redirects
+        .post(format!("{url}setup"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 404);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (directory, _) =
+        hearth::directory::Directory::open(&home, &hearth::directory::Silent).unwrap();
+    assert!(directory.has_admin().unwrap());
+}

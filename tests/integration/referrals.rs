@@ -585,3 +585,22 @@ async fn the_search_page_offers_refer_to_clinicians_and_handouts_to_everyone() {
             .starts_with("/login?next=%2Frefer")
     );
 }
+
+#[tokio::test]
+async fn only_admins_read_the_audit_log() {
+    let w = world();
+    w.create(&w.clinician_a).await;
+    for (token, expected) in [(&w.admin, 200), (&w.clinician_a, 403), (&w.advocate, 403)] {
+        let auth = bearer(token);
+        let (status, _, page) = w
+            .app
+            .send("GET", "/admin/audit", &[("authorization", &auth)], "")
+            .await;
+        assert_eq!(status.as_u16(), expected);
+        if expected == 200 {
+            assert!(page.contains("referral.create"), "{page}");
+        }
+    }
+    let (status, _, _) = w.app.send("GET", "/admin/audit", &[], "").await;
+    assert_eq!(status.as_u16(), 303, "signed out: to the sign-in page");
+}
