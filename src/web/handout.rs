@@ -92,6 +92,7 @@ struct Labels {
     no_hours: &'static str,
     who_can_go: &'static str,
     how_to_apply: &'static str,
+    what_to_bring: &'static str,
     cost: &'static str,
     note: &'static str,
     temporarily_closed: &'static str,
@@ -125,6 +126,7 @@ const EN: Labels = Labels {
     no_hours: "Hours not listed — call first",
     who_can_go: "Who can go",
     how_to_apply: "How to apply",
+    what_to_bring: "What to bring",
     cost: "Cost",
     note: "Note",
     temporarily_closed: "Listed as temporarily closed — call first",
@@ -158,6 +160,7 @@ const ES: Labels = Labels {
     no_hours: "Horario no disponible — llame antes",
     who_can_go: "Quién puede ir",
     how_to_apply: "Cómo solicitar",
+    what_to_bring: "Qué llevar",
     cost: "Costo",
     note: "Aviso",
     temporarily_closed: "Figura como cerrado temporalmente — llame antes",
@@ -239,7 +242,7 @@ impl<'a> Entry<'a> {
             ServiceStatus::TemporarilyClosed => Some(labels.temporarily_closed),
             ServiceStatus::Inactive | ServiceStatus::Defunct => Some(labels.not_active),
         };
-        let facts = [
+        let mut facts: Vec<(&'static str, &'a str)> = [
             (labels.who_can_go, &service.eligibility_description),
             (labels.how_to_apply, &service.application_process),
             (labels.cost, &service.fees_description),
@@ -247,6 +250,15 @@ impl<'a> Entry<'a> {
         .into_iter()
         .filter_map(|(label, text)| non_blank(text.as_deref()).map(|t| (label, t)))
         .collect();
+        // HSDS `required_documents`, kept as `required_document` attributes.
+        facts.extend(
+            service
+                .attributes
+                .iter()
+                .filter(|a| a.tag == "required_document")
+                .filter_map(|a| non_blank(Some(&a.value)))
+                .map(|doc| (labels.what_to_bring, doc)),
+        );
         Entry {
             name,
             organization,
@@ -900,5 +912,23 @@ mod tests {
         let date = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap_or_default();
         assert_eq!(format_date(date, &EN), "5 Jan 2026");
         assert_eq!(format_date(date, &ES), "5 ene 2026");
+    }
+
+    #[test]
+    fn required_documents_are_what_to_bring_in_both_languages() {
+        let mut service = pantry();
+        service.attributes.push(crate::model::Attribute {
+            tag: "required_document".into(),
+            value: "Photo ID and proof of address".into(),
+        });
+        let item = [HandoutItem {
+            service: &service,
+            location: service.locations.first(),
+        }];
+        let english = handout_text(&item, Lang::En, now());
+        assert!(english.contains("What to bring"), "{english}");
+        assert!(english.contains("Photo ID and proof of address"));
+        let spanish = handout_page(&item, Lang::Es, now()).into_string();
+        assert!(spanish.contains("Qué llevar"), "{spanish}");
     }
 }
