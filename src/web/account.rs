@@ -352,10 +352,8 @@ pub async fn setup(
     }
 }
 
-/// Who is looking, for a page's header: `None` when signed out (or the
-/// session has ended — the page still shows, with "Sign in").
-pub async fn who(state: &AppState, headers: &HeaderMap) -> Option<views::Who> {
-    let actor = actor(state, headers).await.ok().flatten()?;
+/// The header's view of a signed-in actor (with their follow-ups due).
+pub async fn who_for(state: &AppState, actor: &Actor) -> views::Who {
     let directory = state.directory.clone();
     let user = actor.user.clone();
     let due = blocking(move || directory.follow_ups_due(&user, chrono::Utc::now().date_naive()))
@@ -363,11 +361,18 @@ pub async fn who(state: &AppState, headers: &HeaderMap) -> Option<views::Who> {
         .ok()
         .and_then(Result::ok)
         .unwrap_or(0);
-    Some(views::Who {
+    views::Who {
         email: actor.user.email.clone(),
         refers: actor.user.role.refers(),
         admin: actor.user.role == Role::Admin,
         follow_ups_due: due,
         csrf: actor.csrf().to_owned(),
-    })
+    }
+}
+
+/// Who is looking, for a page's header: `None` when signed out (or the
+/// session has ended — the page still shows, with "Sign in").
+pub async fn who(state: &AppState, headers: &HeaderMap) -> Option<views::Who> {
+    let actor = actor(state, headers).await.ok().flatten()?;
+    Some(who_for(state, &actor).await)
 }

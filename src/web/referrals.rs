@@ -9,7 +9,7 @@ use axum::{Form, Json};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::account::{Actor, check_csrf, csrf_header, require};
+use super::account::{Actor, check_csrf, csrf_header, require, who_for};
 use super::handout::{HandoutItem, MAX_HANDOUT_ITEMS, handout_page, handout_text};
 use super::{ApiError, AppError, AppState, blocking, views};
 use crate::model::{Lang, Need, OutcomeReason, Referral, ReferralStatus, Role, z_codes};
@@ -188,6 +188,7 @@ fn field_error(errors: &[FieldError], field: &str) -> Markup {
 
 fn refer_form(
     actor: &Actor,
+    who: &views::Who,
     input: &NewReferral,
     service_name: &str,
     errors: &[FieldError],
@@ -206,7 +207,7 @@ fn refer_form(
             }
         }
     };
-    views::layout(
+    views::layout_with(
         "Refer",
         html! {
             h1 { "Refer to " (service_name) }
@@ -285,6 +286,7 @@ fn refer_form(
                 button type="submit" { "Record the referral" }
             }
         },
+        Some(who),
     )
 }
 
@@ -337,7 +339,8 @@ pub async fn refer_page(
         .ok_or_else(|| {
             AppError::NotFound("There is no such listing; open Refer from a search result.".into())
         })?;
-    Ok(refer_form(&actor, &input, &service.name, &[]).into_response())
+    let who = who_for(&state, &actor).await;
+    Ok(refer_form(&actor, &who, &input, &service.name, &[]).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -412,9 +415,10 @@ pub async fn create_form(
                 .await??
                 .map(|s| s.name)
                 .unwrap_or_default();
+            let who = who_for(&state, &actor).await;
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                refer_form(&actor, &input, &name, &errors),
+                refer_form(&actor, &who, &input, &name, &errors),
             )
                 .into_response())
         }
@@ -448,7 +452,8 @@ pub async fn list_page(
     } else {
         "My referrals"
     };
-    Ok(views::layout(
+    let who = who_for(&state, &actor).await;
+    Ok(views::layout_with(
         title,
         html! {
             h1 { (title) }
@@ -489,6 +494,7 @@ pub async fn list_page(
                 }
             }
         },
+        Some(&who),
     )
     .into_response())
 }
@@ -506,11 +512,12 @@ pub async fn show_page(
     let directory = state.directory.clone();
     let user = actor.user.clone();
     let r = blocking(move || directory.referral_for(&user, &id, chrono::Utc::now())).await??;
-    Ok(referral_page(&actor, &r, None).into_response())
+    let who = who_for(&state, &actor).await;
+    Ok(referral_page(&actor, &who, &r, None).into_response())
 }
 
-fn referral_page(actor: &Actor, r: &Referral, error: Option<&str>) -> Markup {
-    views::layout(
+fn referral_page(actor: &Actor, who: &views::Who, r: &Referral, error: Option<&str>) -> Markup {
+    views::layout_with(
         "Referral",
         html! {
             h1 { "Referral to " (r.service_name) }
@@ -522,6 +529,7 @@ fn referral_page(actor: &Actor, r: &Referral, error: Option<&str>) -> Markup {
                 dt { "Urgency" } dd { (r.urgency.code()) }
                 @if let Some(c) = r.consent { dt { "Consent" } dd { (c.code()) } }
                 @if let Some(c) = r.contact { dt { "Preferred contact" } dd { (c.code()) } }
+                @if let Some(l) = &r.client_language { dt { "Client's language" } dd { (crate::model::language_name(l).unwrap_or(l)) } }
                 dt { "Follow up on" } dd { (r.follow_up) }
                 @if let Some(n) = &r.note { dt { "Note" } dd { (n) } }
             }
@@ -568,6 +576,7 @@ fn referral_page(actor: &Actor, r: &Referral, error: Option<&str>) -> Markup {
                 }
             }
         },
+        Some(who),
     )
 }
 
@@ -623,7 +632,8 @@ pub async fn status_form(
             let user = actor.user.clone();
             let r =
                 blocking(move || directory.referral_for(&user, &id, chrono::Utc::now())).await??;
-            Ok((status, referral_page(&actor, &r, Some(&message))).into_response())
+            let who = who_for(&state, &actor).await;
+            Ok((status, referral_page(&actor, &who, &r, Some(&message))).into_response())
         }
         Err(e) => Err(e.into()),
     }
@@ -791,7 +801,8 @@ pub async fn audit_page(
     }
     let directory = state.directory.clone();
     let log = blocking(move || directory.audit_log(500)).await??;
-    Ok(views::layout(
+    let who = who_for(&state, &actor).await;
+    Ok(views::layout_with(
         "Audit log",
         html! {
             h1 { "Audit log" }
@@ -804,6 +815,7 @@ pub async fn audit_page(
                 }
             }
         },
+        Some(&who),
     )
     .into_response())
 }
