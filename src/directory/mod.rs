@@ -6,9 +6,14 @@
 //! Imports write the store first (flushed), then index what changed.
 
 mod accounts;
+mod lists;
 mod referrals;
 
 pub use accounts::{AccountError, LoginError, SessionLookup, SignedIn};
+pub use lists::{
+    ListAccess, ListError, ListItemView, ListPerson, ListView, MAX_LIST_ITEMS, MAX_LIST_MEMBERS,
+    MAX_LIST_NAME_CHARS, MY_LIST, NewListItem,
+};
 pub use referrals::{ReferralError, Viewer};
 
 use std::path::{Path, PathBuf};

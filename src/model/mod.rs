@@ -11,6 +11,7 @@ mod category;
 mod clean;
 mod eligibility;
 mod language;
+mod list;
 mod referral;
 mod service;
 mod user;
@@ -23,6 +24,10 @@ pub use eligibility::{
     service_accessible, wheelchair_accessible,
 };
 pub use language::{LANGUAGES, language_code, language_name};
+pub use list::{
+    ItemState, MAX_NOTE_CHARS, PERSONAL_LIST_NAME, SavedItem, SavedList, fingerprint,
+    is_open_listing, item_state,
+};
 pub use referral::{
     Consent, ContactPreference, OutcomeReason, Referral, ReferralKind, ReferralStatus,
     StatusChange, Urgency, is_z_code, z_codes,

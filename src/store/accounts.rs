@@ -78,7 +78,7 @@ impl Store {
     }
 
     /// Counts a write that a later [`Store::durable`] must cover.
-    fn wrote(&self) {
+    pub(super) fn wrote(&self) {
         self.written.fetch_add(1, Ordering::SeqCst);
     }
 

@@ -20,6 +20,10 @@ pub const REFERRALS: &str = "referrals";
 pub const REFERRALS_BY_USER: &str = "referrals_by_user";
 /// `{user id}\0{request id}` → referral id: a retried create returns the same referral.
 pub const REFERRAL_REQUESTS: &str = "referral_requests";
+/// Saved lists: list id → JSON [`crate::model::SavedList`].
+pub const LISTS: &str = "lists";
+/// `{user id}\0{list id}` → empty: the lists a user owns or is a member of.
+pub const LISTS_BY_USER: &str = "lists_by_user";
 /// The audit log: sequence number (u64, big-endian) → JSON audit entry.
 pub const AUDIT: &str = "audit";
 /// Store-wide values (format version).
@@ -51,6 +55,11 @@ pub fn service_key(id: &str) -> &[u8] {
 
 /// Encodes an organization id as a key.
 pub fn organization_key(id: &str) -> &[u8] {
+    id.as_bytes()
+}
+
+/// Encodes a saved list's id as a key.
+pub fn list_key(id: &str) -> &[u8] {
     id.as_bytes()
 }
 

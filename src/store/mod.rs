@@ -8,6 +8,7 @@
 
 mod accounts;
 pub mod keys;
+mod lists;
 
 pub use accounts::{AuditEntry, ReferralFilter, TokenRecord};
 
@@ -86,6 +87,8 @@ pub struct Store {
     referrals_by_user: sled::Tree,
     referral_requests: sled::Tree,
     audit: sled::Tree,
+    lists: sled::Tree,
+    lists_by_user: sled::Tree,
     /// Writes waiting for a flush, and the last flush's coverage (see [`Store::durable`]).
     written: Arc<AtomicU64>,
     flushed: Arc<std::sync::Mutex<u64>>,
@@ -187,6 +190,8 @@ impl Store {
             referrals_by_user: db.open_tree(keys::REFERRALS_BY_USER)?,
             referral_requests: db.open_tree(keys::REFERRAL_REQUESTS)?,
             audit: db.open_tree(keys::AUDIT)?,
+            lists: db.open_tree(keys::LISTS)?,
+            lists_by_user: db.open_tree(keys::LISTS_BY_USER)?,
             written: Arc::new(AtomicU64::new(0)),
             flushed: Arc::new(std::sync::Mutex::new(0)),
             db,

@@ -124,7 +124,7 @@ fn set_cookie(response: &mut Response, value: &str) {
 /// `?next=` must stay on this site: a path, not `//host` or a URL.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        Some(n) if is_local_path(n) => n.to_owned(),
         _ => "/".to_owned(),
     }
 }
@@ -375,4 +375,27 @@ pub async fn who_for(state: &AppState, actor: &Actor) -> views::Who {
 pub async fn who(state: &AppState, headers: &HeaderMap) -> Option<views::Who> {
     let actor = actor(state, headers).await.ok().flatten()?;
     Some(who_for(state, &actor).await)
+}
+
+/// A page that needs someone signed in: otherwise, to the sign-in page and back.
+pub(super) async fn page_actor(
+    state: &AppState,
+    headers: &HeaderMap,
+    here: &str,
+) -> Result<Result<Actor, Response>, AppError> {
+    match actor(state, headers).await {
+        Ok(Some(actor)) => Ok(Ok(actor)),
+        Ok(None) | Err(AppError::Unauthorized(_)) => {
+            let next: String = form_urlencoded::byte_serialize(here.as_bytes()).collect();
+            Ok(Err(
+                Redirect::to(&format!("/login?next={next}")).into_response()
+            ))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether a `next` path stays on this site (a path, not `//host` or a URL).
+pub(super) fn is_local_path(next: &str) -> bool {
+    next.starts_with('/') && !next.starts_with("//") && !next.contains('\\')
 }

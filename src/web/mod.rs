@@ -10,6 +10,7 @@ mod api;
 mod error;
 mod handlers;
 pub mod handout;
+mod lists;
 mod referrals;
 mod views;
 
@@ -82,6 +83,15 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/referrals/{id}", get(referrals::api_show))
         .route("/api/v1/referrals/{id}/status", post(referrals::api_status))
         .route("/api/v1/referrals/{id}/fhir", get(referrals::api_fhir))
+        .route("/lists", get(lists::list_index).post(lists::list_create))
+        .route("/lists/{id}/items", post(lists::list_item_add))
+        .route("/lists/{id}/items/{service_id}/remove", post(lists::list_item_remove))
+        .route("/lists/{id}/members", post(lists::list_members))
+        .route("/lists/{id}/rename", post(lists::list_rename))
+        .route("/lists/{id}/delete", post(lists::list_delete))
+        .route("/api/v1/lists", get(lists::api_list_index))
+        .route("/api/v1/lists/{id}", get(lists::api_list_show))
+        .route("/api/v1/lists/{id}/items", post(lists::api_list_item_add))
         .fallback(handlers::not_found)
         .with_state(state)
         .layer(CatchPanicLayer::custom(handlers::panic_response))

@@ -9,7 +9,7 @@ use axum::{Form, Json};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::account::{Actor, check_csrf, csrf_header, require, who_for};
+use super::account::{Actor, check_csrf, csrf_header, page_actor, require, who_for};
 use super::handout::{HandoutItem, MAX_HANDOUT_ITEMS, handout_page, handout_text};
 use super::{ApiError, AppError, AppState, blocking, views};
 use crate::model::{Lang, Need, OutcomeReason, Referral, ReferralStatus, Role, z_codes};
@@ -288,24 +288,6 @@ fn refer_form(
         },
         Some(who),
     )
-}
-
-/// A page that needs a signed-in clinician: otherwise, to the sign-in page.
-async fn page_actor(
-    state: &AppState,
-    headers: &HeaderMap,
-    here: &str,
-) -> Result<Result<Actor, Response>, AppError> {
-    match super::account::actor(state, headers).await {
-        Ok(Some(actor)) => Ok(Ok(actor)),
-        Ok(None) | Err(AppError::Unauthorized(_)) => {
-            let next: String = form_urlencoded::byte_serialize(here.as_bytes()).collect();
-            Ok(Err(
-                Redirect::to(&format!("/login?next={next}")).into_response()
-            ))
-        }
-        Err(e) => Err(e),
-    }
 }
 
 /// `GET /refer?service=ID&location=LID`: the referral form, filled in.

@@ -171,6 +171,10 @@ pub struct Card<'a> {
     pub nested: bool,
     /// Show "Refer" (the viewer records referrals).
     pub refer: bool,
+    /// The session's CSRF token, for "Save to my list" (empty when signed out).
+    pub csrf: &'a str,
+    /// Where "Save to my list" comes back to.
+    pub back: &'a str,
 }
 
 /// How a result that is not nearby reaches the place: "Serves this area" (with
@@ -225,6 +229,13 @@ impl Render for Card<'_> {
                     @if let Some(url) = s.safe_url() { a.web href=(url) rel="noopener noreferrer" { "Website" } }
                     @if self.refer {
                         a.refer href={ "/refer?service=" (s.id) @if let Some(l) = &r.location { "&location=" (l.id) } } { "Refer" }
+                        form.save method="post" action="/lists/mine/items" {
+                            input type="hidden" name="csrf" value=(self.csrf);
+                            input type="hidden" name="service_id" value=(s.id);
+                            @if let Some(l) = &r.location { input type="hidden" name="location_id" value=(l.id); }
+                            input type="hidden" name="next" value=(self.back);
+                            button.link type="submit" { "Save to my list" }
+                        }
                     }
                     label.handout-pick {
                         input type="checkbox" form="handout" name="s"
@@ -697,7 +708,14 @@ fn serves_the_area(r: &SearchResult) -> bool {
     matches!(r.match_kind, Some(MatchKind::Serves | MatchKind::Virtual))
 }
 
-fn results(params: &SearchParams, valid: &ValidSearch, page: &SearchPage, refer: bool) -> Markup {
+fn results(
+    params: &SearchParams,
+    valid: &ValidSearch,
+    page: &SearchPage,
+    refer: bool,
+    csrf: &str,
+) -> Markup {
+    let back = page_link(params, valid.page());
     let text = valid.request.text.trim();
     let shown_text: String = text.chars().take(80).collect();
     let pages = page.total.div_ceil(valid.request.limit.max(1));
@@ -785,7 +803,7 @@ fn results(params: &SearchParams, valid: &ValidSearch, page: &SearchPage, refer:
                     button type="submit" { "Make a handout" }
                 }
             }
-            @for r in &nearby { (Card { result: r, nested: false, refer }) }
+            @for r in &nearby { (Card { result: r, nested: false, refer, csrf, back: &back }) }
             @if !serving.is_empty() {
                 section.serving aria-labelledby="serving-heading" {
                     h3 #serving-heading {
@@ -796,7 +814,7 @@ fn results(params: &SearchParams, valid: &ValidSearch, page: &SearchPage, refer:
                             "No location within " (miles(valid.radius_miles)) ", but they serve " (place) " or work online or by phone."
                         }
                     }
-                    @for r in &serving { (Card { result: r, nested: true, refer }) }
+                    @for r in &serving { (Card { result: r, nested: true, refer, csrf, back: &back }) }
                 }
             }
             @if pages > 1 {
@@ -823,7 +841,7 @@ pub fn search_page(
         html! {
             h1 { "Find a service" }
             (search_form(params, error))
-            @if let Some((valid, page)) = outcome { (results(params, valid, page, refer)) }
+            @if let Some((valid, page)) = outcome { (results(params, valid, page, refer, who.map_or("", |w| w.csrf.as_str()))) }
         },
         who,
     )
@@ -881,8 +899,17 @@ pub fn service_page(s: &Service, hours: &[HoursView], who: Option<&Who>) -> Mark
                     @for phone in s.phones.iter().filter(|p| !p.is_fax()) { (PhoneLink(phone)) }
                     @if let Some(url) = s.safe_url() { a.web href=(url) rel="noopener noreferrer" { "Website" } }
                     @if let Some(email) = &s.email { a.web href={ "mailto:" (email) } { (email) } }
-                    @if who.is_some_and(|w| w.refers) {
+                    @if let Some(who) = who.filter(|w| w.refers) {
                         a.refer href={ "/refer?service=" (s.id) @if let Some(l) = s.locations.first() { "&location=" (l.id) } } { "Refer" }
+                        form.save method="post" action="/lists/mine/items" {
+                            input type="hidden" name="csrf" value=(who.csrf);
+                            input type="hidden" name="service_id" value=(s.id);
+                            @if let Some(l) = s.locations.first() { input type="hidden" name="location_id" value=(l.id); }
+                            input type="hidden" name="next" value={ "/services/" (s.id) };
+                            label.sr-only for="save-note" { "Private note" }
+                            input #save-note name="note" maxlength="200" placeholder="Private note (optional)";
+                            button.link type="submit" { "Save to my list" }
+                        }
                     }
                     a.web href={ "/handout?s=" (s.id) } { "Handout" }
                     a.web href={ "/handout?s=" (s.id) "&lang=es" } { "Handout en español" }

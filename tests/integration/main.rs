@@ -10,6 +10,7 @@ mod cli_users;
 mod common;
 mod hours;
 mod import;
+mod lists;
 mod oracle;
 mod process;
 mod rebuild;
