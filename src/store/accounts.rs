@@ -29,7 +29,9 @@ pub struct AuditEntry {
     /// The user id of who did it (`system` for Hearth itself, `anonymous` when signed out).
     pub actor: String,
     /// What was done: `referral.create`, `referral.status`, `referral.view`,
-    /// `user.create`, `user.role`, `user.disable`, `token.create`, `login`, `login.failed`, `logout`.
+    /// `user.create`, `user.role`, `user.disable`, `token.create`, `login`, `login.failed`,
+    /// `logout`, `list.create`, `list.item.add`, `list.item.remove`, `list.members`,
+    /// `list.rename`, `list.delete`.
     pub action: String,
     /// The kind of record (`referral`, `user`, `token`, `session`).
     pub target_kind: String,
