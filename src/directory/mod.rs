@@ -6,15 +6,22 @@
 //! Imports write the store first (flushed), then index what changed.
 
 mod accounts;
+mod freshness;
 mod lists;
 mod referrals;
+mod submissions;
 
 pub use accounts::{AccountError, LoginError, SessionLookup, SignedIn};
+pub use freshness::{
+    ChangedEntry, ChangedPage, Freshness, FreshnessError, REVIEW_MONTHS, SourceCount, StaleEntry,
+    StaleKind, StaleQueue, StaleRequest, may_verify, parse_instant, review_cutoff, snapshot_year,
+};
 pub use lists::{
     ListAccess, ListError, ListItemView, ListPerson, ListView, MAX_LIST_ITEMS, MAX_LIST_MEMBERS,
     MAX_LIST_NAME_CHARS, MY_LIST, NewListItem,
 };
 pub use referrals::{ReferralError, Viewer};
+pub use submissions::{SUBMITTED_DATASET, SubmissionError, check_service_json, field_changes};
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;

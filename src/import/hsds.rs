@@ -2214,6 +2214,7 @@ pub(super) fn build_service(
             .filter_map(build_cost_option)
             .collect(),
         locations,
+        metadata: Vec::new(),
     })
 }
 

@@ -318,6 +318,24 @@ fn json_records(path: &Path, text: &str) -> Result<Vec<Value>, ImportError> {
 /// The dataset name is `dataset` when given, else the file's name without its
 /// extension. A record that is not an object, or has no id or name, is skipped
 /// with its record number; notes are by record number too.
+/// Builds one listing from an HSDS 3.0 service object (the shape of
+/// `service_full.json`), as `dataset`'s record `id` — for submissions, which
+/// arrive one at a time rather than as a file.
+pub fn service_from_value(
+    ctx: ImportContext<'_>,
+    dataset: &str,
+    id: &str,
+    value: &Value,
+) -> Result<crate::model::Service, String> {
+    let obj = value
+        .as_object()
+        .ok_or_else(|| "the listing must be a JSON object".to_owned())?;
+    let mut raw = service_from_json(obj);
+    raw.id = Some(id.to_owned());
+    let mut notes = Notes::default();
+    build_service(ctx, dataset, None, raw, &mut notes)
+}
+
 pub(super) fn read_json(
     ctx: ImportContext<'_>,
     path: &Path,

@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 pub use categories::{CategoryMap, CategoryMapError, Classification};
 pub use detect::{bundled_sources, detect_format};
 pub(crate) use flat::{FlatRecord, RawPhone, build_flat, parse_coordinate, place_location};
+pub use hsds3::service_from_value;
 
 use crate::geo::Gazetteer;
 use crate::model::Service;

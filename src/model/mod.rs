@@ -14,6 +14,7 @@ mod language;
 mod list;
 mod referral;
 mod service;
+mod submission;
 mod user;
 mod vocabulary;
 
@@ -33,9 +34,11 @@ pub use referral::{
     StatusChange, Urgency, is_z_code, z_codes,
 };
 pub use service::{
-    Address, Attribute, CostOption, Coverage, Language, Location, LocationType, Organization,
-    Phone, Schedule, Service, ServiceArea, ServiceStatus, SourceRef, TaxonomyTerm, is_http_url,
+    Address, Attribute, CostOption, Coverage, Language, Location, LocationType, Metadata,
+    Organization, Phone, Schedule, Service, ServiceArea, ServiceStatus, SourceRef, TaxonomyTerm,
+    is_http_url,
 };
+pub use submission::{OutboxMessage, Submission, SubmissionKind, SubmissionStatus, Submitter};
 pub use user::{Role, User, normalize_email};
 pub use vocabulary::{Lang, Term, VocabularyError, parse_vocabulary, vocabulary};
 

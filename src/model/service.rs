@@ -366,6 +366,24 @@ pub struct Service {
     pub cost_options: Vec<CostOption>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub locations: Vec<Location>,
+    /// HSDS `metadata`: the changes made to the listing in Hearth, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub metadata: Vec<Metadata>,
+}
+
+/// HSDS `metadata`: one change to a listing — which field, from what, to what,
+/// who made (or approved) it, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Metadata {
+    /// RFC 3339.
+    pub last_action_date: String,
+    /// `create`, `update`, `verify` or `close`.
+    pub last_action_type: String,
+    pub field_name: String,
+    pub previous_value: String,
+    pub replacement_value: String,
+    /// The user id of who approved or made the change.
+    pub updated_by: String,
 }
 
 impl Service {

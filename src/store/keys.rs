@@ -24,6 +24,10 @@ pub const REFERRAL_REQUESTS: &str = "referral_requests";
 pub const LISTS: &str = "lists";
 /// `{user id}\0{list id}` → empty: the lists a user owns or is a member of.
 pub const LISTS_BY_USER: &str = "lists_by_user";
+/// Submissions (new listings and corrections): id → JSON [`crate::model::Submission`].
+pub const SUBMISSIONS: &str = "submissions";
+/// Messages to send (decisions to submitters): sequence number → JSON.
+pub const OUTBOX: &str = "outbox";
 /// The audit log: sequence number (u64, big-endian) → JSON audit entry.
 pub const AUDIT: &str = "audit";
 /// Store-wide values (format version).

@@ -7,10 +7,13 @@
 //! This is the only module that names `sled::`.
 
 mod accounts;
+mod freshness;
 pub mod keys;
 mod lists;
+mod submissions;
 
 pub use accounts::{AuditEntry, ReferralFilter, TokenRecord};
+pub use freshness::ServiceStamp;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -87,6 +90,8 @@ pub struct Store {
     referrals_by_user: sled::Tree,
     referral_requests: sled::Tree,
     audit: sled::Tree,
+    submissions: sled::Tree,
+    outbox: sled::Tree,
     lists: sled::Tree,
     lists_by_user: sled::Tree,
     /// Writes waiting for a flush, and the last flush's coverage (see [`Store::durable`]).
@@ -190,6 +195,8 @@ impl Store {
             referrals_by_user: db.open_tree(keys::REFERRALS_BY_USER)?,
             referral_requests: db.open_tree(keys::REFERRAL_REQUESTS)?,
             audit: db.open_tree(keys::AUDIT)?,
+            submissions: db.open_tree(keys::SUBMISSIONS)?,
+            outbox: db.open_tree(keys::OUTBOX)?,
             lists: db.open_tree(keys::LISTS)?,
             lists_by_user: db.open_tree(keys::LISTS_BY_USER)?,
             written: Arc::new(AtomicU64::new(0)),

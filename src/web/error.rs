@@ -32,6 +32,8 @@ pub enum AppError {
     Invalid(Vec<crate::referral::FieldError>),
     /// Too many attempts; try again after this many seconds.
     TooMany { message: String, retry_after: u64 },
+    /// The request body is larger than this route takes.
+    TooLarge(String),
 }
 
 impl AppError {
@@ -45,6 +47,7 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
         }
     }
 
@@ -56,6 +59,7 @@ impl AppError {
             | AppError::Unauthorized(m)
             | AppError::Forbidden(m)
             | AppError::Conflict(m)
+            | AppError::TooLarge(m)
             | AppError::TooMany { message: m, .. } => m,
             AppError::Invalid(_) => "Some fields need fixing; each says what is wrong.",
             AppError::Internal(_) => {

@@ -8,9 +8,11 @@
 mod account;
 mod api;
 mod error;
+mod freshness;
 mod handlers;
 pub mod handout;
 mod lists;
+mod moderation;
 mod referrals;
 mod views;
 
@@ -36,6 +38,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The digest of the one-time first-admin setup token, while there is one.
     pub setup: Arc<std::sync::Mutex<Option<String>>>,
+    /// Submissions per address: 10 per 15 minutes.
+    pub submissions_limiter: Arc<crate::auth::LoginLimiter>,
 }
 
 impl AppState {
@@ -45,6 +49,11 @@ impl AppState {
             directory: Arc::new(directory),
             secure_cookies: false,
             setup: Arc::new(std::sync::Mutex::new(None)),
+            submissions_limiter: Arc::new(crate::auth::LoginLimiter::new(
+                u32::MAX,
+                10,
+                chrono::Duration::minutes(15),
+            )),
         }
     }
 
@@ -68,6 +77,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/search", get(handlers::api_search))
         .route("/api/v1/suggest", get(handlers::api_suggest))
         .route("/api/v1/services/{id}", get(handlers::api_service_show))
+        .route("/api/v1/services", get(freshness::api_services))
+        .route("/api/v1/services/{id}/verify", post(freshness::api_verify))
+        .route("/services/{id}/verify", post(freshness::verify_form))
+        .route("/moderation/stale", get(freshness::stale_page))
+        .route("/api/v1/moderation/stale", get(freshness::api_stale))
         .route("/healthz", get(handlers::healthz))
         .route("/login", get(account::login_page).post(account::login))
         .route("/logout", post(account::logout))
@@ -79,6 +93,24 @@ pub fn router(state: AppState) -> Router {
         .route("/referrals/{id}/status", post(referrals::status_form))
         .route("/handout", get(referrals::handout))
         .route("/admin/audit", get(referrals::audit_page))
+        .route(
+            "/api/v1/submissions",
+            post(moderation::api_submit).layer(axum::extract::DefaultBodyLimit::max(moderation::MAX_SUBMISSION_BYTES)),
+        )
+        .route("/api/v1/moderation", get(moderation::api_queue))
+        .route("/api/v1/moderation/{id}/approve", post(moderation::api_approve))
+        .route("/api/v1/moderation/{id}/reject", post(moderation::api_reject))
+        .route(
+            "/submit",
+            get(moderation::submit_page).post(moderation::submit).layer(axum::extract::DefaultBodyLimit::max(moderation::MAX_SUBMISSION_BYTES)),
+        )
+        .route("/moderation", get(moderation::queue_page))
+        .route("/moderation/{id}/approve", post(moderation::approve_form))
+        .route("/moderation/{id}/reject", post(moderation::reject_form))
+        .route(
+            "/services/{id}/correct",
+            get(moderation::correct_page).post(moderation::correct).layer(axum::extract::DefaultBodyLimit::max(moderation::MAX_SUBMISSION_BYTES)),
+        )
         .route("/api/v1/referrals", get(referrals::api_list).post(referrals::api_create))
         .route("/api/v1/referrals/{id}", get(referrals::api_show))
         .route("/api/v1/referrals/{id}/status", post(referrals::api_status))

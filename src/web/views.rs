@@ -50,6 +50,8 @@ pub struct Who {
     /// Whether they record referrals (clinicians and admins).
     pub refers: bool,
     pub admin: bool,
+    /// Whether they verify listings and moderate (moderators and admins).
+    pub moderates: bool,
     /// Their open referrals whose follow-up is due.
     pub follow_ups_due: usize,
     /// The session's CSRF token, for the sign-out form.
@@ -954,7 +956,14 @@ pub fn service_page(s: &Service, hours: &[HoursView], who: Option<&Who>) -> Mark
                 p.source {
                     "Source: " (s.source.dataset)
                     @if let Some(note) = &s.source_note { " — " (note) }
-                    @if let Some(date) = &s.assured_date { " Reviewed on " (date) "." }
+                }
+                p.freshness { (crate::directory::Freshness::of(s)) "." }
+                @if let Some(who) = who.filter(|w| w.moderates) {
+                    form.verify method="post" action={ "/services/" (s.id) "/verify" } {
+                        input type="hidden" name="csrf" value=(who.csrf);
+                        input type="hidden" name="next" value={ "/services/" (s.id) };
+                        button type="submit" { "Verify: confirmed unchanged by phone or email" }
+                    }
                 }
             }
         }, who))

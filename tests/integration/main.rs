@@ -8,9 +8,11 @@
 
 mod cli_users;
 mod common;
+mod freshness;
 mod hours;
 mod import;
 mod lists;
+mod moderation;
 mod oracle;
 mod process;
 mod rebuild;

@@ -1,0 +1,81 @@
+//! The moderation queue and the outbox.
+
+use serde::de::DeserializeOwned;
+
+use super::{Store, StoreError, keys};
+use crate::model::{OutboxMessage, Submission, SubmissionStatus};
+
+fn decode<T: DeserializeOwned>(key: &[u8], value: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(value).map_err(|e| StoreError::Decode {
+        key: String::from_utf8_lossy(key).into_owned(),
+        message: e.to_string(),
+    })
+}
+
+impl Store {
+    /// Adds or replaces a submission.
+    pub fn put_submission(&self, submission: &Submission) -> Result<(), StoreError> {
+        self.submissions
+            .insert(submission.id.as_bytes(), serde_json::to_vec(submission)?)?;
+        self.wrote();
+        Ok(())
+    }
+
+    /// Replaces `before` with `after` only if it is still `before`; `false` when it changed.
+    pub fn update_submission(
+        &self,
+        before: &Submission,
+        after: &Submission,
+    ) -> Result<bool, StoreError> {
+        let swapped = self.submissions.compare_and_swap(
+            after.id.as_bytes(),
+            Some(serde_json::to_vec(before)?),
+            Some(serde_json::to_vec(after)?),
+        )?;
+        if swapped.is_ok() {
+            self.wrote();
+        }
+        Ok(swapped.is_ok())
+    }
+
+    pub fn submission(&self, id: &str) -> Result<Option<Submission>, StoreError> {
+        self.submissions
+            .get(id.as_bytes())?
+            .map(|v| decode(id.as_bytes(), &v))
+            .transpose()
+    }
+
+    /// Submissions with the given status, oldest first.
+    pub fn submissions(&self, status: SubmissionStatus) -> Result<Vec<Submission>, StoreError> {
+        let mut found = Vec::new();
+        for item in self.submissions.iter() {
+            let (k, v) = item?;
+            let s: Submission = decode(&k, &v)?;
+            if s.status == status {
+                found.push(s);
+            }
+        }
+        found.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+        Ok(found)
+    }
+
+    /// Records a message to send.
+    pub fn queue_message(&self, message: &OutboxMessage) -> Result<(), StoreError> {
+        let seq = self.db.generate_id()?;
+        self.outbox
+            .insert(keys::seq_key(seq), serde_json::to_vec(message)?)?;
+        self.wrote();
+        Ok(())
+    }
+
+    /// Every message recorded, oldest first.
+    pub fn outbox(&self) -> Result<Vec<OutboxMessage>, StoreError> {
+        self.outbox
+            .iter()
+            .map(|item| {
+                let (k, v) = item?;
+                decode(&k, &v)
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,719 @@
+//! Submissions from anyone (new listings, corrections) and the moderation
+//! queue: the JSON API and the pages.
+
+use std::net::SocketAddr;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form, Json};
+use maud::{Markup, html};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::account::{check_csrf, csrf_header, page_actor, require, who};
+use super::{ApiError, AppError, AppState, blocking, views};
+use crate::directory::SubmissionError;
+use crate::model::{Service, Submission, SubmissionKind, Submitter};
+
+/// The largest submission body accepted (bytes); beyond it, 413.
+pub const MAX_SUBMISSION_BYTES: usize = 256 * 1024;
+
+impl From<SubmissionError> for AppError {
+    fn from(e: SubmissionError) -> AppError {
+        match e {
+            SubmissionError::Invalid(errors) => AppError::Invalid(errors),
+            SubmissionError::NotFound(_) => AppError::NotFound(e.to_string()),
+            SubmissionError::Forbidden(m) => AppError::Forbidden(m),
+            SubmissionError::Conflict(m) => AppError::Conflict(m),
+            SubmissionError::Directory(e) => AppError::Internal(e.to_string()),
+        }
+    }
+}
+
+fn address(connect: Option<&Extension<ConnectInfo<SocketAddr>>>) -> String {
+    connect.map_or_else(|| "unknown".to_owned(), |c| c.0.0.ip().to_string())
+}
+
+/// Counts a submission from `address`; too many in the window is 429.
+fn rate_limit(state: &AppState, address: &str) -> Result<(), AppError> {
+    let now = chrono::Utc::now();
+    state
+        .submissions_limiter
+        .check("submissions", address, now)
+        .map_err(|limited| AppError::TooMany {
+            message: format!(
+                "Too many submissions from your address; try again in {} minutes.",
+                limited.retry_after.num_minutes().max(1)
+            ),
+            retry_after: limited.retry_after.num_seconds().max(1) as u64,
+        })?;
+    state
+        .submissions_limiter
+        .failed("submissions", address, now);
+    Ok(())
+}
+
+/// `POST /api/v1/submissions`: an HSDS 3.0 service object (or
+/// `{"service": {…}, "submitter": {"name", "email"}, "note"}`) → 202 with the
+/// submission id and `pending`; 422 with every problem.
+pub async fn api_submit(
+    State(state): State<AppState>,
+    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    body: Result<Json<Value>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(body) = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::TooLarge(format!(
+                "a submission may be at most {} KB; send the listing without attachments",
+                MAX_SUBMISSION_BYTES / 1024
+            ))
+        } else {
+            AppError::BadInput(format!(
+                "the body must be an HSDS 3.0 service as JSON: {}",
+                e.body_text()
+            ))
+        }
+    })?;
+    rate_limit(&state, &address(connect.as_ref()))?;
+    let user = super::account::actor(&state, &headers)
+        .await
+        .ok()
+        .flatten()
+        .map(|a| a.user.id);
+    let (service, submitter, note) = match body.get("service") {
+        Some(service) if service.is_object() => {
+            let who = body.get("submitter");
+            (
+                service.clone(),
+                Submitter {
+                    name: who
+                        .and_then(|w| w.get("name"))
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
+                    email: who
+                        .and_then(|w| w.get("email"))
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
+                    user_id: user,
+                },
+                body.get("note").and_then(Value::as_str).map(str::to_owned),
+            )
+        }
+        _ => (
+            body,
+            Submitter {
+                user_id: user,
+                ..Submitter::default()
+            },
+            None,
+        ),
+    };
+    let directory = state.directory.clone();
+    let submission =
+        blocking(move || directory.submit_new(&service, submitter, note, chrono::Utc::now()))
+            .await??;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "id": submission.id, "status": submission.status.code(), "duplicates": submission.duplicates })),
+    )
+        .into_response())
+}
+
+/// `GET /api/v1/moderation`: the pending queue, oldest first (moderators).
+pub async fn api_queue(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let actor = require(&state, &headers).await?;
+    let directory = state.directory.clone();
+    let queue = blocking(move || directory.moderation_queue(&actor.user)).await??;
+    Ok(Json(json!({ "total": queue.len(), "items": queue })))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Decision {
+    reason: Option<String>,
+    csrf: Option<String>,
+}
+
+/// `POST /api/v1/moderation/{id}/approve`.
+pub async fn api_approve(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Submission>, ApiError> {
+    let actor = require(&state, &headers).await?;
+    check_csrf(&actor, csrf_header(&headers))?;
+    let directory = state.directory.clone();
+    let done = blocking(move || directory.approve(&actor.user, &id, chrono::Utc::now())).await??;
+    Ok(Json(done))
+}
+
+/// `POST /api/v1/moderation/{id}/reject` `{reason}`.
+pub async fn api_reject(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Result<Json<Decision>, JsonRejection>,
+) -> Result<Json<Submission>, ApiError> {
+    let actor = require(&state, &headers).await?;
+    check_csrf(&actor, csrf_header(&headers))?;
+    let Json(decision) = body.map_err(|e| {
+        AppError::BadInput(format!(
+            "the body must be {{\"reason\": \"…\"}}: {}",
+            e.body_text()
+        ))
+    })?;
+    let reason = decision.reason.unwrap_or_default();
+    let directory = state.directory.clone();
+    let done =
+        blocking(move || directory.reject(&actor.user, &id, &reason, chrono::Utc::now())).await??;
+    Ok(Json(done))
+}
+
+// ---- pages ---------------------------------------------------------------------
+
+/// `GET /moderation`: the queue with diffs, duplicates and decisions.
+pub async fn queue_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let actor = match page_actor(&state, &headers, "/moderation").await? {
+        Ok(a) => a,
+        Err(redirect) => return Ok(redirect),
+    };
+    let who = who(&state, &headers).await;
+    let directory = state.directory.clone();
+    let user = actor.user.clone();
+    let rows = blocking(
+        move || -> Result<Vec<(Submission, Option<Service>)>, AppError> {
+            let queue = directory.moderation_queue(&user)?;
+            let mut rows = Vec::new();
+            for s in queue {
+                let current = match &s.target_id {
+                    Some(id) => directory.service(id)?,
+                    None => None,
+                };
+                rows.push((s, current));
+            }
+            Ok(rows)
+        },
+    )
+    .await??;
+    let csrf = actor.csrf().to_owned();
+    Ok(views::layout_with(
+        "Moderation",
+        html! {
+            h1 { "Moderation queue" }
+            p { (rows.len()) " waiting, oldest first." }
+            @for (s, current) in &rows {
+                article.card.submission {
+                    h2 {
+                        @match s.kind { SubmissionKind::New => "New listing: ", SubmissionKind::Correction => "Correction: " }
+                        (s.service.as_ref().map(|x| x.name.as_str()).or(current.as_ref().map(|c| c.name.as_str())).unwrap_or(""))
+                    }
+                    p.meta {
+                        "Sent " (s.created_at.format("%Y-%m-%d %H:%M UTC"))
+                        @if let Some(name) = &s.submitter.name { " by " (name) }
+                        @if let Some(email) = &s.submitter.email { " <" (email) ">" }
+                    }
+                    @if let Some(note) = &s.note { p.note { "Note: " (note) } }
+                    @if s.closed { p.field-error { "Says the service has closed." } }
+                    @match (s.kind, current, &s.service) {
+                        (SubmissionKind::Correction, Some(before), Some(after)) => {
+                            table.diff {
+                                thead { tr { th { "Field" } th { "Now" } th { "Proposed" } } }
+                                tbody { @for (field, a, b) in crate::directory::field_changes(before, after) { tr { td { (field) } td { (a) } td { (b) } } } }
+                            }
+                        }
+                        (SubmissionKind::New, _, Some(new)) => {
+                            dl {
+                                dt { "Organization" } dd { (new.organization.name) }
+                                @if let Some(d) = &new.description { dt { "Description" } dd { (d) } }
+                                @for l in &new.locations { @if let Some(a) = &l.address { dt { "Address" } dd { (a.one_line()) @if l.approximate { " (placed at the ZIP centre)" } } } }
+                                @for p in &new.phones { dt { "Phone" } dd { (p.number) } }
+                                @if let Some(u) = &new.url { dt { "Website" } dd { (u) } }
+                            }
+                        }
+                        _ => {}
+                    }
+                    @if !s.duplicates.is_empty() {
+                        p { "Possible duplicates: "
+                            @for d in &s.duplicates { a href={ "/services/" (d) } { (d) } " " }
+                        }
+                    }
+                    form method="post" action={ "/moderation/" (s.id) "/approve" } {
+                        input type="hidden" name="csrf" value=(csrf);
+                        button type="submit" { "Approve" }
+                    }
+                    form method="post" action={ "/moderation/" (s.id) "/reject" } {
+                        input type="hidden" name="csrf" value=(csrf);
+                        label for={ "reason-" (s.id) } { "Reason (sent to the submitter)" }
+                        input id={ "reason-" (s.id) } name="reason" required maxlength="500";
+                        button type="submit" { "Reject" }
+                    }
+                }
+            }
+        },
+        who.as_ref(),
+    )
+    .into_response())
+}
+
+/// `POST /moderation/{id}/approve` (form).
+pub async fn approve_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<Decision>,
+) -> Result<Response, AppError> {
+    let actor = require(&state, &headers).await?;
+    check_csrf(&actor, form.csrf.as_deref())?;
+    let directory = state.directory.clone();
+    blocking(move || directory.approve(&actor.user, &id, chrono::Utc::now())).await??;
+    Ok(Redirect::to("/moderation").into_response())
+}
+
+/// `POST /moderation/{id}/reject` (form).
+pub async fn reject_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<Decision>,
+) -> Result<Response, AppError> {
+    let actor = require(&state, &headers).await?;
+    check_csrf(&actor, form.csrf.as_deref())?;
+    let reason = form.reason.unwrap_or_default();
+    let directory = state.directory.clone();
+    blocking(move || directory.reject(&actor.user, &id, &reason, chrono::Utc::now())).await??;
+    Ok(Redirect::to("/moderation").into_response())
+}
+
+/// A confirmation page after a submission.
+fn received(id: &str) -> Markup {
+    views::layout(
+        "Thank you",
+        html! {
+            h1 { "Thank you — received" }
+            p { "A moderator will review it before it appears in search. Your reference: " code { (id) } }
+            p { a href="/" { "Back to search" } }
+        },
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CorrectionForm {
+    name: Option<String>,
+    description: Option<String>,
+    phone: Option<String>,
+    website: Option<String>,
+    hours: Option<String>,
+    closed: Option<String>,
+    note: Option<String>,
+    submitter_name: Option<String>,
+    submitter_email: Option<String>,
+    /// A field people never see; anything in it is a robot's.
+    company_website: Option<String>,
+}
+
+fn given(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+/// `GET /services/{id}/correct`: suggest a correction to a listing.
+pub async fn correct_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Markup, AppError> {
+    let directory = state.directory.clone();
+    let service = blocking(move || directory.service(&id))
+        .await??
+        .ok_or_else(|| AppError::NotFound("There is no such listing.".into()))?;
+    let phone = service
+        .primary_phone()
+        .map(|p| p.number.clone())
+        .unwrap_or_default();
+    Ok(views::layout(
+        "Suggest a correction",
+        html! {
+            h1 { "Suggest a correction: " (service.name) }
+            p { "Change what is wrong; a moderator checks every change before it goes live. No account needed." }
+            form.refer method="post" action={ "/services/" (service.id) "/correct" } {
+                div.hp aria-hidden="true" {
+                    label for="company_website" { "Leave this empty" }
+                    input #company_website name="company_website" tabindex="-1" autocomplete="off";
+                }
+                div.field { label for="name" { "Name" } input #name name="name" value=(service.name) maxlength="200"; }
+                div.field { label for="description" { "Description" } textarea #description name="description" rows="4" maxlength="5000" { (service.description.clone().unwrap_or_default()) } }
+                div.field { label for="phone" { "Phone" } input #phone name="phone" value=(phone); }
+                div.field { label for="website" { "Website" } input #website name="website" value=(service.url.clone().unwrap_or_default()); }
+                div.field { label for="hours" { "Hours (as you would say them, e.g. Mon-Fri 9am-5pm)" } input #hours name="hours"; }
+                div.field.check { label for="closed" { input #closed type="checkbox" name="closed" value="true"; " This service has closed" } }
+                div.field { label for="note" { "Note for the moderator (optional)" } textarea #note name="note" rows="3" maxlength="1000" {} }
+                div.field { label for="submitter_name" { "Your name (optional)" } input #submitter_name name="submitter_name" maxlength="200"; }
+                div.field { label for="submitter_email" { "Your email, for questions (optional)" } input #submitter_email type="email" name="submitter_email"; }
+                button type="submit" { "Send the correction" }
+            }
+        },
+    ))
+}
+
+/// `POST /services/{id}/correct`.
+pub async fn correct(
+    State(state): State<AppState>,
+    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    Path(id): Path<String>,
+    Form(form): Form<CorrectionForm>,
+) -> Result<Response, AppError> {
+    rate_limit(&state, &address(connect.as_ref()))?;
+    if given(&form.company_website).is_some() {
+        tracing::info!("a correction filled the hidden field; not queued");
+        return Ok((StatusCode::ACCEPTED, received("-")).into_response());
+    }
+    if let Some(email) = given(&form.submitter_email)
+        && crate::model::normalize_email(&email).is_none()
+    {
+        return Err(AppError::Invalid(vec![crate::referral::FieldError {
+            field: "submitter_email",
+            message: format!("{email:?} is not an email address"),
+        }]));
+    }
+    let directory = state.directory.clone();
+    let submission = blocking(move || -> Result<Submission, AppError> {
+        let current = directory
+            .service(&id)?
+            .ok_or_else(|| AppError::NotFound("There is no such listing.".into()))?;
+        let closed = form.closed.as_deref() == Some("true");
+        let mut proposed = current.clone();
+        if let Some(name) = given(&form.name) {
+            proposed.name = name;
+        }
+        proposed.description = given(&form.description).or(proposed.description);
+        if let Some(url) = given(&form.website) {
+            if !crate::model::is_http_url(&url) {
+                return Err(AppError::Invalid(vec![crate::referral::FieldError {
+                    field: "website",
+                    message: "the website must start with http:// or https://".into(),
+                }]));
+            }
+            proposed.url = Some(url);
+        }
+        if let Some(phone) = given(&form.phone)
+            && current.primary_phone().map(|p| p.number.as_str()) != Some(phone.as_str())
+        {
+            proposed.phones = vec![crate::model::Phone {
+                number: phone,
+                ..crate::model::Phone::default()
+            }];
+        }
+        if let Some(hours) = given(&form.hours) {
+            let schedule = crate::model::Schedule {
+                description: Some(hours),
+                ..crate::model::Schedule::default()
+            };
+            proposed.schedules = vec![schedule];
+            for location in &mut proposed.locations {
+                location.schedules.clear();
+            }
+        }
+        let submitter = Submitter {
+            name: given(&form.submitter_name),
+            email: given(&form.submitter_email),
+            user_id: None,
+        };
+        Ok(directory.submit_correction(
+            &current.id,
+            (!closed).then_some(proposed),
+            closed,
+            submitter,
+            given(&form.note),
+            chrono::Utc::now(),
+        )?)
+    })
+    .await??;
+    Ok((StatusCode::ACCEPTED, received(&submission.id)).into_response())
+}
+
+/// The new-listing form's fields, all text as typed.
+#[derive(Debug, Default, Clone)]
+pub struct SubmitForm {
+    organization: String,
+    name: String,
+    description: String,
+    category: Vec<String>,
+    address_1: String,
+    city: String,
+    state: String,
+    zip: String,
+    phone: String,
+    website: String,
+    email: String,
+    opens: Vec<String>,
+    closes: Vec<String>,
+    hours_text: String,
+    languages: String,
+    eligibility: String,
+    min_age: String,
+    max_age: String,
+    cost: String,
+    service_area: String,
+    submitter_name: String,
+    submitter_email: String,
+    company_website: String,
+}
+
+impl SubmitForm {
+    /// Reads the urlencoded form, keeping repeated fields (categories, the
+    /// seven opening and closing times) in order.
+    fn parse(body: &[u8]) -> SubmitForm {
+        let mut f = SubmitForm::default();
+        for (key, value) in form_urlencoded::parse(body) {
+            let value = value.into_owned();
+            match key.as_ref() {
+                "organization" => f.organization = value,
+                "name" => f.name = value,
+                "description" => f.description = value,
+                "category" => f.category.push(value),
+                "address_1" => f.address_1 = value,
+                "city" => f.city = value,
+                "state" => f.state = value,
+                "zip" => f.zip = value,
+                "phone" => f.phone = value,
+                "website" => f.website = value,
+                "email" => f.email = value,
+                "opens" => f.opens.push(value),
+                "closes" => f.closes.push(value),
+                "hours_text" => f.hours_text = value,
+                "languages" => f.languages = value,
+                "eligibility" => f.eligibility = value,
+                "min_age" => f.min_age = value,
+                "max_age" => f.max_age = value,
+                "cost" => f.cost = value,
+                "service_area" => f.service_area = value,
+                "submitter_name" => f.submitter_name = value,
+                "submitter_email" => f.submitter_email = value,
+                "company_website" => f.company_website = value,
+                _ => {}
+            }
+        }
+        f
+    }
+}
+
+const DAYS: [(&str, &str); 7] = [
+    ("MO", "Monday"),
+    ("TU", "Tuesday"),
+    ("WE", "Wednesday"),
+    ("TH", "Thursday"),
+    ("FR", "Friday"),
+    ("SA", "Saturday"),
+    ("SU", "Sunday"),
+];
+
+fn opt(text: &str) -> Option<&str> {
+    Some(text.trim()).filter(|t| !t.is_empty())
+}
+
+/// The form as an HSDS 3.0 service object (weekly hours become `schedules`).
+fn form_to_hsds(form: &SubmitForm) -> Value {
+    let mut schedules = Vec::new();
+    for (i, (code, _)) in DAYS.iter().enumerate() {
+        let opens = form.opens.get(i).map(String::as_str).and_then(opt);
+        let closes = form.closes.get(i).map(String::as_str).and_then(opt);
+        if let (Some(o), Some(c)) = (opens, closes) {
+            schedules.push(json!({"freq": "WEEKLY", "byday": code, "opens_at": o, "closes_at": c}));
+        }
+    }
+    if let Some(text) = opt(&form.hours_text) {
+        schedules.push(json!({ "description": text }));
+    }
+    let languages: Vec<Value> = form
+        .languages
+        .split(',')
+        .filter_map(opt)
+        .map(|l| json!({ "name": l }))
+        .collect();
+    let mut service = json!({
+        "name": form.name.trim(),
+        "organization": {"name": form.organization.trim()},
+        "x_categories": form.category,
+        "schedules": schedules,
+        "languages": languages,
+    });
+    let set = |service: &mut Value, key: &str, value: Option<&str>| {
+        if let Some(v) = value {
+            service[key] = json!(v);
+        }
+    };
+    set(&mut service, "description", opt(&form.description));
+    set(&mut service, "url", opt(&form.website));
+    set(&mut service, "email", opt(&form.email));
+    set(
+        &mut service,
+        "eligibility_description",
+        opt(&form.eligibility),
+    );
+    set(&mut service, "fees_description", opt(&form.cost));
+    set(&mut service, "minimum_age", opt(&form.min_age));
+    set(&mut service, "maximum_age", opt(&form.max_age));
+    if let Some(phone) = opt(&form.phone) {
+        service["phones"] = json!([{ "number": phone }]);
+    }
+    if let Some(area) = opt(&form.service_area) {
+        service["service_areas"] = json!([{ "name": area }]);
+    }
+    if opt(&form.address_1).is_some() || opt(&form.zip).is_some() {
+        service["service_at_locations"] = json!([{ "location": {
+            "location_type": "physical",
+            "addresses": [{
+                "address_1": form.address_1.trim(), "city": form.city.trim(),
+                "state_province": form.state.trim(), "postal_code": form.zip.trim(),
+                "country": "US", "address_type": "physical"
+            }]
+        }}]);
+    }
+    service
+}
+
+/// Which form field an HSDS field's problem belongs beside.
+fn form_field(hsds: &str) -> &'static str {
+    match hsds {
+        "name" => "name",
+        "organization.name" => "organization",
+        "url" => "website",
+        "email" => "email",
+        "phones" => "phone",
+        "service_at_locations" => "zip",
+        "submitter.email" => "submitter_email",
+        "description" => "description",
+        _ => "",
+    }
+}
+
+fn submit_form(form: &SubmitForm, errors: &[crate::referral::FieldError]) -> Markup {
+    let error_for = |field: &str| {
+        let messages: Vec<&str> = errors
+            .iter()
+            .filter(|e| {
+                form_field(e.field) == field || (field.is_empty() && form_field(e.field).is_empty())
+            })
+            .map(|e| e.message.as_str())
+            .collect();
+        html! { @for m in messages { p.field-error role="alert" { "⚠ " (m) } } }
+    };
+    let input = |id: &'static str, label: &'static str, value: &str, kind: &'static str| {
+        html! {
+            div.field {
+                label for=(id) { (label) }
+                input id=(id) name=(id) type=(kind) value=(value);
+                (error_for(id))
+            }
+        }
+    };
+    views::layout(
+        "Add a service",
+        html! {
+            h1 { "Add a service" }
+            p { "Run a service that people should find? Tell us about it. A moderator checks every listing before it appears in search; no account is needed." }
+            @if !errors.is_empty() { p.field-error role="alert" { "⚠ Some fields need fixing; each says what is wrong. Nothing you typed was lost." } (error_for("")) }
+            form.refer method="post" action="/submit" {
+                div.hp aria-hidden="true" {
+                    label for="company_website" { "Leave this empty" }
+                    input #company_website name="company_website" tabindex="-1" autocomplete="off";
+                }
+                (input("organization", "Organization", &form.organization, "text"))
+                (input("name", "Service name", &form.name, "text"))
+                div.field {
+                    label for="description" { "What it offers" }
+                    textarea #description name="description" rows="4" maxlength="5000" { (form.description) }
+                    (error_for("description"))
+                }
+                fieldset {
+                    legend { "Categories" }
+                    @for c in crate::model::Category::ALL {
+                        label.check { input type="checkbox" name="category" value=(c.slug()) checked[form.category.iter().any(|x| x == c.slug())]; " " (c.label()) }
+                    }
+                }
+                (input("address_1", "Street address", &form.address_1, "text"))
+                (input("city", "City", &form.city, "text"))
+                (input("state", "State (two letters)", &form.state, "text"))
+                (input("zip", "ZIP code", &form.zip, "text"))
+                (input("phone", "Phone", &form.phone, "tel"))
+                (input("website", "Website", &form.website, "url"))
+                (input("email", "Email for clients", &form.email, "email"))
+                fieldset.hours {
+                    legend { "Opening hours" }
+                    @for (i, (_, day)) in DAYS.iter().enumerate() {
+                        div.day {
+                            span { (day) }
+                            label for={ "opens-" (i) } { "opens" }
+                            input id={ "opens-" (i) } name="opens" type="time" value=(form.opens.get(i).cloned().unwrap_or_default());
+                            label for={ "closes-" (i) } { "closes" }
+                            input id={ "closes-" (i) } name="closes" type="time" value=(form.closes.get(i).cloned().unwrap_or_default());
+                        }
+                    }
+                    (input("hours_text", "Or in words (e.g. 2nd and 4th Saturday 9–12)", &form.hours_text, "text"))
+                }
+                (input("languages", "Languages (comma-separated)", &form.languages, "text"))
+                (input("eligibility", "Who it is for", &form.eligibility, "text"))
+                (input("min_age", "Youngest age served", &form.min_age, "number"))
+                (input("max_age", "Oldest age served", &form.max_age, "number"))
+                (input("cost", "Cost", &form.cost, "text"))
+                (input("service_area", "Area served (counties, a state, or National)", &form.service_area, "text"))
+                (input("submitter_name", "Your name (for questions)", &form.submitter_name, "text"))
+                (input("submitter_email", "Your email (for questions and the decision)", &form.submitter_email, "email"))
+                button type="submit" { "Send for review" }
+            }
+        },
+    )
+}
+
+/// `GET /submit`: the public new-listing form.
+pub async fn submit_page() -> Markup {
+    submit_form(&SubmitForm::default(), &[])
+}
+
+/// `POST /submit`.
+pub async fn submit(
+    State(state): State<AppState>,
+    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let form = SubmitForm::parse(&body);
+    rate_limit(&state, &address(connect.as_ref()))?;
+    if opt(&form.company_website).is_some() {
+        tracing::info!("a submission filled the hidden field; not queued");
+        return Ok((StatusCode::ACCEPTED, received("-")).into_response());
+    }
+    let value = form_to_hsds(&form);
+    let user = super::account::actor(&state, &headers)
+        .await
+        .ok()
+        .flatten()
+        .map(|a| a.user.id);
+    let submitter = Submitter {
+        name: opt(&form.submitter_name).map(str::to_owned),
+        email: opt(&form.submitter_email).map(str::to_owned),
+        user_id: user,
+    };
+    let directory = state.directory.clone();
+    let result =
+        blocking(move || directory.submit_new(&value, submitter, None, chrono::Utc::now())).await?;
+    match result {
+        Ok(submission) => Ok((StatusCode::ACCEPTED, received(&submission.id)).into_response()),
+        Err(SubmissionError::Invalid(errors)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            submit_form(&form, &errors),
+        )
+            .into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
