@@ -13,7 +13,8 @@
 //!   are never due: they are closed for good, there is nothing to confirm.
 //! - The queue lists lapsed reviews first, oldest review first — a listing that
 //!   was confirmed once says "Reviewed on" a date that people trust — then the
-//!   listings never reviewed, oldest snapshot first, each source in id order.
+//!   listings never reviewed, oldest snapshot first (by the earliest year a
+//!   source's listings name; sources naming none last), each source in id order.
 //!   It is built from two light scans of the store (only the freshness fields
 //!   are decoded), keeping the lapsed listings and one page in memory, never
 //!   every listing.
@@ -413,12 +414,60 @@ fn due(stamp: &ServiceStamp, cutoff: NaiveDate) -> Option<Due> {
     }
 }
 
+/// The first and last year a snapshot year names ("2020–21" → 2020, 2021).
+fn year_bounds(year: &str) -> Option<(u32, u32)> {
+    let start: u32 = year.get(..4)?.parse().ok()?;
+    let end = match year
+        .get(4..)
+        .map(|rest| rest.trim_start_matches(['–', '-', '/']))
+    {
+        Some(end) if end.len() == 2 => start / 100 * 100 + end.parse::<u32>().ok()?,
+        Some(end) if end.len() == 4 => end.parse().ok()?,
+        _ => start,
+    };
+    Some((start, end))
+}
+
 /// A source's tally in the first scan.
 #[derive(Default)]
 struct Tally {
-    year: Option<String>,
+    /// The year its first listing names, whether every listing names the same,
+    /// and the span of all the years they name.
+    year: Option<(String, bool, u32, u32)>,
     lapsed: usize,
     never: usize,
+}
+
+impl Tally {
+    fn add_year(&mut self, year: Option<String>) {
+        let Some((year, (start, end))) = year.and_then(|y| year_bounds(&y).map(|b| (y, b))) else {
+            return;
+        };
+        match &mut self.year {
+            None => self.year = Some((year, true, start, end)),
+            Some((first, same, low, high)) => {
+                *same &= *first == year;
+                *low = (*low).min(start);
+                *high = (*high).max(end);
+            }
+        }
+    }
+
+    /// The source's year: the one its listings name, or the span of them
+    /// when they differ (per-entry notes, as in the farmers market list).
+    fn year(&self) -> Option<String> {
+        self.year.as_ref().map(|(first, same, low, high)| {
+            if *same || low == high {
+                first.clone()
+            } else {
+                format!("{low}–{high}")
+            }
+        })
+    }
+
+    fn first_year(&self) -> Option<u32> {
+        self.year.as_ref().map(|(_, _, low, _)| *low)
+    }
 }
 
 impl Directory {
@@ -470,17 +519,12 @@ impl Directory {
             };
             let dataset = &stamp.source.dataset;
             if !tallies.contains_key(dataset) {
-                tallies.insert(
-                    dataset.clone(),
-                    Tally {
-                        year: snapshot_year(dataset, stamp.source_note.as_deref()),
-                        ..Tally::default()
-                    },
-                );
+                tallies.insert(dataset.clone(), Tally::default());
             }
             let Some(tally) = tallies.get_mut(dataset) else {
                 continue;
             };
+            tally.add_year(snapshot_year(dataset, stamp.source_note.as_deref()));
             match due {
                 Due::Lapsed(day) => {
                     tally.lapsed += 1;
@@ -493,19 +537,21 @@ impl Directory {
         }
         lapsed.sort();
 
-        let mut sources: Vec<SourceCount> = tallies
+        // Oldest snapshot first; sources that name no year last.
+        let mut ordered: Vec<(String, Tally)> = tallies.into_iter().collect();
+        ordered.sort_by_key(|(dataset, t)| {
+            let first = t.first_year();
+            (first.is_none(), first, dataset.clone())
+        });
+        let sources: Vec<SourceCount> = ordered
             .into_iter()
             .map(|(dataset, t)| SourceCount {
+                year: t.year(),
                 dataset,
-                year: t.year,
                 lapsed: t.lapsed,
                 never_reviewed: t.never,
             })
             .collect();
-        // Oldest snapshot first; sources that name no year last.
-        sources.sort_by(|a, b| {
-            (a.year.is_none(), &a.year, &a.dataset).cmp(&(b.year.is_none(), &b.year, &b.dataset))
-        });
         let never_groups: Vec<(&str, usize)> = if request.kind.never() {
             sources
                 .iter()
@@ -673,6 +719,24 @@ mod tests {
         );
         assert_eq!(snapshot_year("miami-211", None), None);
         assert_eq!(snapshot_year("feed", Some("no year here, 12345")), None);
+    }
+
+    #[test]
+    fn a_source_whose_listings_name_different_years_spans_them() {
+        let mut markets = Tally::default();
+        for note in ["updated 4/23/2019.", "updated 2018-07-01.", "updated 2021."] {
+            markets.add_year(snapshot_year("usda-farmers-markets", Some(note)));
+        }
+        assert_eq!(markets.year().as_deref(), Some("2018–2021"));
+        assert_eq!(markets.first_year(), Some(2018));
+        let mut hrsa = Tally::default();
+        for _ in 0..2 {
+            hrsa.add_year(snapshot_year("hrsa-health-centers", Some("about 2020–21")));
+        }
+        assert_eq!(hrsa.year().as_deref(), Some("2020–21"));
+        let mut none = Tally::default();
+        none.add_year(None);
+        assert_eq!(none.year(), None);
     }
 
     #[test]

@@ -21,7 +21,10 @@ pub use lists::{
     MAX_LIST_NAME_CHARS, MY_LIST, NewListItem,
 };
 pub use referrals::{ReferralError, Viewer};
-pub use submissions::{SUBMITTED_DATASET, SubmissionError, check_service_json, field_changes};
+pub use submissions::{
+    SUBMITTED_DATASET, SubmissionError, UPDATED_BY_ORGANIZATION, check_service_json,
+    email_matches_website, field_changes,
+};
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;

@@ -17,6 +17,66 @@ use crate::referral::FieldError;
 /// The dataset name of listings that came in as submissions.
 pub const SUBMITTED_DATASET: &str = "hearth-submissions";
 
+/// The attribute a listing carries when the organization that runs it sent its
+/// last approved change (its value is the date).
+pub const UPDATED_BY_ORGANIZATION: &str = "updated_by_organization";
+
+/// Mail services anyone can sign up to: an address there proves nothing about
+/// an organization.
+const GENERIC_MAIL: &[&str] = &[
+    "gmail.com",
+    "googlemail.com",
+    "yahoo.com",
+    "hotmail.com",
+    "outlook.com",
+    "live.com",
+    "msn.com",
+    "aol.com",
+    "icloud.com",
+    "me.com",
+    "protonmail.com",
+    "proton.me",
+    "gmx.com",
+    "mail.com",
+    "zoho.com",
+    "yandex.com",
+    "comcast.net",
+    "verizon.net",
+    "att.net",
+];
+
+/// The host of a website address, without `www.` (`https://www.org.org/x` → `org.org`).
+fn web_domain(url: &str) -> Option<String> {
+    let rest = url.trim().to_lowercase();
+    let rest = rest
+        .split_once("://")
+        .map_or(rest.as_str(), |(_, r)| r)
+        .to_owned();
+    let host = rest
+        .split(['/', '?', '#', ':'])
+        .next()?
+        .trim_start_matches("www.")
+        .to_owned();
+    host.contains('.').then_some(host)
+}
+
+/// Whether an email address is at an organization's own web domain (or a
+/// subdomain of it), and not at a mail service anyone can use.
+pub fn email_matches_website(email: &str, website: &str) -> bool {
+    let Some((_, domain)) = email
+        .trim()
+        .to_lowercase()
+        .rsplit_once('@')
+        .map(|(a, d)| (a.to_owned(), d.to_owned()))
+    else {
+        return false;
+    };
+    if GENERIC_MAIL.contains(&domain.as_str()) {
+        return false;
+    }
+    web_domain(website).is_some_and(|site| domain == site || domain.ends_with(&format!(".{site}")))
+}
+
 /// Why a submission or a moderation step was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum SubmissionError {
@@ -332,6 +392,7 @@ impl Directory {
             target_id: None,
             closed: false,
             note,
+            from_claimant: false,
             duplicates,
             decided_at: None,
             decided_by: None,
@@ -353,9 +414,13 @@ impl Directory {
         note: Option<String>,
         now: DateTime<Utc>,
     ) -> Result<Submission, SubmissionError> {
-        if self.store.service(target_id)?.is_none() {
+        let Some(current) = self.store.service(target_id)? else {
             return Err(SubmissionError::NotFound(target_id.to_owned()));
-        }
+        };
+        let from_claimant = match &submitter.user_id {
+            Some(user) => self.store.has_claim(&current.organization.id, user)?,
+            None => false,
+        };
         let submission = Submission {
             id: uuid::Uuid::new_v4().to_string(),
             kind: SubmissionKind::Correction,
@@ -366,6 +431,7 @@ impl Directory {
             target_id: Some(target_id.to_owned()),
             closed,
             note,
+            from_claimant,
             duplicates: Vec::new(),
             decided_at: None,
             decided_by: None,
@@ -374,6 +440,69 @@ impl Directory {
         self.store.put_submission(&submission)?;
         self.store.durable()?;
         Ok(submission)
+    }
+
+    /// An organization user claims the organization that runs `service_id`:
+    /// granted at once when their email is at the organization's web domain
+    /// (`Ok(None)`), otherwise queued for a moderator (`Ok(Some(submission))`).
+    pub fn claim(
+        &self,
+        user: &User,
+        service_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Submission>, SubmissionError> {
+        if user.role != Role::Organization && user.role != Role::Admin {
+            return Err(SubmissionError::Forbidden(
+                "only organization accounts claim listings".into(),
+            ));
+        }
+        let service = self
+            .store
+            .service(service_id)?
+            .ok_or_else(|| SubmissionError::NotFound(service_id.to_owned()))?;
+        let organization = service.organization.id.clone();
+        if self.store.has_claim(&organization, &user.id)? {
+            return Err(SubmissionError::Conflict(
+                "you already manage this organization's listings".into(),
+            ));
+        }
+        let website = service
+            .url
+            .clone()
+            .or(service.organization.website.clone())
+            .unwrap_or_default();
+        if email_matches_website(&user.email, &website) {
+            self.store.grant_claim(&organization, &user.id)?;
+            self.audit(&user.id, "claim.auto", "organization", &organization, now)?;
+            self.store.durable()?;
+            return Ok(None);
+        }
+        let submission = Submission {
+            id: uuid::Uuid::new_v4().to_string(),
+            kind: SubmissionKind::Claim,
+            status: SubmissionStatus::Pending,
+            created_at: now,
+            submitter: Submitter {
+                name: None,
+                email: Some(user.email.clone()),
+                user_id: Some(user.id.clone()),
+            },
+            service: None,
+            target_id: Some(organization),
+            closed: false,
+            note: Some(format!(
+                "Claim for {} (listing {})",
+                service.organization.name, service.id
+            )),
+            from_claimant: false,
+            duplicates: Vec::new(),
+            decided_at: None,
+            decided_by: None,
+            reason: None,
+        };
+        self.store.put_submission(&submission)?;
+        self.store.durable()?;
+        Ok(Some(submission))
     }
 
     /// The pending queue, oldest first (moderators and admins).
@@ -410,8 +539,33 @@ impl Directory {
         now: DateTime<Utc>,
     ) -> Result<Submission, SubmissionError> {
         let before = self.decide(user, id)?;
+        if before.kind == SubmissionKind::Claim {
+            let organization = before.target_id.clone().unwrap_or_default();
+            let claimant = before.submitter.user_id.clone().unwrap_or_default();
+            let after = Submission {
+                status: SubmissionStatus::Approved,
+                decided_at: Some(now),
+                decided_by: Some(user.id.clone()),
+                ..before.clone()
+            };
+            if !self.store.update_submission(&before, &after)? {
+                return Err(SubmissionError::Conflict(
+                    "another moderator decided this submission just now".into(),
+                ));
+            }
+            self.store.grant_claim(&organization, &claimant)?;
+            self.audit(
+                &user.id,
+                "claim.approve",
+                "organization",
+                &organization,
+                now,
+            )?;
+            self.store.durable()?;
+            return Ok(after);
+        }
         let listing = match before.kind {
-            SubmissionKind::New => before.service.clone(),
+            SubmissionKind::New | SubmissionKind::Claim => before.service.clone(),
             SubmissionKind::Correction => {
                 let target = before.target_id.clone().unwrap_or_default();
                 let current = self
@@ -474,7 +628,16 @@ impl Directory {
                     }
                 }
             }
-            (SubmissionKind::Correction, None) => {}
+            (SubmissionKind::Correction, None) | (SubmissionKind::Claim, _) => {}
+        }
+        if before.from_claimant {
+            listing
+                .attributes
+                .retain(|a| a.tag != UPDATED_BY_ORGANIZATION);
+            listing.attributes.push(crate::model::Attribute {
+                tag: UPDATED_BY_ORGANIZATION.to_owned(),
+                value: now.date_naive().to_string(),
+            });
         }
         let after = Submission {
             status: SubmissionStatus::Approved,
@@ -553,6 +716,24 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn claims_match_the_organizations_own_domain_only() {
+        assert!(email_matches_website(
+            "ana@legalaid.org",
+            "https://www.legalaid.org/help"
+        ));
+        assert!(email_matches_website(
+            "ana@miami.legalaid.org",
+            "legalaid.org"
+        ));
+        assert!(!email_matches_website("ana@gmail.com", "https://gmail.com"));
+        assert!(!email_matches_website(
+            "ana@otherlegalaid.org",
+            "https://legalaid.org"
+        ));
+        assert!(!email_matches_website("ana@legalaid.org", ""));
+    }
 
     #[test]
     fn every_problem_in_a_submitted_listing_is_named() {

@@ -15,6 +15,8 @@ pub enum SubmissionKind {
     New,
     /// Changes to an existing listing (or "this service has closed").
     Correction,
+    /// An organization user asks to manage an organization's listings.
+    Claim,
 }
 
 impl SubmissionKind {
@@ -22,6 +24,7 @@ impl SubmissionKind {
         match self {
             SubmissionKind::New => "new",
             SubmissionKind::Correction => "correction",
+            SubmissionKind::Claim => "claim",
         }
     }
 }
@@ -77,6 +80,9 @@ pub struct Submission {
     /// The submitter's note to the moderator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Sent by a user who manages (has claimed) the listing's organization.
+    #[serde(default)]
+    pub from_claimant: bool,
     /// Listings that look like the same service (same or similar name nearby).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub duplicates: Vec<String>,

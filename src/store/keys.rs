@@ -26,6 +26,8 @@ pub const LISTS: &str = "lists";
 pub const LISTS_BY_USER: &str = "lists_by_user";
 /// Submissions (new listings and corrections): id → JSON [`crate::model::Submission`].
 pub const SUBMISSIONS: &str = "submissions";
+/// `{organization id}\0{user id}` → empty: who manages an organization's listings.
+pub const CLAIMS: &str = "claims";
 /// Messages to send (decisions to submitters): sequence number → JSON.
 pub const OUTBOX: &str = "outbox";
 /// The audit log: sequence number (u64, big-endian) → JSON audit entry.

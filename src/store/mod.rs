@@ -92,6 +92,7 @@ pub struct Store {
     audit: sled::Tree,
     submissions: sled::Tree,
     outbox: sled::Tree,
+    claims: sled::Tree,
     lists: sled::Tree,
     lists_by_user: sled::Tree,
     /// Writes waiting for a flush, and the last flush's coverage (see [`Store::durable`]).
@@ -197,6 +198,7 @@ impl Store {
             audit: db.open_tree(keys::AUDIT)?,
             submissions: db.open_tree(keys::SUBMISSIONS)?,
             outbox: db.open_tree(keys::OUTBOX)?,
+            claims: db.open_tree(keys::CLAIMS)?,
             lists: db.open_tree(keys::LISTS)?,
             lists_by_user: db.open_tree(keys::LISTS_BY_USER)?,
             written: Arc::new(AtomicU64::new(0)),

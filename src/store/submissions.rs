@@ -59,6 +59,21 @@ impl Store {
         Ok(found)
     }
 
+    /// Records that `user_id` manages `organization_id`'s listings.
+    pub fn grant_claim(&self, organization_id: &str, user_id: &str) -> Result<(), StoreError> {
+        self.claims
+            .insert(keys::user_scoped(organization_id, user_id), &[] as &[u8])?;
+        self.wrote();
+        Ok(())
+    }
+
+    /// Whether `user_id` manages `organization_id`'s listings.
+    pub fn has_claim(&self, organization_id: &str, user_id: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .claims
+            .contains_key(keys::user_scoped(organization_id, user_id))?)
+    }
+
     /// Records a message to send.
     pub fn queue_message(&self, message: &OutboxMessage) -> Result<(), StoreError> {
         let seq = self.db.generate_id()?;

@@ -365,6 +365,7 @@ pub async fn who_for(state: &AppState, actor: &Actor) -> views::Who {
         email: actor.user.email.clone(),
         refers: actor.user.role.refers(),
         admin: actor.user.role == Role::Admin,
+        claims: matches!(actor.user.role, Role::Organization | Role::Admin),
         moderates: matches!(actor.user.role, Role::Moderator | Role::Admin),
         follow_ups_due: due,
         csrf: actor.csrf().to_owned(),

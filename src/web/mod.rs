@@ -105,6 +105,8 @@ pub fn router(state: AppState) -> Router {
             get(moderation::submit_page).post(moderation::submit).layer(axum::extract::DefaultBodyLimit::max(moderation::MAX_SUBMISSION_BYTES)),
         )
         .route("/moderation", get(moderation::queue_page))
+        .route("/services/{id}/claim", post(moderation::claim))
+        .route("/api/v1/services/{id}/claim", post(moderation::claim))
         .route("/moderation/{id}/approve", post(moderation::approve_form))
         .route("/moderation/{id}/reject", post(moderation::reject_form))
         .route(

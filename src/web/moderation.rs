@@ -212,7 +212,7 @@ pub async fn queue_page(
             @for (s, current) in &rows {
                 article.card.submission {
                     h2 {
-                        @match s.kind { SubmissionKind::New => "New listing: ", SubmissionKind::Correction => "Correction: " }
+                        @match s.kind { SubmissionKind::New => "New listing: ", SubmissionKind::Correction => "Correction: ", SubmissionKind::Claim => "Claim: " }
                         (s.service.as_ref().map(|x| x.name.as_str()).or(current.as_ref().map(|c| c.name.as_str())).unwrap_or(""))
                     }
                     p.meta {
@@ -220,6 +220,7 @@ pub async fn queue_page(
                         @if let Some(name) = &s.submitter.name { " by " (name) }
                         @if let Some(email) = &s.submitter.email { " <" (email) ">" }
                     }
+                    @if s.from_claimant { p.note { "From the organization (it manages this listing)." } }
                     @if let Some(note) = &s.note { p.note { "Note: " (note) } }
                     @if s.closed { p.field-error { "Says the service has closed." } }
                     @match (s.kind, current, &s.service) {
@@ -369,10 +370,16 @@ pub async fn correct_page(
 pub async fn correct(
     State(state): State<AppState>,
     connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
     Path(id): Path<String>,
     Form(form): Form<CorrectionForm>,
 ) -> Result<Response, AppError> {
     rate_limit(&state, &address(connect.as_ref()))?;
+    let user_id = super::account::actor(&state, &headers)
+        .await
+        .ok()
+        .flatten()
+        .map(|a| a.user.id);
     if given(&form.company_website).is_some() {
         tracing::info!("a correction filled the hidden field; not queued");
         return Ok((StatusCode::ACCEPTED, received("-")).into_response());
@@ -426,7 +433,7 @@ pub async fn correct(
         let submitter = Submitter {
             name: given(&form.submitter_name),
             email: given(&form.submitter_email),
-            user_id: None,
+            user_id,
         };
         Ok(directory.submit_correction(
             &current.id,
@@ -716,4 +723,29 @@ pub async fn submit(
             .into_response()),
         Err(e) => Err(e.into()),
     }
+}
+
+/// `POST /services/{id}/claim` (form) and `POST /api/v1/services/{id}/claim`:
+/// an organization account claims the organization that runs a listing.
+pub async fn claim(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let actor = require(&state, &headers).await?;
+    let form_token = form_urlencoded::parse(&body)
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.into_owned());
+    check_csrf(&actor, form_token.as_deref().or(csrf_header(&headers)))?;
+    let directory = state.directory.clone();
+    let queued = blocking(move || directory.claim(&actor.user, &id, chrono::Utc::now())).await??;
+    Ok(match queued {
+        None => (StatusCode::OK, Json(json!({ "status": "granted" }))).into_response(),
+        Some(s) => (
+            StatusCode::ACCEPTED,
+            Json(json!({ "status": "pending", "id": s.id })),
+        )
+            .into_response(),
+    })
 }

@@ -50,6 +50,8 @@ pub struct Who {
     /// Whether they record referrals (clinicians and admins).
     pub refers: bool,
     pub admin: bool,
+    /// Whether they may claim an organization's listings (organization accounts and admins).
+    pub claims: bool,
     /// Whether they verify listings and moderate (moderators and admins).
     pub moderates: bool,
     /// Their open referrals whose follow-up is due.
@@ -928,7 +930,7 @@ pub fn service_page(s: &Service, hours: &[HoursView], who: Option<&Who>) -> Mark
                         dt { "Ages" }
                         dd { (s.minimum_age.map(|a| a.to_string()).unwrap_or_else(|| "0".into())) "–" (s.maximum_age.map(|a| a.to_string()).unwrap_or_else(|| "any".into())) }
                     }
-                    @for a in &s.attributes { dt { (a.tag) } dd { (a.value) } }
+                    @for a in s.attributes.iter().filter(|a| a.tag != crate::directory::UPDATED_BY_ORGANIZATION) { dt { (a.tag) } dd { (a.value) } }
                 }
                 @if s.locations.is_empty() {
                     @if let Some(view) = hours.first() { (hours_block(view)) }
@@ -958,6 +960,16 @@ pub fn service_page(s: &Service, hours: &[HoursView], who: Option<&Who>) -> Mark
                     @if let Some(note) = &s.source_note { " — " (note) }
                 }
                 p.freshness { (crate::directory::Freshness::of(s)) "." }
+                @if let Some(date) = s.attributes.iter().find(|a| a.tag == crate::directory::UPDATED_BY_ORGANIZATION) {
+                    p.freshness { "Updated by the organization on " (date.value) "." }
+                }
+                p { a href={ "/services/" (s.id) "/correct" } { "Suggest a correction" } " (or tell us it has closed)" }
+                @if let Some(who) = who.filter(|w| w.claims) {
+                    form.claim method="post" action={ "/services/" (s.id) "/claim" } {
+                        input type="hidden" name="csrf" value=(who.csrf);
+                        button.link type="submit" { "We run this service: manage its listings" }
+                    }
+                }
                 @if let Some(who) = who.filter(|w| w.moderates) {
                     form.verify method="post" action={ "/services/" (s.id) "/verify" } {
                         input type="hidden" name="csrf" value=(who.csrf);

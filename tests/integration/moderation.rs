@@ -533,3 +533,117 @@ async fn the_public_form_keeps_what_was_typed_and_its_weekly_hours_become_schedu
         "placed at the ZIP centre"
     );
 }
+
+#[tokio::test]
+async fn organizations_claim_their_listings_by_domain_or_through_the_queue() {
+    let w = world();
+    let d = &w.app.state.directory;
+    let now = Utc::now();
+    let mut staff_token = String::new();
+    let mut outsider_token = String::new();
+    for (email, slot) in [
+        ("ana@testneighbors.org", &mut staff_token),
+        ("ana.neighbors@gmail.com", &mut outsider_token),
+    ] {
+        d.add_user(
+            email,
+            Role::Organization,
+            Some("correct horse battery"),
+            "test",
+            now,
+        )
+        .unwrap();
+        *slot = d.create_token(email, "test", "test", now).unwrap();
+    }
+    // A listing whose website is the organization's own domain.
+    let mut service = listing("Vexillum Pantry");
+    service["url"] = json!("https://www.testneighbors.org/pantry");
+    let (_, body) = w.json("POST", "/api/v1/submissions", None, &service).await;
+    let id = body["id"].as_str().unwrap().to_owned();
+    w.json(
+        "POST",
+        &format!("/api/v1/moderation/{id}/approve"),
+        Some(&w.moderator),
+        &Value::Null,
+    )
+    .await;
+    let (_, results) = w.app.get_json("/api/v1/search?q=Vexillum&near=33136").await;
+    let service_id = results["results"][0]["id"].as_str().unwrap().to_owned();
+    let claim = format!("/api/v1/services/{service_id}/claim");
+
+    let (status, _) = w
+        .json("POST", &claim, Some(&w.clinician), &Value::Null)
+        .await;
+    assert_eq!(status, 403, "clinicians do not claim listings");
+    let (status, body) = w
+        .json("POST", &claim, Some(&staff_token), &Value::Null)
+        .await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (200, Some("granted")),
+        "same domain: granted at once"
+    );
+    let (status, _) = w
+        .json("POST", &claim, Some(&staff_token), &Value::Null)
+        .await;
+    assert_eq!(status, 409);
+    let (status, body) = w
+        .json("POST", &claim, Some(&outsider_token), &Value::Null)
+        .await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (202, Some("pending")),
+        "a gmail address waits for a moderator"
+    );
+
+    // The claimant's correction is marked as coming from the organization, and
+    // once approved the listing says so.
+    let auth = format!("Bearer {staff_token}");
+    let (status, _, _) = w
+        .app
+        .send(
+            "POST",
+            &format!("/services/{service_id}/correct"),
+            &[
+                ("content-type", "application/x-www-form-urlencoded"),
+                ("authorization", &auth),
+            ],
+            "phone=305-555-0199",
+        )
+        .await;
+    assert_eq!(status.as_u16(), 202);
+    let mod_auth = format!("Bearer {}", w.moderator);
+    let (_, _, queue_page) = w
+        .app
+        .send("GET", "/moderation", &[("authorization", &mod_auth)], "")
+        .await;
+    assert!(queue_page.contains("From the organization"), "{queue_page}");
+    let (_, queue) = w
+        .json(
+            "GET",
+            "/api/v1/moderation",
+            Some(&w.moderator),
+            &Value::Null,
+        )
+        .await;
+    for item in queue["items"].as_array().unwrap() {
+        let id = item["id"].as_str().unwrap();
+        let (status, _) = w
+            .json(
+                "POST",
+                &format!("/api/v1/moderation/{id}/approve"),
+                Some(&w.moderator),
+                &Value::Null,
+            )
+            .await;
+        assert_eq!(status, 200);
+    }
+    let (_, page) = w.app.get(&format!("/services/{service_id}")).await;
+    assert!(page.contains("Updated by the organization on"), "{page}");
+    assert!(page.contains("Suggest a correction"));
+    // The outsider's claim, approved by the moderator, now holds.
+    let (status, _) = w
+        .json("POST", &claim, Some(&outsider_token), &Value::Null)
+        .await;
+    assert_eq!(status, 409, "already granted by the moderator");
+}
