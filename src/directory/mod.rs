@@ -22,8 +22,8 @@ pub use lists::{
 };
 pub use referrals::{ReferralError, Viewer};
 pub use submissions::{
-    SUBMITTED_DATASET, SubmissionError, UPDATED_BY_ORGANIZATION, check_service_json,
-    email_matches_website, field_changes,
+    ModeratorEdits, SUBMITTED_DATASET, SubmissionError, UPDATED_BY_ORGANIZATION,
+    check_service_json, email_matches_website, field_changes,
 };
 
 use std::path::{Path, PathBuf};

@@ -77,6 +77,24 @@ pub fn email_matches_website(email: &str, website: &str) -> bool {
     web_domain(website).is_some_and(|site| domain == site || domain.ends_with(&format!(".{site}")))
 }
 
+/// Fields a moderator may fix before approving (empty ones are left as sent).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct ModeratorEdits {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub url: Option<String>,
+    pub phone: Option<String>,
+}
+
+impl ModeratorEdits {
+    /// Whether any field was given.
+    pub fn any(&self) -> bool {
+        [&self.name, &self.description, &self.url, &self.phone]
+            .iter()
+            .any(|v| v.as_deref().is_some_and(|t| !t.trim().is_empty()))
+    }
+}
+
 /// Why a submission or a moderation step was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum SubmissionError {
@@ -654,6 +672,70 @@ impl Directory {
         self.audit(&user.id, "submission.approve", "service", &listing.id, now)?;
         self.store.durable()?;
         self.catch_up(&super::Silent)?;
+        Ok(after)
+    }
+
+    /// A moderator's edits to a pending listing before approving it: each given
+    /// field replaces the submitted one (the submission keeps what was sent in
+    /// its history of decisions only through the audit log).
+    pub fn edit_submission(
+        &self,
+        user: &User,
+        id: &str,
+        edits: &ModeratorEdits,
+        now: DateTime<Utc>,
+    ) -> Result<Submission, SubmissionError> {
+        let before = self.decide(user, id)?;
+        let Some(mut service) = before.service.clone() else {
+            return Err(SubmissionError::Conflict(
+                "this submission holds no listing to edit".into(),
+            ));
+        };
+        let mut errors = Vec::new();
+        let given = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+        };
+        if let Some(name) = given(&edits.name) {
+            service.name = name;
+        }
+        if let Some(description) = given(&edits.description) {
+            service.description = Some(description);
+        }
+        if let Some(url) = given(&edits.url).filter(|u| service.url.as_deref() != Some(u)) {
+            if is_http_url(&url) {
+                service.url = Some(url);
+            } else {
+                errors.push(error(
+                    "url",
+                    "the website must start with http:// or https://",
+                ));
+            }
+        }
+        if let Some(phone) = given(&edits.phone)
+            && service.primary_phone().map(|p| p.number.as_str()) != Some(phone.as_str())
+        {
+            service.phones = vec![crate::model::Phone {
+                number: phone,
+                ..crate::model::Phone::default()
+            }];
+        }
+        if !errors.is_empty() {
+            return Err(SubmissionError::Invalid(errors));
+        }
+        let after = Submission {
+            service: Some(service),
+            ..before.clone()
+        };
+        if !self.store.update_submission(&before, &after)? {
+            return Err(SubmissionError::Conflict(
+                "another moderator changed this submission just now".into(),
+            ));
+        }
+        self.audit(&user.id, "submission.edit", "submission", id, now)?;
+        self.store.durable()?;
         Ok(after)
     }
 

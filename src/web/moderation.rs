@@ -137,6 +137,9 @@ pub async fn api_queue(
 pub struct Decision {
     reason: Option<String>,
     csrf: Option<String>,
+    /// Edits to make before approving ("edit then approve").
+    #[serde(flatten)]
+    edits: crate::directory::ModeratorEdits,
 }
 
 /// `POST /api/v1/moderation/{id}/approve`.
@@ -144,11 +147,29 @@ pub async fn api_approve(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
+    body: axum::body::Bytes,
 ) -> Result<Json<Submission>, ApiError> {
     let actor = require(&state, &headers).await?;
     check_csrf(&actor, csrf_header(&headers))?;
+    // An optional body `{name, description, url, phone}` edits the listing first.
+    let edits: crate::directory::ModeratorEdits = if body.iter().all(u8::is_ascii_whitespace) {
+        crate::directory::ModeratorEdits::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| {
+            AppError::BadInput(format!(
+                "the body must be empty or {{\"name\", \"description\", \"url\", \"phone\"}}: {e}"
+            ))
+        })?
+    };
     let directory = state.directory.clone();
-    let done = blocking(move || directory.approve(&actor.user, &id, chrono::Utc::now())).await??;
+    let done = blocking(move || -> Result<Submission, AppError> {
+        let now = chrono::Utc::now();
+        if edits.any() {
+            directory.edit_submission(&actor.user, &id, &edits, now)?;
+        }
+        Ok(directory.approve(&actor.user, &id, now)?)
+    })
+    .await??;
     Ok(Json(done))
 }
 
@@ -208,7 +229,8 @@ pub async fn queue_page(
         "Moderation",
         html! {
             h1 { "Moderation queue" }
-            p { (rows.len()) " waiting, oldest first." }
+            p { (rows.len()) " waiting (new listings, corrections, claims), oldest first. "
+                a href="/moderation/stale" { "Listings due for review" } }
             @for (s, current) in &rows {
                 article.card.submission {
                     h2 {
@@ -248,6 +270,20 @@ pub async fn queue_page(
                     }
                     form method="post" action={ "/moderation/" (s.id) "/approve" } {
                         input type="hidden" name="csrf" value=(csrf);
+                        @if s.kind != SubmissionKind::Claim {
+                            details {
+                                summary { "Edit before approving" }
+                                @let proposed = s.service.as_ref();
+                                label for={ "name-" (s.id) } { "Name" }
+                                input id={ "name-" (s.id) } name="name" value=(proposed.map(|p| p.name.as_str()).unwrap_or(""));
+                                label for={ "description-" (s.id) } { "Description" }
+                                textarea id={ "description-" (s.id) } name="description" rows="3" { (proposed.and_then(|p| p.description.as_deref()).unwrap_or("")) }
+                                label for={ "url-" (s.id) } { "Website" }
+                                input id={ "url-" (s.id) } name="url" value=(proposed.and_then(|p| p.url.as_deref()).unwrap_or(""));
+                                label for={ "phone-" (s.id) } { "Phone" }
+                                input id={ "phone-" (s.id) } name="phone" value=(proposed.and_then(|p| p.primary_phone()).map(|p| p.number.as_str()).unwrap_or(""));
+                            }
+                        }
                         button type="submit" { "Approve" }
                     }
                     form method="post" action={ "/moderation/" (s.id) "/reject" } {
@@ -274,7 +310,15 @@ pub async fn approve_form(
     let actor = require(&state, &headers).await?;
     check_csrf(&actor, form.csrf.as_deref())?;
     let directory = state.directory.clone();
-    blocking(move || directory.approve(&actor.user, &id, chrono::Utc::now())).await??;
+    blocking(move || -> Result<(), AppError> {
+        let now = chrono::Utc::now();
+        if form.edits.any() {
+            directory.edit_submission(&actor.user, &id, &form.edits, now)?;
+        }
+        directory.approve(&actor.user, &id, now)?;
+        Ok(())
+    })
+    .await??;
     Ok(Redirect::to("/moderation").into_response())
 }
 

@@ -647,3 +647,63 @@ async fn organizations_claim_their_listings_by_domain_or_through_the_queue() {
         .await;
     assert_eq!(status, 409, "already granted by the moderator");
 }
+
+#[tokio::test]
+async fn a_moderator_can_edit_then_approve() {
+    let w = world();
+    let (_, body) = w
+        .json(
+            "POST",
+            "/api/v1/submissions",
+            None,
+            &listing("Quokka Pantyr"),
+        )
+        .await;
+    let id = body["id"].as_str().unwrap().to_owned();
+    let (status, _) = w
+        .json(
+            "POST",
+            &format!("/api/v1/moderation/{id}/approve"),
+            Some(&w.moderator),
+            &json!({"url": "ftp://nope"}),
+        )
+        .await;
+    assert_eq!(status, 422, "a bad edit is refused and nothing is approved");
+    let (status, done) = w
+        .json(
+            "POST",
+            &format!("/api/v1/moderation/{id}/approve"),
+            Some(&w.moderator),
+            &json!({"name": "Quokka Pantry"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{done}");
+    let (_, results) = w.app.get_json("/api/v1/search?q=Quokka&near=33136").await;
+    assert_eq!(results["results"][0]["name"], "Quokka Pantry", "{results}");
+    // The same from the queue page's form.
+    let (_, body) = w
+        .json(
+            "POST",
+            "/api/v1/submissions",
+            None,
+            &listing("Wombat Pantyr"),
+        )
+        .await;
+    let id = body["id"].as_str().unwrap().to_owned();
+    let auth = format!("Bearer {}", w.moderator);
+    let (status, _, _) = w
+        .app
+        .send(
+            "POST",
+            &format!("/moderation/{id}/approve"),
+            &[
+                ("authorization", &auth),
+                ("content-type", "application/x-www-form-urlencoded"),
+            ],
+            "name=Wombat+Pantry&description=&url=&phone=305-555-0100",
+        )
+        .await;
+    assert_eq!(status.as_u16(), 303);
+    let (_, results) = w.app.get_json("/api/v1/search?q=Wombat&near=33136").await;
+    assert_eq!(results["results"][0]["name"], "Wombat Pantry", "{results}");
+}
