@@ -342,16 +342,34 @@ impl Directory {
 
     /// Listings already in the store that look like `service`.
     fn duplicates_of(&self, service: &Service) -> Result<Vec<String>, SubmissionError> {
-        let mut found = Vec::new();
-        for existing in self.store.services() {
-            let existing = existing?;
-            if existing.id != service.id && looks_same(service, &existing) {
-                found.push(existing.id);
-                if found.len() == 10 {
-                    break;
+        // Candidates from the index: listings with the name's words within a
+        // mile (three for a ZIP-centre point) of each of the listing's points;
+        // then the same-service rule.
+        let mut found: Vec<String> = Vec::new();
+        for location in &service.locations {
+            let Some((lat, lon)) = location.point() else {
+                continue;
+            };
+            // A point at a ZIP centre stands for the whole ZIP: look wider.
+            let miles = if location.approximate { 3.0 } else { 1.0 };
+            let request = crate::index::SearchRequest {
+                text: service.name.clone(),
+                near: Some(crate::index::Radius { lat, lon, miles }),
+                scope: crate::index::Scope::Nearby,
+                limit: 50,
+                ..crate::index::SearchRequest::default()
+            };
+            let page = self.search(&request, Utc::now(), None)?;
+            for r in page.results {
+                if r.service.id != service.id
+                    && !found.contains(&r.service.id)
+                    && looks_same(service, &r.service)
+                {
+                    found.push(r.service.id);
                 }
             }
         }
+        found.truncate(10);
         Ok(found)
     }
 

@@ -163,6 +163,17 @@ async fn a_submission_is_invisible_until_approved_and_searchable_within_a_second
         )
         .await;
     assert_eq!(status, 409, "decided once: {again}");
+    // The same pantry sent again is shown to the moderator as a possible duplicate.
+    let (status, again) = w
+        .json(
+            "POST",
+            "/api/v1/submissions",
+            None,
+            &listing("Zanzibar Test Pantry"),
+        )
+        .await;
+    assert_eq!(status, 202);
+    assert_eq!(again["duplicates"].as_array().unwrap().len(), 1, "{again}");
     // The approval is in the audit log, and the listing says it was reviewed today.
     let log = w.app.state.directory.audit_log(20).unwrap();
     assert!(log.iter().any(|e| e.action == "submission.approve"));
