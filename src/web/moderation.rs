@@ -355,6 +355,12 @@ pub struct CorrectionForm {
     description: Option<String>,
     phone: Option<String>,
     website: Option<String>,
+    email: Option<String>,
+    address_1: Option<String>,
+    city: Option<String>,
+    zip: Option<String>,
+    eligibility: Option<String>,
+    cost: Option<String>,
     hours: Option<String>,
     closed: Option<String>,
     note: Option<String>,
@@ -399,6 +405,13 @@ pub async fn correct_page(
                 div.field { label for="description" { "Description" } textarea #description name="description" rows="4" maxlength="5000" { (service.description.clone().unwrap_or_default()) } }
                 div.field { label for="phone" { "Phone" } input #phone name="phone" value=(phone); }
                 div.field { label for="website" { "Website" } input #website name="website" value=(service.url.clone().unwrap_or_default()); }
+                div.field { label for="email" { "Email" } input #email type="email" name="email" value=(service.email.clone().unwrap_or_default()); }
+                @let address = service.locations.first().and_then(|l| l.address.clone()).unwrap_or_default();
+                div.field { label for="address_1" { "Street address" } input #address_1 name="address_1" value=(address.address_1); }
+                div.field { label for="city" { "City" } input #city name="city" value=(address.city); }
+                div.field { label for="zip" { "ZIP code" } input #zip name="zip" value=(address.postal_code) inputmode="numeric"; }
+                div.field { label for="eligibility" { "Who it is for" } input #eligibility name="eligibility" value=(service.eligibility_description.clone().unwrap_or_default()); }
+                div.field { label for="cost" { "Cost" } input #cost name="cost" value=(service.fees_description.clone().unwrap_or_default()); }
                 div.field { label for="hours" { "Hours (as you would say them, e.g. Mon-Fri 9am-5pm)" } input #hours name="hours"; }
                 div.field.check { label for="closed" { input #closed type="checkbox" name="closed" value="true"; " This service has closed" } }
                 div.field { label for="note" { "Note for the moderator (optional)" } textarea #note name="note" rows="3" maxlength="1000" {} }
@@ -464,6 +477,50 @@ pub async fn correct(
                 ..crate::model::Phone::default()
             }];
         }
+        if let Some(email) = given(&form.email) {
+            if crate::model::normalize_email(&email).is_none() {
+                return Err(AppError::Invalid(vec![crate::referral::FieldError {
+                    field: "email",
+                    message: format!("{email:?} is not an email address"),
+                }]));
+            }
+            proposed.email = Some(email);
+        }
+        proposed.eligibility_description =
+            given(&form.eligibility).or(proposed.eligibility_description);
+        proposed.fees_description = given(&form.cost).or(proposed.fees_description);
+        if let Some(location) = proposed.locations.first_mut() {
+            let mut address = location.address.clone().unwrap_or_default();
+            let before = address.clone();
+            if let Some(street) = given(&form.address_1) {
+                address.address_1 = street;
+            }
+            if let Some(city) = given(&form.city) {
+                address.city = city;
+            }
+            if let Some(zip) = given(&form.zip) {
+                let Some(zip) = crate::model::normalize_zip(&zip)
+                    .filter(|_| zip.chars().filter(char::is_ascii_digit).count() >= 5)
+                else {
+                    return Err(AppError::Invalid(vec![crate::referral::FieldError {
+                        field: "zip",
+                        message: format!("{zip:?} is not a 5-digit ZIP code"),
+                    }]));
+                };
+                address.postal_code = zip;
+            }
+            if address != before {
+                // A moved address: placed at the new ZIP's centre, approximate, until a moderator knows better.
+                if address.postal_code != before.postal_code
+                    && let Some(centre) = directory.gazetteer().zip(&address.postal_code)
+                {
+                    location.latitude = Some(centre.lat);
+                    location.longitude = Some(centre.lon);
+                    location.approximate = true;
+                }
+                location.address = Some(address);
+            }
+        }
         if let Some(hours) = given(&form.hours) {
             let schedule = crate::model::Schedule {
                 description: Some(hours),
@@ -503,6 +560,8 @@ pub struct SubmitForm {
     city: String,
     state: String,
     zip: String,
+    latitude: String,
+    longitude: String,
     phone: String,
     website: String,
     email: String,
@@ -536,6 +595,8 @@ impl SubmitForm {
                 "city" => f.city = value,
                 "state" => f.state = value,
                 "zip" => f.zip = value,
+                "latitude" => f.latitude = value,
+                "longitude" => f.longitude = value,
                 "phone" => f.phone = value,
                 "website" => f.website = value,
                 "email" => f.email = value,
@@ -621,8 +682,11 @@ fn form_to_hsds(form: &SubmitForm) -> Value {
         service["service_areas"] = json!([{ "name": area }]);
     }
     if opt(&form.address_1).is_some() || opt(&form.zip).is_some() {
+        let coordinate = |text: &str| opt(text).and_then(|t| t.parse::<f64>().ok());
         service["service_at_locations"] = json!([{ "location": {
             "location_type": "physical",
+            "latitude": coordinate(&form.latitude),
+            "longitude": coordinate(&form.longitude),
             "addresses": [{
                 "address_1": form.address_1.trim(), "city": form.city.trim(),
                 "state_province": form.state.trim(), "postal_code": form.zip.trim(),
@@ -696,6 +760,8 @@ fn submit_form(form: &SubmitForm, errors: &[crate::referral::FieldError]) -> Mar
                 (input("city", "City", &form.city, "text"))
                 (input("state", "State (two letters)", &form.state, "text"))
                 (input("zip", "ZIP code", &form.zip, "text"))
+                (input("latitude", "Latitude (optional; without it the listing is placed at the ZIP code's centre)", &form.latitude, "text"))
+                (input("longitude", "Longitude (optional)", &form.longitude, "text"))
                 (input("phone", "Phone", &form.phone, "tel"))
                 (input("website", "Website", &form.website, "url"))
                 (input("email", "Email for clients", &form.email, "email"))

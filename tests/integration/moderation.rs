@@ -718,3 +718,78 @@ async fn a_moderator_can_edit_then_approve() {
     let (_, results) = w.app.get_json("/api/v1/search?q=Wombat&near=33136").await;
     assert_eq!(results["results"][0]["name"], "Wombat Pantry", "{results}");
 }
+
+#[tokio::test]
+async fn coordinates_given_are_exact_and_a_corrected_zip_moves_the_listing() {
+    let w = world();
+    let form_type = ("content-type", "application/x-www-form-urlencoded");
+    let body = "organization=Test+Org&name=Okapi+Clinic&address_1=1+Test+Way&city=Miami&state=FL&zip=33136&latitude=25.7862&longitude=-80.2101&phone=305-555-0102";
+    let (status, _, _) = w.app.send("POST", "/submit", &[form_type], body).await;
+    assert_eq!(status.as_u16(), 202);
+    let (_, queue) = w
+        .json(
+            "GET",
+            "/api/v1/moderation",
+            Some(&w.moderator),
+            &Value::Null,
+        )
+        .await;
+    let id = queue["items"][0]["id"].as_str().unwrap().to_owned();
+    w.json(
+        "POST",
+        &format!("/api/v1/moderation/{id}/approve"),
+        Some(&w.moderator),
+        &Value::Null,
+    )
+    .await;
+    let (_, results) = w.app.get_json("/api/v1/search?q=Okapi&near=33136").await;
+    let service_id = results["results"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        results["results"][0]["approximate"], false,
+        "coordinates were given"
+    );
+    // A correction to the ZIP moves the listing to the new ZIP's centre, marked approximate.
+    let (status, _, _) = w
+        .app
+        .send(
+            "POST",
+            &format!("/services/{service_id}/correct"),
+            &[form_type],
+            "zip=33101&email=frontdesk%40okapi.test",
+        )
+        .await;
+    assert_eq!(status.as_u16(), 202);
+    let (_, queue) = w
+        .json(
+            "GET",
+            "/api/v1/moderation",
+            Some(&w.moderator),
+            &Value::Null,
+        )
+        .await;
+    let id = queue["items"][0]["id"].as_str().unwrap().to_owned();
+    w.json(
+        "POST",
+        &format!("/api/v1/moderation/{id}/approve"),
+        Some(&w.moderator),
+        &Value::Null,
+    )
+    .await;
+    let (_, listing) = w
+        .app
+        .get_json(&format!("/api/v1/services/{service_id}"))
+        .await;
+    assert_eq!(listing["locations"][0]["address"]["postal_code"], "33101");
+    assert_eq!(listing["locations"][0]["approximate"], true);
+    assert_eq!(listing["email"], "frontdesk@okapi.test");
+    let (status, _, _) = w
+        .app
+        .send(
+            "POST",
+            &format!("/services/{service_id}/correct"),
+            &[form_type],
+            "zip=331",
+        )
+        .await;
+    assert_eq!(status.as_u16(), 422, "a bad ZIP is refused");
+}
