@@ -403,6 +403,32 @@ impl Service {
             .filter(|u| is_http_url(u))
     }
 
+    /// Keeps, on a newer copy of this listing from its source, what Hearth itself
+    /// recorded on the stored one: the later review date, the change history
+    /// (HSDS `metadata`), and who last updated it. Returns whether anything was kept.
+    pub fn keep_hearth_record(&mut self, stored: &Service) -> bool {
+        let mut kept = false;
+        if stored.assured_date > self.assured_date {
+            self.assured_date = stored.assured_date.clone();
+            kept = true;
+        }
+        if self.metadata.is_empty() && !stored.metadata.is_empty() {
+            self.metadata = stored.metadata.clone();
+            kept = true;
+        }
+        for attribute in stored
+            .attributes
+            .iter()
+            .filter(|a| a.tag == "updated_by_organization")
+        {
+            if !self.attributes.iter().any(|a| a.tag == attribute.tag) {
+                self.attributes.push(attribute.clone());
+                kept = true;
+            }
+        }
+        kept
+    }
+
     /// The location with the given id.
     pub fn location(&self, id: &str) -> Option<&Location> {
         self.locations.iter().find(|l| l.id == id)

@@ -271,17 +271,27 @@ impl Store {
                     }
                 }
                 let mut counts = UpsertCounts::default();
-                for (id, value) in &encoded {
+                for (index, (id, value)) in encoded.iter().enumerate() {
                     let key = keys::service_key(id);
-                    match tree.get(key)? {
-                        Some(old) if old.as_ref() == value.as_slice() => {
+                    let old = tree.get(key)?;
+                    // What Hearth itself recorded (reviews, the change history, who
+                    // last updated it) survives a re-import of the source.
+                    let merged = old.as_ref().and_then(|old| {
+                        let old: Service = serde_json::from_slice(old).ok()?;
+                        let mut new = services[index].clone();
+                        new.keep_hearth_record(&old)
+                            .then(|| serde_json::to_vec(&new).ok())?
+                    });
+                    let value = merged.as_deref().unwrap_or(value.as_slice());
+                    match old {
+                        Some(old) if old.as_ref() == value => {
                             counts.unchanged += 1;
                             continue;
                         }
                         Some(_) => counts.updated += 1,
                         None => counts.inserted += 1,
                     }
-                    tree.insert(key, value.as_slice())?;
+                    tree.insert(key, value)?;
                     let seq = log.generate_id()? + 1;
                     log.insert(&keys::seq_key(seq), key)?;
                 }

@@ -667,3 +667,31 @@ async fn a_bad_modified_after_is_a_400_that_says_what_to_give() {
         "{body}"
     );
 }
+
+/// A re-import of the source keeps what Hearth recorded: the review date and
+/// the change history survive.
+#[tokio::test]
+async fn a_reimport_keeps_the_review_date_and_the_history() {
+    let app = TestApp::with(&[fixture("miami")]);
+    let directory = &app.state.directory;
+    let now = chrono::Utc::now();
+    let (moderator, _) = directory
+        .add_user(
+            "m@hearth.test",
+            hearth::model::Role::Moderator,
+            Some("correct horse battery"),
+            "test",
+            now,
+        )
+        .unwrap();
+    let id = directory.services().next().unwrap().unwrap().id;
+    directory.verify_service(&moderator, &id, now).unwrap();
+    app.import(&[fixture("miami")]).unwrap();
+    let after = directory.service(&id).unwrap().unwrap();
+    assert_eq!(
+        after.assured_date.as_deref(),
+        Some(now.date_naive().to_string().as_str())
+    );
+    let (_, page) = app.get(&format!("/services/{id}")).await;
+    assert!(page.contains("Reviewed on"), "{page}");
+}
