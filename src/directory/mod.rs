@@ -228,6 +228,10 @@ pub struct SearchPage {
     /// How many of the text's words and phrases every result matches, of how
     /// many (fewer than all when nothing matched them all).
     pub matched_concepts: Option<(usize, usize)>,
+    /// The SDOH needs the text's vocabulary phrases name.
+    pub text_needs: Vec<crate::model::Need>,
+    /// The distance to the nearest result within the radius.
+    pub nearest_miles: Option<f64>,
     pub took: std::time::Duration,
 }
 
@@ -540,6 +544,8 @@ impl Directory {
             terms: hits.terms,
             spanish: hits.spanish,
             matched_concepts: hits.matched_concepts,
+            text_needs: hits.text_needs,
+            nearest_miles: hits.nearest_miles,
             results,
             ways_out,
             facets: hits.facets,
@@ -708,6 +714,58 @@ impl Directory {
             });
         }
         Ok(out)
+    }
+
+    /// Counts a search in the search log, coarsened: the hour, the needs (from
+    /// the filter or the text's need vocabulary, never the text), the centre's
+    /// ZIP and county, the radius, how many results fell within it and how far
+    /// the nearest was. No user. A failure to log is reported, not the search's.
+    pub fn log_search(&self, request: &SearchRequest, page: &SearchPage, now: DateTime<Utc>) {
+        use chrono::Timelike;
+        let hour = now
+            .with_minute(0)
+            .and_then(|t| t.with_second(0))
+            .and_then(|t| t.with_nanosecond(0))
+            .unwrap_or(now);
+        let mut needs: Vec<String> = request.needs.iter().map(|n| n.code().to_owned()).collect();
+        for need in &page.text_needs {
+            if !needs.iter().any(|n| n == need.code()) {
+                needs.push(need.code().to_owned());
+            }
+        }
+        let area = |prefix: &str| {
+            request
+                .areas
+                .iter()
+                .find_map(|a| a.strip_prefix(prefix))
+                .map(str::to_owned)
+        };
+        let entry = crate::model::SearchLogEntry {
+            hour,
+            needs,
+            categories: request
+                .categories
+                .iter()
+                .map(|c| c.slug().to_owned())
+                .collect(),
+            zip: area("zip:"),
+            county: area("county:"),
+            radius_miles: request.near.map(|n| n.miles),
+            results_in_radius: if request.near.is_some() {
+                page.nearby
+            } else {
+                0
+            },
+            nearest_miles: page.nearest_miles.map(|d| (d * 10.0).round() / 10.0),
+        };
+        if let Err(e) = self.store.log_search(&entry) {
+            tracing::warn!(error = %e, "the search could not be counted in the search log");
+        }
+    }
+
+    /// The search log, oldest first.
+    pub fn search_log(&self) -> Result<Vec<crate::model::SearchLogEntry>, DirectoryError> {
+        Ok(self.store.search_log()?)
     }
 
     /// One listing by id.

@@ -215,6 +215,10 @@ pub struct Hits {
     /// How many of the text's concepts (words and vocabulary phrases) every
     /// result matches, of how many: fewer than all when nothing matched them all.
     pub matched_concepts: Option<(usize, usize)>,
+    /// The SDOH needs the text's vocabulary phrases name.
+    pub text_needs: Vec<Need>,
+    /// The distance to the nearest result within the radius, over all results.
+    pub nearest_miles: Option<f64>,
     /// How many of all the results are in each category and meet each need.
     pub facets: Facets,
 }
@@ -775,6 +779,7 @@ impl SearchIndex {
         let matched_concepts = (concepts > 0).then_some((required, concepts));
         let terms = text.read_as;
         let spanish = text.spanish;
+        let text_needs = text.needs;
 
         // Hours the index cannot judge are asked of the full rules, once each.
         if !instants.is_empty() {
@@ -882,6 +887,11 @@ impl SearchIndex {
             .iter()
             .filter(|r| matches!(r.best.kind, None | Some(MatchKind::At)))
             .count();
+        let nearest_miles = ranked
+            .iter()
+            .filter(|r| r.best.kind == Some(MatchKind::At))
+            .filter_map(|r| r.best.distance)
+            .min_by(f64::total_cmp);
         let mut facets = Facets::count(ranked.iter().map(|r| &r.best.c));
         facets.open_now = now_slot.map(|slot| {
             ranked
@@ -908,6 +918,8 @@ impl SearchIndex {
             terms,
             spanish,
             matched_concepts,
+            text_needs,
+            nearest_miles,
             facets,
         })
     }

@@ -21,7 +21,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 
 use super::schema::{self, Fields};
 use super::words;
-use crate::model::{Lang, Term as VocabularyTerm, vocabulary};
+use crate::model::{Lang, Need, Term as VocabularyTerm, vocabulary};
 
 /// At most this many words of a text are used; the rest of a very long text is ignored.
 pub const MAX_QUERY_WORDS: usize = 24;
@@ -154,6 +154,8 @@ pub struct TextQuery {
     pub read_as: Vec<String>,
     /// True when the text was read as Spanish.
     pub spanish: bool,
+    /// The SDOH needs of the vocabulary phrases the text holds (for the search log).
+    pub needs: Vec<Need>,
 }
 
 /// The vocabulary with each phrase folded as the query words are.
@@ -225,6 +227,7 @@ pub fn build(fields: &Fields, searcher: &Searcher, text: &str, spanish: Option<b
         optional: Vec::new(),
         read_as: Vec::new(),
         spanish,
+        needs: Vec::new(),
     };
     let mut i = 0;
     while i < raw.len() {
@@ -241,6 +244,11 @@ pub fn build(fields: &Fields, searcher: &Searcher, text: &str, spanish: Option<b
                 .map(|(_, t)| *t)
                 .collect();
             let shoulds = concept(fields, &mut english, &matched, 1.0);
+            for need in matched.iter().flat_map(|t| t.needs.iter()) {
+                if !out.needs.contains(need) {
+                    out.needs.push(need.clone());
+                }
+            }
             out.read_as.push(raw[i..i + len].join(" "));
             concepts.push((
                 weight_of(&raw[i..i + len]),

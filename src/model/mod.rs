@@ -13,6 +13,7 @@ mod eligibility;
 mod language;
 mod list;
 mod referral;
+mod search_log;
 mod service;
 mod submission;
 mod user;
@@ -33,6 +34,7 @@ pub use referral::{
     Consent, ContactPreference, OutcomeReason, Referral, ReferralKind, ReferralStatus,
     StatusChange, Urgency, is_z_code, z_codes,
 };
+pub use search_log::SearchLogEntry;
 pub use service::{
     Address, Attribute, CostOption, Coverage, Language, Location, LocationType, Metadata,
     Organization, Phone, Schedule, Service, ServiceArea, ServiceStatus, SourceRef, TaxonomyTerm,

@@ -28,6 +28,8 @@ pub const LISTS_BY_USER: &str = "lists_by_user";
 pub const SUBMISSIONS: &str = "submissions";
 /// `{organization id}\0{user id}` → empty: who manages an organization's listings.
 pub const CLAIMS: &str = "claims";
+/// The search log: sequence number → JSON [`crate::model::SearchLogEntry`] (no text, no user).
+pub const SEARCH_LOG: &str = "search_log";
 /// Messages to send (decisions to submitters): sequence number → JSON.
 pub const OUTBOX: &str = "outbox";
 /// The audit log: sequence number (u64, big-endian) → JSON audit entry.

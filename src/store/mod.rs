@@ -93,6 +93,7 @@ pub struct Store {
     submissions: sled::Tree,
     outbox: sled::Tree,
     claims: sled::Tree,
+    search_log: sled::Tree,
     lists: sled::Tree,
     lists_by_user: sled::Tree,
     /// Writes waiting for a flush, and the last flush's coverage (see [`Store::durable`]).
@@ -199,6 +200,7 @@ impl Store {
             submissions: db.open_tree(keys::SUBMISSIONS)?,
             outbox: db.open_tree(keys::OUTBOX)?,
             claims: db.open_tree(keys::CLAIMS)?,
+            search_log: db.open_tree(keys::SEARCH_LOG)?,
             lists: db.open_tree(keys::LISTS)?,
             lists_by_user: db.open_tree(keys::LISTS_BY_USER)?,
             written: Arc::new(AtomicU64::new(0)),

@@ -74,6 +74,25 @@ impl Store {
             .contains_key(keys::user_scoped(organization_id, user_id))?)
     }
 
+    /// Appends a search to the search log (not flushed: a lost entry costs one count).
+    pub fn log_search(&self, entry: &crate::model::SearchLogEntry) -> Result<(), StoreError> {
+        let seq = self.db.generate_id()?;
+        self.search_log
+            .insert(keys::seq_key(seq), serde_json::to_vec(entry)?)?;
+        Ok(())
+    }
+
+    /// Every search logged, oldest first.
+    pub fn search_log(&self) -> Result<Vec<crate::model::SearchLogEntry>, StoreError> {
+        self.search_log
+            .iter()
+            .map(|item| {
+                let (k, v) = item?;
+                decode(&k, &v)
+            })
+            .collect()
+    }
+
     /// Records a message to send.
     pub fn queue_message(&self, message: &OutboxMessage) -> Result<(), StoreError> {
         let seq = self.db.generate_id()?;

@@ -30,7 +30,10 @@ pub async fn search_page(
         Ok(valid) if valid.is_empty() => Ok(Ok((valid, None))),
         Ok(valid) => directory
             .search(&valid.request, now, valid.open_filter(now))
-            .map(|page| Ok((valid, Some(page)))),
+            .map(|page| {
+                directory.log_search(&valid.request, &page, now);
+                Ok((valid, Some(page)))
+            }),
     })
     .await??;
     Ok(match outcome {
@@ -122,6 +125,7 @@ pub async fn api_search(
         }
         let now = chrono::Utc::now();
         let page = directory.search(&valid.request, now, valid.open_filter(now))?;
+        directory.log_search(&valid.request, &page, now);
         Ok(SearchResponse::new(&page, valid.place.as_ref(), valid.radius_miles))
     })
     .await??;

@@ -532,3 +532,49 @@ async fn a_taxonomy_code_finds_its_whole_subtree_at_any_depth() {
         "{totals:?}"
     );
 }
+
+/// The search log counts what was searched for, coarsely: the hour, the need
+/// (from the filter or the words' need vocabulary), the centre's ZIP and
+/// county, the radius, results in it and the nearest — never the words or who.
+#[tokio::test]
+async fn searches_are_counted_without_their_words() {
+    let app = TestApp::all();
+    let (status, _) = app
+        .get_json("/api/v1/search?q=food+stamps+for+Maria&near=33136&radius=5")
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = app
+        .get("/?near=33136&radius=2&need=housing-instability&category=housing")
+        .await;
+    assert_eq!(status, 200);
+    let log = app.state.directory.search_log().unwrap();
+    assert_eq!(log.len(), 2, "{log:?}");
+    let first = &log[0];
+    assert_eq!(
+        first.needs,
+        ["food-insecurity"],
+        "from the text's vocabulary"
+    );
+    assert_eq!(first.zip.as_deref(), Some("33136"));
+    assert_eq!(first.county.as_deref(), Some("12086"));
+    assert_eq!(first.radius_miles, Some(5.0));
+    assert_eq!(
+        first.hour.format("%M:%S").to_string(),
+        "00:00",
+        "to the hour"
+    );
+    assert!(first.results_in_radius > 0);
+    assert!(first.nearest_miles.unwrap() <= 5.0);
+    let second = &log[1];
+    assert_eq!(second.needs, ["housing-instability"]);
+    assert_eq!(second.categories, ["housing"]);
+    // Never the words typed, which can hold a name.
+    let stored = serde_json::to_string(&log).unwrap();
+    for word in ["Maria", "stamps", "food stamps"] {
+        assert!(!stored.contains(word), "{word} in {stored}");
+    }
+    // Probes made for ways out of an empty result are not counted as searches.
+    app.get_json("/api/v1/search?q=zzyzxqwerty&near=33136&radius=1")
+        .await;
+    assert_eq!(app.state.directory.search_log().unwrap().len(), 3);
+}
