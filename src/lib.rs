@@ -17,6 +17,7 @@ pub mod import;
 pub mod index;
 pub mod model;
 pub mod referral;
+pub mod report;
 pub mod search;
 pub mod store;
 pub mod web;

@@ -3,6 +3,7 @@
 mod import;
 mod progress;
 mod reindex;
+mod report;
 mod serve;
 mod token;
 mod user;
@@ -39,6 +40,8 @@ pub enum Command {
     Import(import::Args),
     /// Rebuild the search index from the store.
     Reindex(reindex::Args),
+    /// Reports for advocates: supply by county for a need.
+    Report(report::Args),
     /// Manage the people who sign in: add, list, change roles, disable.
     User(user::Args),
     /// Create API tokens for scripts and other systems that call the API.
@@ -53,6 +56,7 @@ impl Cli {
             Command::Serve(args) => serve::run(&config, args),
             Command::Import(args) => import::run(&config, args),
             Command::Reindex(args) => reindex::run(&config, args),
+            Command::Report(args) => report::run(&config, args),
             Command::User(args) => user::run(&config, args),
             Command::Token(args) => token::run(&config, args),
         }

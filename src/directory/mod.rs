@@ -258,6 +258,17 @@ pub struct Suggestion {
     pub value: String,
 }
 
+/// Services meeting a need around one place (see [`Directory::supply_at`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Supply {
+    /// Located within 5, 10 and 25 miles.
+    pub within: [usize; 3],
+    /// Serving the area (their service area covers it, or online/phone nationally).
+    pub serving: usize,
+    /// Miles to the nearest one within 25 miles.
+    pub nearest: Option<f64>,
+}
+
 /// Full-rule hours for the listings the index cannot judge, read from the store.
 struct StoredHours<'a> {
     store: &'a Store,
@@ -714,6 +725,59 @@ impl Directory {
             });
         }
         Ok(out)
+    }
+
+    /// Services meeting any of `needs` (or in any of `categories`) located within 5, 10 and 25 miles of a county's
+    /// centre, those serving the county, and the nearest distance — from the index.
+    pub fn supply_at(
+        &self,
+        county: &crate::geo::County,
+        needs: &[crate::model::Need],
+        categories: &[Category],
+    ) -> Result<Supply, DirectoryError> {
+        let dated = StoredHours {
+            store: &self.store,
+            failed: std::cell::Cell::new(None),
+        };
+        let mut supply = Supply::default();
+        for (i, miles) in [5.0, 10.0, 25.0].into_iter().enumerate() {
+            let request = SearchRequest {
+                near: Some(crate::index::Radius {
+                    lat: county.lat,
+                    lon: county.lon,
+                    miles,
+                }),
+                scope: Scope::Nearby,
+                needs: needs.to_vec(),
+                categories: categories.to_vec(),
+                limit: 0,
+                ..SearchRequest::default()
+            };
+            let hits = self.index.search(&request, &dated)?;
+            supply.within[i] = hits.total;
+            if i == 2 {
+                supply.nearest = hits.nearest_miles;
+            }
+        }
+        let serving = SearchRequest {
+            near: Some(crate::index::Radius {
+                lat: county.lat,
+                lon: county.lon,
+                miles: 1.0,
+            }),
+            areas: vec![
+                format!("county:{}", county.fips),
+                format!("state:{}", county.state),
+                "national".to_owned(),
+            ],
+            scope: Scope::Serving,
+            needs: needs.to_vec(),
+            categories: categories.to_vec(),
+            limit: 0,
+            ..SearchRequest::default()
+        };
+        supply.serving = self.index.search(&serving, &dated)?.total;
+        Ok(supply)
     }
 
     /// Counts a search in the search log, coarsened: the hour, the needs (from

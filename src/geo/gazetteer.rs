@@ -428,6 +428,13 @@ impl Gazetteer {
         self.zips.get(&normalize_zip(zip)?)
     }
 
+    /// Every county (or equivalent), by FIPS code.
+    pub fn counties(&self) -> Vec<&County> {
+        let mut all: Vec<&County> = self.counties.values().collect();
+        all.sort_by(|a, b| a.fips.cmp(&b.fips));
+        all
+    }
+
     /// Looks up a county by its 5-digit FIPS code.
     pub fn county(&self, fips: &str) -> Option<&County> {
         self.counties.get(fips)

@@ -18,5 +18,6 @@ mod process;
 mod rebuild;
 mod referrals;
 mod relevance;
+mod report;
 mod search;
 mod web;
