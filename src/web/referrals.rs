@@ -14,6 +14,7 @@ use super::handout::{HandoutItem, MAX_HANDOUT_ITEMS, handout_page, handout_text}
 use super::{ApiError, AppError, AppState, blocking, views};
 use crate::model::{Lang, Need, OutcomeReason, Referral, ReferralStatus, Role, z_codes};
 use crate::referral::{FieldError, NewReferral, StatusUpdate};
+use crate::report::csv_cell;
 use crate::store::ReferralFilter;
 
 fn pairs(raw: Option<&str>) -> Vec<(String, String)> {
@@ -621,16 +622,6 @@ pub async fn status_form(
     }
 }
 
-/// A CSV cell: quoted, and a formula-looking start neutralised with `'`.
-fn csv_cell(text: &str) -> String {
-    let guarded = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    };
-    format!("\"{}\"", guarded.replace('"', "\"\""))
-}
-
 /// `GET /referrals.csv`: one's own referrals (all, for an admin).
 pub async fn export_csv(
     State(state): State<AppState>,
@@ -800,18 +791,4 @@ pub async fn audit_page(
         Some(&who),
     )
     .into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_cell;
-
-    #[test]
-    fn csv_cells_never_start_a_formula() {
-        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_cell("+1"), "\"'+1\"");
-        assert_eq!(csv_cell("-2"), "\"'-2\"");
-        assert_eq!(csv_cell("@cmd"), "\"'@cmd\"");
-        assert_eq!(csv_cell("Pantry"), "\"Pantry\"");
-    }
 }
