@@ -3,6 +3,8 @@
 //! are located within 5, 10 and 25 miles of the county's centre, how many serve
 //! the county, and how far the nearest one is — counted from the index.
 
+pub mod suppress;
+
 use serde::Serialize;
 
 use crate::directory::{Directory, DirectoryError};
