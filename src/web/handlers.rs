@@ -98,15 +98,25 @@ pub async fn about_page(State(state): State<AppState>) -> Markup {
     views::about_page(state.directory.listing_count())
 }
 
-/// `GET /static/hearth.css`.
-pub async fn stylesheet() -> impl IntoResponse {
+/// A stylesheet response, cached for an hour.
+fn css(body: &'static str) -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        views::STYLESHEET,
+        body,
     )
+}
+
+/// `GET /static/hearth.css`.
+pub async fn stylesheet() -> impl IntoResponse {
+    css(views::STYLESHEET)
+}
+
+/// `GET /static/handout.css`: the handout's print stylesheet.
+pub async fn handout_stylesheet() -> impl IntoResponse {
+    css(super::handout::HANDOUT_STYLESHEET)
 }
 
 /// `GET /api/v1/search`: search as JSON.

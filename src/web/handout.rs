@@ -11,15 +11,11 @@
 //! the Spanish page says so. The weekly hours lines come from
 //! [`crate::hours::summary`], which writes English only.
 //!
-//! The page carries its stylesheet inline, so it prints the same from a saved
-//! file; the site's Content-Security-Policy forbids inline styles, so a route
-//! serving it sends [`content_security_policy`] instead.
-
-use std::sync::OnceLock;
+//! The page links its own print stylesheet, [`HANDOUT_STYLESHEET`], served at
+//! `/static/handout.css` under the site's Content-Security-Policy.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use maud::{DOCTYPE, Markup, PreEscaped, html};
-use sha2::{Digest, Sha256};
+use maud::{DOCTYPE, Markup, html};
 
 use super::views::PhoneLink;
 use crate::hours;
@@ -31,38 +27,9 @@ pub const MAX_HANDOUT_ITEMS: usize = 5;
 /// The width plain-text lines are wrapped to (a long word, such as a URL, may exceed it).
 const TEXT_WIDTH: usize = 80;
 
-/// The handout's stylesheet: compact on screen, one Letter page in print.
-const HANDOUT_CSS: &str = r#"
-@page { size: letter; margin: 0.4in 0.5in; }
-* { box-sizing: border-box; }
-body { margin: 1rem auto; padding: 0 1rem; max-width: 50rem; font: 11pt/1.2 Arial, "Liberation Sans", Helvetica, sans-serif; color: #111; background: #fff; }
-header { display: flex; flex-wrap: wrap; justify-content: space-between; align-items: baseline; gap: 0 1rem; border-bottom: 2px solid #000; padding-bottom: 2pt; }
-h1 { font-size: 16pt; margin: 0; }
-.date { margin: 0; }
-.source-note { margin: 3pt 0 0; font-style: italic; }
-.hint { margin: 6pt 0; padding: 4pt 8pt; background: #eef3f8; border-left: 4px solid #0b5cad; }
-ol.services { list-style: none; margin: 0; padding: 0; }
-.service { padding: 3pt 0; border-bottom: 1px solid #888; break-inside: avoid; page-break-inside: avoid; }
-.service h2 { font-size: 12pt; margin: 0; }
-.service p { margin: 0; }
-.head { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0 8pt; }
-.org { font-style: italic; }
-.contact { display: inline-block; margin-right: 8pt; }
-.phone { white-space: nowrap; }
-.cols { display: grid; grid-template-columns: minmax(0, 1fr) fit-content(40%); gap: 0 12pt; }
-.approx { display: inline-block; margin-left: 4pt; padding: 0 3pt; border: 1px solid #7a4b00; font-size: 10pt; font-weight: 600; }
-.alert { font-weight: 600; }
-.left-out, .empty { margin: 6pt 0; font-weight: 600; }
-footer { margin-top: 6pt; padding-top: 2pt; border-top: 2px solid #000; font-weight: 700; }
-footer p { margin: 0; }
-a { color: #0b5cad; }
-@media print {
-  body { margin: 0; padding: 0; max-width: none; color: #000; }
-  .screen-only { display: none; }
-  a { color: #000; text-decoration: none; }
-  .approx { border-color: #000; }
-}
-"#;
+/// The handout's stylesheet (served at `/static/handout.css`): compact on
+/// screen, one Letter page in print.
+pub const HANDOUT_STYLESHEET: &str = include_str!("handout.css");
 
 /// One chosen service, at the location the clinician chose for it (none for a
 /// service without a place, such as a hotline).
@@ -375,8 +342,7 @@ fn service_block(number: usize, e: &Entry<'_>, labels: &Labels) -> Markup {
 ///
 /// Lists the first [`MAX_HANDOUT_ITEMS`] items and says how many were left out;
 /// with no items it says that nothing was chosen. `now` dates the page, in the
-/// time zone of the first item's location. Serve it with
-/// [`content_security_policy`].
+/// time zone of the first item's location.
 pub fn handout_page(items: &[HandoutItem<'_>], lang: Lang, now: DateTime<Utc>) -> Markup {
     let handout = Handout::new(items, lang, now);
     let labels = handout.labels;
@@ -387,7 +353,7 @@ pub fn handout_page(items: &[HandoutItem<'_>], lang: Lang, now: DateTime<Utc>) -
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (labels.title) }
-                style { (PreEscaped(HANDOUT_CSS)) }
+                link rel="stylesheet" href="/static/handout.css";
             }
             body {
                 header {
@@ -513,38 +479,6 @@ pub fn handout_text(items: &[HandoutItem<'_>], lang: Lang, now: DateTime<Utc>) -
     out.push('\n');
     out.push_str(labels.more_help);
     out.push('\n');
-    out
-}
-
-/// The Content-Security-Policy to send with [`handout_page`]: nothing may load
-/// or run, except the page's own inline stylesheet, allowed by its hash (the
-/// site-wide policy would block it).
-pub fn content_security_policy() -> &'static str {
-    static POLICY: OnceLock<String> = OnceLock::new();
-    POLICY.get_or_init(|| {
-        let hash = base64(&Sha256::digest(HANDOUT_CSS.as_bytes()));
-        format!(
-            "default-src 'none'; style-src 'sha256-{hash}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-        )
-    })
-}
-
-/// Standard base64 with padding (RFC 4648 §4), as CSP hash sources are written.
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let byte = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
-        let n = (byte(0) << 16) | (byte(1) << 8) | byte(2);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                let index = (n >> (18 - 6 * i)) & 63;
-                out.push(char::from(ALPHABET[index as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
     out
 }
 
@@ -680,11 +614,9 @@ mod tests {
             .collect()
     }
 
-    /// The page with a line break between tags, and the constant stylesheet left out,
-    /// so a snapshot reads like the page.
+    /// The page with a line break between tags, so a snapshot reads like the page.
     fn readable(page: &str) -> String {
-        page.replace(HANDOUT_CSS, "[stylesheet]")
-            .replace("><", ">\n<")
+        page.replace("><", ">\n<")
     }
 
     fn page(services: &[Service], lang: Lang) -> String {
@@ -846,45 +778,15 @@ mod tests {
     }
 
     #[test]
-    fn the_page_is_self_contained_with_a_print_stylesheet() {
+    fn the_page_loads_only_its_own_print_stylesheet() {
         let html = page(&[pantry(), clinic()], Lang::En);
         assert!(html.starts_with("<!DOCTYPE html>"));
-        assert!(html.contains("@media print") && html.contains("break-inside: avoid"));
-        for outside in ["<script", "<link", "<img", "src=", "onclick"] {
+        assert_eq!(html.matches("<link").count(), 1);
+        assert!(html.contains(r#"<link rel="stylesheet" href="/static/handout.css">"#));
+        assert!(HANDOUT_STYLESHEET.contains("@media print"));
+        assert!(HANDOUT_STYLESHEET.contains("break-inside: avoid"));
+        for outside in ["<script", "<style", "<img", "src=", "onclick"] {
             assert!(!html.contains(outside), "{outside}");
-        }
-    }
-
-    #[test]
-    fn the_policy_allows_exactly_the_inline_stylesheet() {
-        let html = page(&[pantry()], Lang::En);
-        let style = html
-            .split_once("<style>")
-            .and_then(|(_, rest)| rest.split_once("</style>"))
-            .map(|(css, _)| css)
-            .unwrap_or_default();
-        assert_eq!(html.matches("<style>").count(), 1);
-        let hash = base64(&Sha256::digest(style.as_bytes()));
-        let policy = content_security_policy();
-        assert!(
-            policy.contains(&format!("style-src 'sha256-{hash}'")),
-            "{policy}"
-        );
-        assert!(policy.starts_with("default-src 'none'"));
-    }
-
-    #[test]
-    fn base64_matches_rfc_4648_vectors() {
-        for (input, expected) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            assert_eq!(base64(input.as_bytes()), expected);
         }
     }
 

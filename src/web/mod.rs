@@ -74,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .route("/services/{id}", get(handlers::service_show))
         .route("/about", get(handlers::about_page))
         .route("/static/hearth.css", get(handlers::stylesheet))
+        .route("/static/handout.css", get(handlers::handout_stylesheet))
         .route("/api/v1/search", get(handlers::api_search))
         .route("/api/v1/suggest", get(handlers::api_suggest))
         .route("/api/v1/services/{id}", get(handlers::api_service_show))

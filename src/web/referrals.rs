@@ -749,15 +749,7 @@ pub async fn handout(
         )
             .into_response());
     }
-    // The page carries its own stylesheet inline; its policy allows exactly that one.
-    Ok((
-        [(
-            header::CONTENT_SECURITY_POLICY,
-            super::handout::content_security_policy(),
-        )],
-        handout_page(&items, lang, now),
-    )
-        .into_response())
+    Ok(handout_page(&items, lang, now).into_response())
 }
 
 /// `GET /admin/audit`: the newest 500 audit entries (admins only).
