@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::{Store, StoreError, keys};
+use super::{Store, StoreError, decode, keys};
 use crate::model::{Referral, ReferralStatus, User};
 
 /// An API token as stored: whose it is and what it is called; never the token.
@@ -51,13 +51,6 @@ impl ReferralFilter {
         (self.statuses.is_empty() || self.statuses.contains(&r.status))
             && (self.needs.is_empty() || self.needs.iter().any(|n| n == r.need.code()))
     }
-}
-
-fn decode<T: DeserializeOwned>(key: &[u8], value: &[u8]) -> Result<T, StoreError> {
-    serde_json::from_slice(value).map_err(|e| StoreError::Decode {
-        key: String::from_utf8_lossy(key).into_owned(),
-        message: e.to_string(),
-    })
 }
 
 impl Store {

@@ -12,15 +12,8 @@ use std::collections::BTreeSet;
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
-use super::{Store, StoreError, keys};
+use super::{Store, StoreError, decode, keys};
 use crate::model::SavedList;
-
-fn decode(key: &[u8], value: &[u8]) -> Result<SavedList, StoreError> {
-    serde_json::from_slice(value).map_err(|e| StoreError::Decode {
-        key: String::from_utf8_lossy(key).into_owned(),
-        message: e.to_string(),
-    })
-}
 
 /// Everyone a list is indexed under: its owner and its members.
 fn people(list: Option<&SavedList>) -> BTreeSet<&str> {

@@ -382,7 +382,8 @@ impl Store {
     }
 }
 
-fn decode(key: &[u8], value: &[u8]) -> Result<Service, StoreError> {
+/// Reads a JSON record; a record that does not decode is an error naming its key.
+fn decode<T: serde::de::DeserializeOwned>(key: &[u8], value: &[u8]) -> Result<T, StoreError> {
     serde_json::from_slice(value).map_err(|e| StoreError::Decode {
         key: String::from_utf8_lossy(key).into_owned(),
         message: e.to_string(),

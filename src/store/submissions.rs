@@ -1,16 +1,7 @@
 //! The moderation queue and the outbox.
 
-use serde::de::DeserializeOwned;
-
-use super::{Store, StoreError, keys};
+use super::{Store, StoreError, decode, keys};
 use crate::model::{OutboxMessage, Submission, SubmissionStatus};
-
-fn decode<T: DeserializeOwned>(key: &[u8], value: &[u8]) -> Result<T, StoreError> {
-    serde_json::from_slice(value).map_err(|e| StoreError::Decode {
-        key: String::from_utf8_lossy(key).into_owned(),
-        message: e.to_string(),
-    })
-}
 
 impl Store {
     /// Adds or replaces a submission.
