@@ -420,6 +420,7 @@ pub fn validate(params: &SearchParams, gazetteer: &Gazetteer) -> Result<ValidSea
             age,
             open_at: None,
             now: None,
+            count_within: Vec::new(),
             limit,
             offset,
         },

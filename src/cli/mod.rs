@@ -40,7 +40,7 @@ pub enum Command {
     Import(import::Args),
     /// Rebuild the search index from the store.
     Reindex(reindex::Args),
-    /// Reports for advocates: supply by county for a need.
+    /// Reports for advocates: gaps between demand and supply, and supply alone.
     Report(report::Args),
     /// Manage the people who sign in: add, list, change roles, disable.
     User(user::Args),

@@ -26,7 +26,9 @@ pub use submissions::{
     check_service_json, email_matches_website, field_changes,
 };
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
@@ -258,6 +260,16 @@ pub struct Suggestion {
     pub value: String,
 }
 
+/// A place supply is counted around: a centre, and the coverage terms
+/// (`zip:05401`, `county:50007`, `state:VT`, `national`) a service's area must
+/// hold to serve it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SupplyPoint {
+    pub lat: f64,
+    pub lon: f64,
+    pub areas: Vec<String>,
+}
+
 /// Services meeting a need around one place (see [`Directory::supply_at`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Supply {
@@ -300,6 +312,8 @@ pub struct Directory {
     categories: CategoryMap,
     /// Failed sign-ins per account and per address (in memory; a restart clears it).
     limiter: crate::auth::LoginLimiter,
+    /// Supply counts already made, and the index generation they were made on.
+    supply_cache: Mutex<(u64, HashMap<String, Supply>)>,
 }
 
 const INDEX_BATCH: usize = 2_000;
@@ -333,6 +347,7 @@ impl Directory {
             gazetteer: Gazetteer::bundled()?,
             categories: CategoryMap::bundled()?,
             limiter: crate::auth::LoginLimiter::default(),
+            supply_cache: Mutex::default(),
         };
         let rebuild_reason = directory.rebuild_reason(&outcome)?;
         if let (Some(reason), OpenOutcome::Opened) = (&rebuild_reason, &outcome) {
@@ -727,49 +742,72 @@ impl Directory {
         Ok(out)
     }
 
-    /// Services meeting any of `needs` (or in any of `categories`) located within 5, 10 and 25 miles of a county's
-    /// centre, those serving the county, and the nearest distance — from the index.
+    /// The services meeting any of `needs` (or in any of `categories`) around
+    /// `point`: how many are located within 5, 10 and 25 miles of it, how many
+    /// serve it (their service area holds one of its coverage terms, or they
+    /// are online or phone services for the whole country), and the nearest
+    /// distance. Answers are kept until the index changes, so a report asked
+    /// again (another period, the CSV after the page) does not count again.
     pub fn supply_at(
         &self,
-        county: &crate::geo::County,
+        point: &SupplyPoint,
         needs: &[crate::model::Need],
         categories: &[Category],
     ) -> Result<Supply, DirectoryError> {
+        let generation = self.index.generation();
+        let key = format!(
+            "{:.5},{:.5}|{}|{}|{}",
+            point.lat,
+            point.lon,
+            point.areas.join(" "),
+            needs.iter().map(|n| n.code()).collect::<Vec<_>>().join(" "),
+            categories
+                .iter()
+                .map(|c| c.slug())
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+        {
+            let mut cache = self.supply_cache.lock().unwrap_or_else(|e| e.into_inner());
+            if cache.0 != generation {
+                *cache = (generation, HashMap::new());
+            }
+            if let Some(supply) = cache.1.get(&key) {
+                return Ok(*supply);
+            }
+        }
         let dated = StoredHours {
             store: &self.store,
             failed: std::cell::Cell::new(None),
         };
-        let mut supply = Supply::default();
-        for (i, miles) in [5.0, 10.0, 25.0].into_iter().enumerate() {
-            let request = SearchRequest {
-                near: Some(crate::index::Radius {
-                    lat: county.lat,
-                    lon: county.lon,
-                    miles,
-                }),
-                scope: Scope::Nearby,
-                needs: needs.to_vec(),
-                categories: categories.to_vec(),
-                limit: 0,
-                ..SearchRequest::default()
-            };
-            let hits = self.index.search(&request, &dated)?;
-            supply.within[i] = hits.total;
-            if i == 2 {
-                supply.nearest = hits.nearest_miles;
-            }
+        let nearby = SearchRequest {
+            near: Some(crate::index::Radius {
+                lat: point.lat,
+                lon: point.lon,
+                miles: 25.0,
+            }),
+            scope: Scope::Nearby,
+            needs: needs.to_vec(),
+            categories: categories.to_vec(),
+            count_within: vec![5.0, 10.0, 25.0],
+            limit: 0,
+            ..SearchRequest::default()
+        };
+        let hits = self.index.search(&nearby, &dated)?;
+        let mut supply = Supply {
+            nearest: hits.nearest_miles,
+            ..Supply::default()
+        };
+        for (slot, count) in supply.within.iter_mut().zip(&hits.within) {
+            *slot = *count;
         }
         let serving = SearchRequest {
             near: Some(crate::index::Radius {
-                lat: county.lat,
-                lon: county.lon,
+                lat: point.lat,
+                lon: point.lon,
                 miles: 1.0,
             }),
-            areas: vec![
-                format!("county:{}", county.fips),
-                format!("state:{}", county.state),
-                "national".to_owned(),
-            ],
+            areas: point.areas.clone(),
             scope: Scope::Serving,
             needs: needs.to_vec(),
             categories: categories.to_vec(),
@@ -777,6 +815,13 @@ impl Directory {
             ..SearchRequest::default()
         };
         supply.serving = self.index.search(&serving, &dated)?.total;
+        if let Some(e) = dated.failed.take() {
+            return Err(e.into());
+        }
+        let mut cache = self.supply_cache.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.0 == generation {
+            cache.1.insert(key, supply);
+        }
         Ok(supply)
     }
 

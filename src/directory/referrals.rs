@@ -133,6 +133,18 @@ impl Directory {
         Ok(list)
     }
 
+    /// Every referral made in `[from, to)`, for counting in aggregate reports
+    /// (gap reports); nothing shows these one by one.
+    pub fn referrals_made(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Referral>, DirectoryError> {
+        let mut all = self.store.all_referrals(&ReferralFilter::default())?;
+        all.retain(|r| r.created_at >= from && r.created_at < to);
+        Ok(all)
+    }
+
     /// How many of `user`'s own open referrals have a follow-up due by `today`.
     pub fn follow_ups_due(&self, user: &User, today: NaiveDate) -> Result<usize, DirectoryError> {
         if !user.role.refers() {

@@ -248,6 +248,20 @@ impl Counties {
         self.counties.iter().map(|c| c.fips.as_str())
     }
 
+    /// The shape of the county with this 5-digit FIPS code, in (longitude, latitude)
+    /// degrees, or `None` for a code that is not here.
+    pub fn shape(&self, fips: &str) -> Option<&MultiPolygon<f64>> {
+        self.counties
+            .binary_search_by(|c| c.fips.as_str().cmp(fips))
+            .ok()
+            .map(|i| &self.counties[i].shape)
+    }
+
+    /// Every county's FIPS code and shape, in code order.
+    pub fn shapes(&self) -> impl Iterator<Item = (&str, &MultiPolygon<f64>)> {
+        self.counties.iter().map(|c| (c.fips.as_str(), &c.shape))
+    }
+
     /// The 5-digit FIPS code of the county that (lat, lon) is in, or `None` for
     /// a point in no county (the sea, another country, an invalid coordinate).
     /// A point on a border between two counties gets one of them.

@@ -428,6 +428,11 @@ impl Gazetteer {
         self.zips.get(&normalize_zip(zip)?)
     }
 
+    /// Every ZIP code the gazetteer knows, in no particular order.
+    pub fn zips(&self) -> impl Iterator<Item = &ZipPlace> {
+        self.zips.values()
+    }
+
     /// Every county (or equivalent), by FIPS code.
     pub fn counties(&self) -> Vec<&County> {
         let mut all: Vec<&County> = self.counties.values().collect();

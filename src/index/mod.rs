@@ -181,6 +181,9 @@ pub struct SearchRequest {
     pub open_at: Option<DateTime<Utc>>,
     /// The time of the search, for the open-now facet (none: no such count).
     pub now: Option<DateTime<Utc>>,
+    /// Count the results located within each of these distances (miles) of
+    /// `near`, in [`Hits::within`]; for supply reports, one query for every ring.
+    pub count_within: Vec<f64>,
     pub limit: usize,
     pub offset: usize,
 }
@@ -219,6 +222,8 @@ pub struct Hits {
     pub text_needs: Vec<Need>,
     /// The distance to the nearest result within the radius, over all results.
     pub nearest_miles: Option<f64>,
+    /// How many results are located within each of [`SearchRequest::count_within`].
+    pub within: Vec<usize>,
     /// How many of all the results are in each category and meet each need.
     pub facets: Facets,
 }
@@ -476,6 +481,12 @@ impl SearchIndex {
                 store_id: p.store,
                 seq: p.seq,
             }))
+    }
+
+    /// A number that changes whenever what searches see changes (each reload
+    /// after a commit), for caching answers computed from the index.
+    pub fn generation(&self) -> u64 {
+        self.reader.searcher().generation().generation_id()
     }
 
     /// How many documents (service-at-location rows) are searchable.
@@ -892,6 +903,17 @@ impl SearchIndex {
             .filter(|r| r.best.kind == Some(MatchKind::At))
             .filter_map(|r| r.best.distance)
             .min_by(f64::total_cmp);
+        let within = request
+            .count_within
+            .iter()
+            .map(|&miles| {
+                ranked
+                    .iter()
+                    .filter(|r| r.best.kind == Some(MatchKind::At))
+                    .filter(|r| r.best.distance.is_some_and(|d| d <= miles))
+                    .count()
+            })
+            .collect();
         let mut facets = Facets::count(ranked.iter().map(|r| &r.best.c));
         facets.open_now = now_slot.map(|slot| {
             ranked
@@ -920,6 +942,7 @@ impl SearchIndex {
             matched_concepts,
             text_needs,
             nearest_miles,
+            within,
             facets,
         })
     }

@@ -1,13 +1,17 @@
-//! Gap reports for advocates. This first part is the supply report, which
-//! needs no demand data: for each county and a need, how many active services
-//! are located within 5, 10 and 25 miles of the county's centre, how many serve
-//! the county, and how far the nearest one is — counted from the index.
+//! Reports for advocates. The supply report needs no demand data: for each
+//! county and a need, how many active services are located within 5, 10 and 25
+//! miles of the county's centre, how many serve the county, and how far the
+//! nearest one is — counted from the index. The gap report ([`gaps`]) sets the
+//! demand Hearth saw beside that supply, with disclosure control ([`suppress`])
+//! and a county map ([`map`]).
 
+pub mod gaps;
+pub mod map;
 pub mod suppress;
 
 use serde::Serialize;
 
-use crate::directory::{Directory, DirectoryError};
+use crate::directory::{Directory, DirectoryError, SupplyPoint};
 use crate::model::{Category, Need};
 
 /// What the report counts services for: a Gravity SDOH need, or a category.
@@ -57,9 +61,18 @@ pub fn supply(
         if !states.is_empty() && !states.iter().any(|s| s.eq_ignore_ascii_case(&county.state)) {
             continue;
         }
+        let point = SupplyPoint {
+            lat: county.lat,
+            lon: county.lon,
+            areas: vec![
+                format!("county:{}", county.fips),
+                format!("state:{}", county.state),
+                "national".to_owned(),
+            ],
+        };
         let counts = match topic {
-            Topic::Need(need) => directory.supply_at(county, std::slice::from_ref(need), &[])?,
-            Topic::Category(c) => directory.supply_at(county, &[], &[*c])?,
+            Topic::Need(need) => directory.supply_at(&point, std::slice::from_ref(need), &[])?,
+            Topic::Category(c) => directory.supply_at(&point, &[], &[*c])?,
         };
         rows.push(SupplyRow {
             county: county.fips.clone(),

@@ -367,6 +367,7 @@ pub async fn who_for(state: &AppState, actor: &Actor) -> views::Who {
         admin: actor.user.role == Role::Admin,
         claims: matches!(actor.user.role, Role::Organization | Role::Admin),
         moderates: matches!(actor.user.role, Role::Moderator | Role::Admin),
+        reports: matches!(actor.user.role, Role::Advocate | Role::Admin),
         follow_ups_due: due,
         csrf: actor.csrf().to_owned(),
     }

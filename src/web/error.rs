@@ -124,6 +124,18 @@ impl From<crate::directory::AccountError> for AppError {
     }
 }
 
+impl From<crate::report::gaps::GapError> for AppError {
+    fn from(e: crate::report::gaps::GapError) -> AppError {
+        use crate::report::gaps::GapError as G;
+        match e {
+            G::Forbidden(m) => AppError::Forbidden(m),
+            G::ZipNotAllowed => AppError::Forbidden(e.to_string()),
+            G::Directory(e) => AppError::Internal(e.to_string()),
+            other => AppError::BadInput(other.to_string()),
+        }
+    }
+}
+
 impl From<InputError> for AppError {
     fn from(e: InputError) -> AppError {
         AppError::BadInput(e.message)

@@ -14,6 +14,7 @@ pub mod handout;
 mod lists;
 mod moderation;
 mod referrals;
+mod reports;
 mod views;
 
 use std::sync::Arc;
@@ -94,6 +95,8 @@ pub fn router(state: AppState) -> Router {
         .route("/referrals/{id}/status", post(referrals::status_form))
         .route("/handout", get(referrals::handout))
         .route("/admin/audit", get(referrals::audit_page))
+        .route("/reports/gaps", get(reports::gaps_page))
+        .route("/api/v1/reports/gaps", get(reports::api_gaps))
         .route(
             "/api/v1/submissions",
             post(moderation::api_submit).layer(axum::extract::DefaultBodyLimit::max(moderation::MAX_SUBMISSION_BYTES)),

@@ -170,15 +170,6 @@ pub async fn api_fhir(
 
 // ---- pages -----------------------------------------------------------------
 
-fn need_label(code: &str) -> String {
-    let words = code.replace('-', " ");
-    let mut chars = words.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => words,
-    }
-}
-
 fn field_error(errors: &[FieldError], field: &str) -> Markup {
     html! {
         @for e in errors.iter().filter(|e| e.field == field) {
@@ -222,7 +213,7 @@ fn refer_form(
                     select #need name="need" required aria-describedby="err-need" {
                         option value="" { "Choose the need" }
                         @for code in Need::CODES {
-                            option value=(code) selected[*code == chosen_need] { (need_label(code)) }
+                            option value=(code) selected[*code == chosen_need] { (views::need_label(code)) }
                         }
                     }
                     (field_error(errors, "need"))
@@ -452,7 +443,7 @@ pub async fn list_page(
                     label for="need" { "Need" }
                     select #need name="need" {
                         option value="" { "Any" }
-                        @for code in Need::CODES { option value=(code) { (need_label(code)) } }
+                        @for code in Need::CODES { option value=(code) { (views::need_label(code)) } }
                     }
                 }
                 button type="submit" { "Show" }
@@ -465,7 +456,7 @@ pub async fn list_page(
                         h3 { a href={ "/referrals/" (r.id) } { (r.service_name) } }
                         p.meta {
                             (status_badge(r)) " "
-                            span { (need_label(r.need.code())) }
+                            span { (views::need_label(r.need.code())) }
                             @if let Some(c) = &r.client_ref { " · client " (c) }
                         }
                         p {
@@ -504,7 +495,7 @@ fn referral_page(actor: &Actor, who: &views::Who, r: &Referral, error: Option<&s
         "Referral",
         html! {
             h1 { "Referral to " (r.service_name) }
-            p { (status_badge(r)) " " (need_label(r.need.code())) @if let Some(z) = &r.z_code { " (" (z) ")" } }
+            p { (status_badge(r)) " " (views::need_label(r.need.code())) @if let Some(z) = &r.z_code { " (" (z) ")" } }
             dl {
                 dt { "Organization" } dd { (r.organization_name) }
                 @if let Some(c) = &r.client_ref { dt { "Client reference" } dd { (c) } }

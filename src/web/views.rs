@@ -54,6 +54,8 @@ pub struct Who {
     pub claims: bool,
     /// Whether they verify listings and moderate (moderators and admins).
     pub moderates: bool,
+    /// Whether they read gap reports (advocates and admins).
+    pub reports: bool,
     /// Their open referrals whose follow-up is due.
     pub follow_ups_due: usize,
     /// The session's CSRF token, for the sign-out form.
@@ -91,6 +93,7 @@ pub fn layout_with(title: &str, body: Markup, who: Option<&Who>) -> Markup {
                                     " "
                                     a href="/lists" { "My lists" } " "
                                 }
+                                @if who.reports { a href="/reports/gaps" { "Gap report" } " " }
                                 @if who.admin { a href="/admin/audit" { "Audit log" } " " }
                                 span.signed-in { (who.email) }
                                 form.signout method="post" action="/logout" {
@@ -598,7 +601,7 @@ fn facet_links(params: &SearchParams, page: &SearchPage, open_filter_on: bool) -
 }
 
 /// "food-insecurity" → "Food insecurity".
-fn need_label(code: &str) -> String {
+pub fn need_label(code: &str) -> String {
     let words = code.replace('-', " ");
     let mut chars = words.chars();
     match chars.next() {

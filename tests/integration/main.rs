@@ -9,6 +9,7 @@
 mod cli_users;
 mod common;
 mod freshness;
+mod gaps;
 mod hours;
 mod import;
 mod lists;
