@@ -6,7 +6,7 @@ use anyhow::{Context, bail};
 
 use super::progress::Bar;
 use crate::config::Config;
-use crate::directory::{Directory, ImportReport};
+use crate::directory::ImportReport;
 use crate::import::{Format, ReadOptions, SkippedRow, check_dataset_name};
 
 /// Import listings (HSDS 3.0 CSV package or JSON, HSDS 1.x package, or a bundled list).
@@ -66,8 +66,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<()> {
         })
         .collect();
     let bar = Bar::default();
-    let (directory, _) = Directory::open(&config.home, &bar)
-        .with_context(|| format!("opening Hearth at {}", config.home.display()))?;
+    let (directory, _) = super::open_with(config, &bar)?;
     let report = directory.import(&sources, &bar).context("import failed")?;
     print!("{}", render_report(&report, args.all_skipped));
     if let Some((path, reason)) = &report.failed {

@@ -62,3 +62,20 @@ impl Cli {
         }
     }
 }
+
+/// Opens the directory at the configured home, showing progress on `bar`
+/// (a rebuild or catch-up of the index). When `hearth serve` has it open, the
+/// store's error says so and what to do.
+fn open_with(
+    config: &Config,
+    bar: &progress::Bar,
+) -> anyhow::Result<(crate::directory::Directory, crate::directory::OpenReport)> {
+    use anyhow::Context;
+    crate::directory::Directory::open(&config.home, bar)
+        .with_context(|| format!("opening Hearth at {}", config.home.display()))
+}
+
+/// Opens the directory for a command that needs only it.
+fn open(config: &Config) -> anyhow::Result<crate::directory::Directory> {
+    Ok(open_with(config, &progress::Bar::default())?.0)
+}

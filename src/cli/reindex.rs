@@ -4,7 +4,6 @@ use anyhow::Context;
 
 use super::progress::Bar;
 use crate::config::Config;
-use crate::directory::Directory;
 
 /// Rebuild the search index from the store (the store is not changed).
 #[derive(Debug, clap::Args)]
@@ -14,8 +13,7 @@ pub struct Args {}
 pub fn run(config: &Config, _args: Args) -> anyhow::Result<()> {
     let bar = Bar::default();
     let started = std::time::Instant::now();
-    let (directory, opened) = Directory::open(&config.home, &bar)
-        .with_context(|| format!("opening Hearth at {}", config.home.display()))?;
+    let (directory, opened) = super::open_with(config, &bar)?;
     // Opening rebuilds a missing, damaged or foreign index already; don't do it twice.
     let count = if opened.rebuilt {
         opened.reindexed

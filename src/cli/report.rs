@@ -8,9 +8,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use super::progress::Bar;
+use super::open;
 use crate::config::Config;
-use crate::directory::Directory;
 use crate::model::{Category, Need};
 use crate::report::Topic;
 use crate::report::gaps::{self, GapParams, GapQuery};
@@ -41,12 +40,8 @@ pub enum Report {
         /// Only these states' counties (two-letter codes; repeat or comma-separate).
         #[arg(long, value_delimiter = ',')]
         state: Vec<String>,
-        /// csv or json.
-        #[arg(long, default_value = "csv")]
-        format: String,
-        /// Write here instead of standard output.
-        #[arg(long)]
-        out: Option<PathBuf>,
+        #[command(flatten)]
+        output: Output,
     },
     /// The gap report: per area and need over a period, searches, searches with
     /// nothing nearby, referrals and how they ended, beside the supply, with a
@@ -73,12 +68,56 @@ pub struct GapArgs {
     /// Only these states' areas (two-letter codes; repeat or comma-separate).
     #[arg(long, value_delimiter = ',')]
     state: Vec<String>,
+    #[command(flatten)]
+    output: Output,
+}
+
+/// Where and how a report is written.
+#[derive(Debug, clap::Args)]
+pub struct Output {
     /// csv or json.
-    #[arg(long, default_value = "csv")]
-    format: String,
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    format: Format,
     /// Write here instead of standard output.
     #[arg(long)]
     out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Csv,
+    Json,
+}
+
+impl Output {
+    /// Writes the report as JSON (`value`) or CSV (`csv()`), whole: to a
+    /// temporary file renamed at the end, so a failure leaves no partial
+    /// report, or to standard output.
+    fn write<T: serde::Serialize>(
+        self,
+        value: &T,
+        csv: impl FnOnce() -> String,
+        what: &str,
+    ) -> anyhow::Result<()> {
+        let text = match self.format {
+            Format::Json => serde_json::to_string_pretty(value).context("writing JSON")?,
+            Format::Csv => csv(),
+        };
+        match self.out {
+            Some(path) => {
+                let tmp = path.with_extension("partial");
+                std::fs::write(&tmp, &text)
+                    .with_context(|| format!("writing {}", tmp.display()))?;
+                std::fs::rename(&tmp, &path)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                eprintln!("Wrote {what} to {}.", path.display());
+            }
+            None => std::io::stdout()
+                .write_all(text.as_bytes())
+                .context("writing the report")?,
+        }
+        Ok(())
+    }
 }
 
 /// Runs `report`.
@@ -88,80 +127,27 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<()> {
             need,
             category,
             state,
-            format,
-            out,
-        } => supply(config, need, category, state, format, out),
+            output,
+        } => supply(config, need, category, state, output),
         Report::Gaps(gap_args) => gaps(config, gap_args),
     }
 }
 
-fn check_format(format: &str) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        matches!(format, "csv" | "json"),
-        "--format must be csv or json (got {format:?})"
-    );
-    Ok(())
-}
-
-fn open(config: &Config) -> anyhow::Result<Directory> {
-    let bar = Bar::default();
-    let (directory, _) = Directory::open(&config.home, &bar)
-        .with_context(|| format!("opening Hearth at {}", config.home.display()))?;
-    Ok(directory)
-}
-
-/// Writes `text` to `out` whole (a temporary file renamed, so a failure leaves
-/// no partial report), or to standard output.
-fn write(text: &str, out: Option<PathBuf>, what: &str) -> anyhow::Result<()> {
-    match out {
-        Some(path) => {
-            let tmp = path.with_extension("partial");
-            std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
-            std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
-            eprintln!("Wrote {what} to {}.", path.display());
-        }
-        None => {
-            std::io::stdout()
-                .write_all(text.as_bytes())
-                .context("writing the report")?;
-        }
-    }
-    Ok(())
-}
-
 fn gaps(config: &Config, args: GapArgs) -> anyhow::Result<()> {
-    let GapArgs {
-        by,
-        need,
-        from,
-        to,
-        state,
-        format,
-        out,
-    } = args;
-    check_format(&format)?;
     let directory = open(config)?;
     let params = GapParams {
-        level: Some(&by),
-        needs: need.iter().map(String::as_str).collect(),
-        from: from.as_deref(),
-        to: to.as_deref(),
-        states: state.iter().map(String::as_str).collect(),
+        level: Some(&args.by),
+        needs: args.need.iter().map(String::as_str).collect(),
+        from: args.from.as_deref(),
+        to: args.to.as_deref(),
+        states: args.state.iter().map(String::as_str).collect(),
     };
     // The command line is the server's operator: ZIP level is allowed.
     let today = chrono::Utc::now().date_naive();
     let query = GapQuery::parse(&params, directory.gazetteer(), today, true)?;
     let report = gaps::report(&directory, &query).context("making the gap report")?;
-    let text = if format == "json" {
-        serde_json::to_string_pretty(&report).context("writing JSON")?
-    } else {
-        gaps::to_csv(&report)
-    };
-    write(
-        &text,
-        out,
-        &format!("{} rows of the gap report", report.rows.len()),
-    )
+    let what = format!("{} rows of the gap report", report.rows.len());
+    args.output.write(&report, || gaps::to_csv(&report), &what)
 }
 
 fn supply(
@@ -169,8 +155,7 @@ fn supply(
     need: Option<String>,
     category: Option<String>,
     state: Vec<String>,
-    format: String,
-    out: Option<PathBuf>,
+    output: Output,
 ) -> anyhow::Result<()> {
     let topic = match (need, category) {
         (Some(need), _) => Topic::Need(Need::parse(&need).with_context(|| {
@@ -190,13 +175,8 @@ fn supply(
         }
         (None, None) => anyhow::bail!("give --need or --category"),
     };
-    check_format(&format)?;
     let directory = open(config)?;
     let rows = crate::report::supply(&directory, &topic, &state).context("counting supply")?;
-    let text = if format == "json" {
-        serde_json::to_string_pretty(&rows).context("writing JSON")?
-    } else {
-        crate::report::supply_csv(&rows)
-    };
-    write(&text, out, &format!("{} counties", rows.len()))
+    let what = format!("{} counties", rows.len());
+    output.write(&rows, || crate::report::supply_csv(&rows), &what)
 }

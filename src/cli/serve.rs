@@ -40,8 +40,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<()> {
     };
     let started = Instant::now();
     let bar = Bar::default();
-    let (directory, opened) = Directory::open(&config.home, &bar)
-        .with_context(|| format!("opening Hearth at {}", config.home.display()))?;
+    let (directory, opened) = super::open_with(config, &bar)?;
     if opened.rebuilt && opened.reindexed > 0 {
         tracing::info!(
             listings = opened.reindexed,

@@ -6,7 +6,8 @@
 use anyhow::bail;
 use chrono::Utc;
 
-use super::user::{ACTOR, find, open, parse_email};
+use super::open;
+use super::user::{ACTOR, find, parse_email};
 use crate::config::Config;
 
 /// The name a token gets unless one is given.

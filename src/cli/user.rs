@@ -10,7 +10,7 @@ use anyhow::{Context, bail};
 use chrono::Utc;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 
-use super::progress::Bar;
+use super::open;
 use crate::auth::password;
 use crate::config::Config;
 use crate::directory::{AccountError, Directory};
@@ -98,13 +98,6 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<()> {
         UserCommand::SetRole(args) => set_role(config, args),
         UserCommand::Disable(args) => disable(config, args),
     }
-}
-
-/// Opens the directory; when `hearth serve` has it open, the store says so and what to do.
-pub(super) fn open(config: &Config) -> anyhow::Result<Directory> {
-    let (directory, _) = Directory::open(&config.home, &Bar::default())
-        .with_context(|| format!("opening Hearth at {}", config.home.display()))?;
-    Ok(directory)
 }
 
 fn add(config: &Config, args: AddArgs) -> anyhow::Result<()> {

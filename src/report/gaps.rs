@@ -11,8 +11,8 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::Serialize;
 
 use super::suppress::{self, Count};
-use crate::directory::{Directory, DirectoryError, SupplyPoint};
-use crate::geo::Gazetteer;
+use crate::directory::{Directory, DirectoryError, Supply, SupplyPoint};
+use crate::geo::{County, Gazetteer};
 use crate::model::{Need, OutcomeReason, Referral, ReferralStatus, Role, SearchLogEntry, User};
 
 /// How the report groups places.
@@ -254,6 +254,27 @@ pub struct Area {
     pub point: SupplyPoint,
 }
 
+impl Area {
+    /// A county, centred on its Census internal point; served by services
+    /// covering the county, its state or the whole country.
+    pub fn county(county: &County) -> Area {
+        Area {
+            code: county.fips.clone(),
+            name: county.name.clone(),
+            state: county.state.clone(),
+            point: SupplyPoint {
+                lat: county.lat,
+                lon: county.lon,
+                areas: vec![
+                    format!("county:{}", county.fips),
+                    format!("state:{}", county.state),
+                    "national".to_owned(),
+                ],
+            },
+        }
+    }
+}
+
 /// Raw counts per (area code, need code), before disclosure control.
 pub type Demand = BTreeMap<(String, String), [u64; MEASURES.len()]>;
 
@@ -362,24 +383,13 @@ pub fn areas(query: &GapQuery, demand: &Demand, gazetteer: &Gazetteer) -> Vec<Ar
     let mut areas = Vec::new();
     match query.level {
         Level::County => {
-            for county in gazetteer.counties() {
-                if in_states(&county.state) {
-                    areas.push(Area {
-                        code: county.fips.clone(),
-                        name: county.name.clone(),
-                        state: county.state.clone(),
-                        point: SupplyPoint {
-                            lat: county.lat,
-                            lon: county.lon,
-                            areas: vec![
-                                format!("county:{}", county.fips),
-                                format!("state:{}", county.state),
-                                national(),
-                            ],
-                        },
-                    });
-                }
-            }
+            areas.extend(
+                gazetteer
+                    .counties()
+                    .into_iter()
+                    .filter(|c| in_states(&c.state))
+                    .map(Area::county),
+            );
         }
         Level::State => {
             let mut states: BTreeMap<&str, (f64, f64, usize)> = BTreeMap::new();
@@ -483,6 +493,19 @@ pub struct SupplyCounts {
     pub within_25_mi: usize,
     pub serving: usize,
     pub nearest_mi: Option<f64>,
+}
+
+/// As reports show it: the nearest distance rounded to a tenth of a mile.
+impl From<Supply> for SupplyCounts {
+    fn from(s: Supply) -> SupplyCounts {
+        SupplyCounts {
+            within_5_mi: s.within[0],
+            within_10_mi: s.within[1],
+            within_25_mi: s.within[2],
+            serving: s.serving,
+            nearest_mi: s.nearest.map(|d| (d * 10.0).round() / 10.0),
+        }
+    }
 }
 
 /// One published row: an area (or the total of all of them) and a need.
@@ -673,16 +696,7 @@ pub fn report(directory: &Directory, query: &GapQuery) -> Result<GapReport, GapE
     for need in &query.needs {
         for area in &areas {
             let s = directory.supply_at(&area.point, std::slice::from_ref(need), &[])?;
-            supply.insert(
-                (area.code.clone(), need.code().to_owned()),
-                SupplyCounts {
-                    within_5_mi: s.within[0],
-                    within_10_mi: s.within[1],
-                    within_25_mi: s.within[2],
-                    serving: s.serving,
-                    nearest_mi: s.nearest.map(|d| (d * 10.0).round() / 10.0),
-                },
-            );
+            supply.insert((area.code.clone(), need.code().to_owned()), s.into());
         }
     }
     Ok(publish(query, &areas, &demand, &supply, unplaced))

@@ -11,7 +11,7 @@ pub mod suppress;
 
 use serde::Serialize;
 
-use crate::directory::{Directory, DirectoryError, SupplyPoint};
+use crate::directory::{Directory, DirectoryError};
 use crate::model::{Category, Need};
 
 /// What the report counts services for: a Gravity SDOH need, or a category.
@@ -61,29 +61,24 @@ pub fn supply(
         if !states.is_empty() && !states.iter().any(|s| s.eq_ignore_ascii_case(&county.state)) {
             continue;
         }
-        let point = SupplyPoint {
-            lat: county.lat,
-            lon: county.lon,
-            areas: vec![
-                format!("county:{}", county.fips),
-                format!("state:{}", county.state),
-                "national".to_owned(),
-            ],
-        };
-        let counts = match topic {
-            Topic::Need(need) => directory.supply_at(&point, std::slice::from_ref(need), &[])?,
-            Topic::Category(c) => directory.supply_at(&point, &[], &[*c])?,
-        };
+        let area = gaps::Area::county(county);
+        let supply: gaps::SupplyCounts = match topic {
+            Topic::Need(need) => {
+                directory.supply_at(&area.point, std::slice::from_ref(need), &[])?
+            }
+            Topic::Category(c) => directory.supply_at(&area.point, &[], &[*c])?,
+        }
+        .into();
         rows.push(SupplyRow {
-            county: county.fips.clone(),
-            name: county.name.clone(),
-            state: county.state.clone(),
+            county: area.code,
+            name: area.name,
+            state: area.state,
             need: topic.code().to_owned(),
-            within_5_mi: counts.within[0],
-            within_10_mi: counts.within[1],
-            within_25_mi: counts.within[2],
-            serving: counts.serving,
-            nearest_mi: counts.nearest.map(|d| (d * 10.0).round() / 10.0),
+            within_5_mi: supply.within_5_mi,
+            within_10_mi: supply.within_10_mi,
+            within_25_mi: supply.within_25_mi,
+            serving: supply.serving,
+            nearest_mi: supply.nearest_mi,
         });
     }
     rows.sort_by(|a, b| {
