@@ -27,12 +27,6 @@ pub enum AccountError {
     Directory(#[from] DirectoryError),
 }
 
-impl From<crate::store::StoreError> for AccountError {
-    fn from(e: crate::store::StoreError) -> AccountError {
-        AccountError::Directory(e.into())
-    }
-}
-
 /// Why a sign-in was refused. The message never says whether the email exists.
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
@@ -44,12 +38,6 @@ pub enum LoginError {
     Token(#[from] auth::TokenError),
     #[error(transparent)]
     Directory(#[from] DirectoryError),
-}
-
-impl From<crate::store::StoreError> for LoginError {
-    fn from(e: crate::store::StoreError) -> LoginError {
-        LoginError::Directory(e.into())
-    }
 }
 
 /// A signed-in user and their session, as a request sees them.
@@ -166,12 +154,7 @@ impl Directory {
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<User, AccountError> {
-        let mut user = self.user_by_email(email)?;
-        user.role = role;
-        self.store.update_user(&user)?;
-        self.audit(by, "user.role", "user", &user.id, now)?;
-        self.store.durable()?;
-        Ok(user)
+        self.change_user(email, "user.role", by, now, |user| user.role = role)
     }
 
     /// Disables a user: they can no longer sign in, and their sessions and tokens stop working.
@@ -181,10 +164,23 @@ impl Directory {
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<User, AccountError> {
+        self.change_user(email, "user.disable", by, now, |user| user.disabled = true)
+    }
+
+    /// Changes the user with `email` with `change`, audited as `action` by
+    /// `by`; durable when it returns.
+    fn change_user(
+        &self,
+        email: &str,
+        action: &str,
+        by: &str,
+        now: DateTime<Utc>,
+        change: impl FnOnce(&mut User),
+    ) -> Result<User, AccountError> {
         let mut user = self.user_by_email(email)?;
-        user.disabled = true;
+        change(&mut user);
         self.store.update_user(&user)?;
-        self.audit(by, "user.disable", "user", &user.id, now)?;
+        self.audit(by, action, "user", &user.id, now)?;
         self.store.durable()?;
         Ok(user)
     }

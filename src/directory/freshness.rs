@@ -42,7 +42,7 @@ use serde::Serialize;
 
 use super::{Directory, DirectoryError, Silent};
 use crate::model::{Role, Service, ServiceStatus, User};
-use crate::store::{ServiceStamp, StoreError};
+use crate::store::ServiceStamp;
 
 /// A listing is due for re-verification this many months after its review.
 pub const REVIEW_MONTHS: u32 = 12;
@@ -60,15 +60,9 @@ pub enum FreshnessError {
     Directory(#[from] DirectoryError),
 }
 
-impl From<StoreError> for FreshnessError {
-    fn from(e: StoreError) -> FreshnessError {
-        FreshnessError::Directory(e.into())
-    }
-}
-
 /// Whether a role verifies listings and works the re-verification queue.
 pub fn may_verify(role: Role) -> bool {
-    matches!(role, Role::Moderator | Role::Admin)
+    role.moderates()
 }
 
 fn require_verifier(user: &User) -> Result<(), FreshnessError> {
@@ -490,9 +484,7 @@ impl Directory {
                 s.last_modified = Some(stamp.clone());
             })?
             .ok_or_else(|| FreshnessError::NotFound(id.to_owned()))?;
-        self.audit(&user.id, "service.verify", "service", id, now)?;
-        self.store.durable()?;
-        self.catch_up(&Silent)?;
+        self.listings_written(Some((&user.id, "service.verify", id, now)), &Silent)?;
         tracing::info!(service.id = %id, user.id = %user.id, "listing verified");
         Ok(service)
     }

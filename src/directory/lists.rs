@@ -18,7 +18,6 @@ use crate::model::{
     item_state, normalize_email, record_id,
 };
 use crate::referral::FieldError;
-use crate::store::StoreError;
 
 /// The id that names the caller's own personal list in routes.
 pub const MY_LIST: &str = "mine";
@@ -49,12 +48,6 @@ pub enum ListError {
     Conflict(String),
     #[error(transparent)]
     Directory(#[from] DirectoryError),
-}
-
-impl From<StoreError> for ListError {
-    fn from(e: StoreError) -> ListError {
-        ListError::Directory(e.into())
-    }
 }
 
 /// How the asking user stands to a list.
@@ -200,21 +193,21 @@ impl Directory {
     pub fn lists_for(&self, user: &User) -> Result<Vec<ListView>, ListError> {
         check_role(user)?;
         let personal = personal_id(&user.id);
-        let mut lists: Vec<SavedList> = self
+        // The personal list is among the user's own, once it has been written.
+        let (mine, mut lists): (Vec<SavedList>, Vec<SavedList>) = self
             .store
             .lists_of(&user.id)?
             .into_iter()
-            .filter(|l| l.id != personal)
-            .collect();
+            .partition(|l| l.id == personal);
         lists.sort_by(|a, b| {
             a.name
                 .to_lowercase()
                 .cmp(&b.name.to_lowercase())
                 .then(a.created_at.cmp(&b.created_at))
         });
-        let mine = self
-            .store
-            .list(&personal)?
+        let mine = mine
+            .into_iter()
+            .next()
             .unwrap_or_else(|| blank_personal(user, Utc::now()));
         let mut out = vec![self.view(&mine, ListAccess::Owner)?];
         for list in &lists {
@@ -421,22 +414,17 @@ impl Directory {
         members: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<ListView, ListError> {
-        check_role(user)?;
-        let (list, how, _) = self.load_list(user, list_id)?;
-        owner_of_team(&list, how, "name its members")?;
-        let members = self
-            .resolve_members(user, members.unwrap_or(""))?
-            .map_err(|e| ListError::Invalid(vec![e]))?;
-        let (list, how) = self.change_list(user, list_id, now, |before, how| {
-            owner_of_team(before, how, "name its members")?;
-            let mut after = before.clone();
-            after.members = members.clone();
-            after.updated_at = now;
-            Ok(Change::Write(after))
-        })?;
-        self.audit(&user.id, "list.members", "list", &list.id, now)?;
-        self.store.durable()?;
-        self.view(&list, how)
+        self.edit_team_list(
+            user,
+            list_id,
+            now,
+            ("name its members", "list.members"),
+            || {
+                self.resolve_members(user, members.unwrap_or(""))?
+                    .map_err(|e| ListError::Invalid(vec![e]))
+            },
+            |list, members| list.members = members.clone(),
+        )
     }
 
     /// Renames a team list. Only its owner may. Durable when it returns.
@@ -447,18 +435,40 @@ impl Directory {
         name: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<ListView, ListError> {
+        self.edit_team_list(
+            user,
+            list_id,
+            now,
+            ("rename it", "list.rename"),
+            || check_name(name).map_err(|e| ListError::Invalid(vec![e])),
+            |list, name| list.name = name.clone(),
+        )
+    }
+
+    /// Sets something on a team list its owner names (`what` they are doing,
+    /// and the audit `action`): the owner is checked first, then the new value
+    /// read with `read` and set with `set`. Durable when it returns.
+    fn edit_team_list<T>(
+        &self,
+        user: &User,
+        list_id: &str,
+        now: DateTime<Utc>,
+        (what, action): (&str, &str),
+        read: impl FnOnce() -> Result<T, ListError>,
+        set: impl Fn(&mut SavedList, &T),
+    ) -> Result<ListView, ListError> {
         check_role(user)?;
         let (list, how, _) = self.load_list(user, list_id)?;
-        owner_of_team(&list, how, "rename it")?;
-        let name = check_name(name).map_err(|e| ListError::Invalid(vec![e]))?;
+        owner_of_team(&list, how, what)?;
+        let value = read()?;
         let (list, how) = self.change_list(user, list_id, now, |before, how| {
-            owner_of_team(before, how, "rename it")?;
+            owner_of_team(before, how, what)?;
             let mut after = before.clone();
-            after.name = name.clone();
+            set(&mut after, &value);
             after.updated_at = now;
             Ok(Change::Write(after))
         })?;
-        self.audit(&user.id, "list.rename", "list", &list.id, now)?;
+        self.audit(&user.id, action, "list", &list.id, now)?;
         self.store.durable()?;
         self.view(&list, how)
     }

@@ -11,6 +11,7 @@ mod lists;
 mod referrals;
 mod submissions;
 
+pub use crate::store::ReferralFilter;
 pub use accounts::{AccountError, LoginError, SessionLookup, SignedIn};
 pub use freshness::{
     ChangedEntry, ChangedPage, Freshness, FreshnessError, REVIEW_MONTHS, SourceCount, StaleEntry,
@@ -39,11 +40,31 @@ use crate::import::{
     self, CategoryMap, CategoryMapError, ImportContext, ImportError, ReadOptions, SkippedRow,
 };
 use crate::index::{
-    Covered, DatedHours, Facets, IndexError, MatchKind, OpenOutcome, Scope, SearchIndex,
-    SearchRequest,
+    Covered, DatedHours, Facets, Hits, IndexError, OpenOutcome, SearchIndex, SearchRequest,
 };
+pub use crate::index::{MatchKind, Scope};
 use crate::model::{Category, Location, Service};
 use crate::store::{SeedState, Store, StoreError};
+
+/// A store failure is a directory failure for each request error that wraps one.
+macro_rules! store_errors_are_directory_errors {
+    ($($error:ty),+) => {$(
+        impl From<StoreError> for $error {
+            fn from(e: StoreError) -> $error {
+                <$error>::Directory(e.into())
+            }
+        }
+    )+};
+}
+
+store_errors_are_directory_errors!(
+    AccountError,
+    LoginError,
+    FreshnessError,
+    ListError,
+    ReferralError,
+    SubmissionError
+);
 
 /// Errors from opening or changing the directory.
 #[derive(Debug, thiserror::Error)]
@@ -237,7 +258,6 @@ pub struct SearchPage {
     pub took: std::time::Duration,
 }
 
-/// The store, the index, the gazetteer and the category mapping of one Hearth home.
 /// What a suggestion completes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -304,6 +324,7 @@ impl DatedHours for StoredHours<'_> {
     }
 }
 
+/// The store, the index, the gazetteer and the category mapping of one Hearth home.
 #[derive(Debug)]
 pub struct Directory {
     store: Store,
@@ -464,6 +485,22 @@ impl Directory {
         Ok(ids.len() as u64)
     }
 
+    /// The tail of every change to listings, once they are in the store:
+    /// audits it (when someone made it: actor, action, service id, when), makes
+    /// it durable, then brings the index up to date, so the change is searchable
+    /// when this returns. Returns how many listings were re-indexed.
+    fn listings_written(
+        &self,
+        audit: Option<(&str, &str, &str, DateTime<Utc>)>,
+        progress: &dyn Progress,
+    ) -> Result<u64, DirectoryError> {
+        if let Some((actor, action, service_id, now)) = audit {
+            self.audit(actor, action, "service", service_id, now)?;
+        }
+        self.store.durable()?;
+        self.catch_up(progress)
+    }
+
     /// Imports sources (each read whole before anything is written), flushes
     /// the store, then indexes what changed. A source that cannot be read stops
     /// the import: the report names it and why ([`ImportReport::failed`]); it
@@ -505,10 +542,39 @@ impl Directory {
             progress.advance(1);
         }
         progress.end();
-        self.store.flush()?;
-        report.reindexed = self.catch_up(progress)?;
+        report.reindexed = self.listings_written(None, progress)?;
         report.took = started.elapsed();
         Ok(report)
+    }
+
+    /// Runs a search on the index alone, judging the hours it cannot from the
+    /// store; a store failure met while judging them is the search's.
+    fn index_search(&self, request: &SearchRequest) -> Result<Hits, DirectoryError> {
+        let dated = StoredHours {
+            store: &self.store,
+            failed: std::cell::Cell::new(None),
+        };
+        let hits = self.index.search(request, &dated)?;
+        if let Some(e) = dated.failed.take() {
+            return Err(e.into());
+        }
+        Ok(hits)
+    }
+
+    /// The listings a search on the index finds, in its order, loaded from the
+    /// store: no opening state, facets or ways out (for checks, not pages).
+    fn listings_found(&self, request: &SearchRequest) -> Result<Vec<Service>, DirectoryError> {
+        let hits = self.index_search(request)?;
+        let mut found = Vec::with_capacity(hits.hits.len());
+        for hit in hits.hits {
+            match self.store.service(&hit.service_id)? {
+                Some(service) => found.push(service),
+                None => {
+                    tracing::warn!(service.id = %hit.service_id, "indexed listing missing from the store")
+                }
+            }
+        }
+        Ok(found)
     }
 
     /// Runs a search and loads each hit's listing from the store, with whether it
@@ -526,14 +592,7 @@ impl Directory {
             open_at: open_filter,
             ..request.clone()
         };
-        let dated = StoredHours {
-            store: &self.store,
-            failed: std::cell::Cell::new(None),
-        };
-        let hits = self.index.search(&request, &dated)?;
-        if let Some(e) = dated.failed.take() {
-            return Err(e.into());
-        }
+        let hits = self.index_search(&request)?;
         let mut results = Vec::with_capacity(hits.hits.len());
         for hit in hits.hits {
             // A listing the index knows but the store lost would be a bug; skip it rather than fail the page.
@@ -776,10 +835,6 @@ impl Directory {
                 return Ok(*supply);
             }
         }
-        let dated = StoredHours {
-            store: &self.store,
-            failed: std::cell::Cell::new(None),
-        };
         let nearby = SearchRequest {
             near: Some(crate::index::Radius {
                 lat: point.lat,
@@ -793,7 +848,7 @@ impl Directory {
             limit: 0,
             ..SearchRequest::default()
         };
-        let hits = self.index.search(&nearby, &dated)?;
+        let hits = self.index_search(&nearby)?;
         let mut supply = Supply {
             nearest: hits.nearest_miles,
             ..Supply::default()
@@ -814,10 +869,7 @@ impl Directory {
             limit: 0,
             ..SearchRequest::default()
         };
-        supply.serving = self.index.search(&serving, &dated)?.total;
-        if let Some(e) = dated.failed.take() {
-            return Err(e.into());
-        }
+        supply.serving = self.index_search(&serving)?.total;
         let mut cache = self.supply_cache.lock().unwrap_or_else(|e| e.into_inner());
         if cache.0 == generation {
             cache.1.insert(key, supply);
@@ -875,6 +927,15 @@ impl Directory {
     /// The search log, oldest first.
     pub fn search_log(&self) -> Result<Vec<crate::model::SearchLogEntry>, DirectoryError> {
         Ok(self.store.search_log()?)
+    }
+
+    /// The searches logged in `[from, to)` (by their hour), oldest first.
+    pub fn search_log_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<crate::model::SearchLogEntry>, DirectoryError> {
+        Ok(self.store.search_log_between(from, to)?)
     }
 
     /// One listing by id.

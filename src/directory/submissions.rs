@@ -9,8 +9,8 @@ use super::{Directory, DirectoryError};
 use crate::geo::distance_miles;
 use crate::import::{ImportContext, service_from_value};
 use crate::model::{
-    OutboxMessage, Role, Service, ServiceStatus, Submission, SubmissionKind, SubmissionStatus,
-    Submitter, User, is_http_url, normalize_email, normalize_zip,
+    OutboxMessage, Service, ServiceStatus, Submission, SubmissionKind, SubmissionStatus, Submitter,
+    User, is_http_url, normalize_email, normalize_zip,
 };
 use crate::referral::FieldError;
 
@@ -108,12 +108,6 @@ pub enum SubmissionError {
     Conflict(String),
     #[error(transparent)]
     Directory(#[from] DirectoryError),
-}
-
-impl From<crate::store::StoreError> for SubmissionError {
-    fn from(e: crate::store::StoreError) -> SubmissionError {
-        SubmissionError::Directory(e.into())
-    }
 }
 
 fn error(field: &'static str, message: impl Into<String>) -> FieldError {
@@ -332,16 +326,21 @@ pub fn field_changes(before: &Service, after: &Service) -> Vec<(&'static str, St
 
 impl Directory {
     fn moderator(user: &User) -> Result<(), SubmissionError> {
-        match user.role {
-            Role::Moderator | Role::Admin => Ok(()),
-            _ => Err(SubmissionError::Forbidden(
+        if user.role.moderates() {
+            Ok(())
+        } else {
+            Err(SubmissionError::Forbidden(
                 "only moderators (and admins) work the moderation queue".into(),
-            )),
+            ))
         }
     }
 
     /// Listings already in the store that look like `service`.
-    fn duplicates_of(&self, service: &Service) -> Result<Vec<String>, SubmissionError> {
+    fn duplicates_of(
+        &self,
+        service: &Service,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>, SubmissionError> {
         // Candidates from the index: listings with the name's words within a
         // mile (three for a ZIP-centre point) of each of the listing's points;
         // then the same-service rule.
@@ -357,15 +356,15 @@ impl Directory {
                 near: Some(crate::index::Radius { lat, lon, miles }),
                 scope: crate::index::Scope::Nearby,
                 limit: 50,
+                now: Some(now),
                 ..crate::index::SearchRequest::default()
             };
-            let page = self.search(&request, Utc::now(), None)?;
-            for r in page.results {
-                if r.service.id != service.id
-                    && !found.contains(&r.service.id)
-                    && looks_same(service, &r.service)
+            for candidate in self.listings_found(&request)? {
+                if candidate.id != service.id
+                    && !found.contains(&candidate.id)
+                    && looks_same(service, &candidate)
                 {
-                    found.push(r.service.id);
+                    found.push(candidate.id);
                 }
             }
         }
@@ -417,7 +416,7 @@ impl Directory {
             }
         }
         service.assured_date = Some(now.date_naive().to_string());
-        let duplicates = self.duplicates_of(&service)?;
+        let duplicates = self.duplicates_of(&service, now)?;
         let submission = Submission {
             id,
             kind: SubmissionKind::New,
@@ -487,7 +486,7 @@ impl Directory {
         service_id: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<Submission>, SubmissionError> {
-        if user.role != Role::Organization && user.role != Role::Admin {
+        if !user.role.manages_listings() {
             return Err(SubmissionError::Forbidden(
                 "only organization accounts claim listings".into(),
             ));
@@ -600,28 +599,30 @@ impl Directory {
             self.store.durable()?;
             return Ok(after);
         }
-        let listing = match before.kind {
-            SubmissionKind::New | SubmissionKind::Claim => before.service.clone(),
+        // The listing a correction is to, read once.
+        let current = match before.kind {
+            SubmissionKind::New | SubmissionKind::Claim => None,
             SubmissionKind::Correction => {
                 let target = before.target_id.clone().unwrap_or_default();
-                let current = self
-                    .store
-                    .service(&target)?
-                    .ok_or_else(|| SubmissionError::NotFound(target.clone()))?;
-                if before.closed {
-                    Some(Service {
-                        status: ServiceStatus::Inactive,
-                        last_modified: Some(now.to_rfc3339()),
-                        ..current
-                    })
-                } else {
-                    before.service.clone().map(|proposed| Service {
-                        id: current.id.clone(),
-                        source: current.source.clone(),
-                        ..proposed
-                    })
-                }
+                Some(
+                    self.store
+                        .service(&target)?
+                        .ok_or(SubmissionError::NotFound(target))?,
+                )
             }
+        };
+        let listing = match &current {
+            None => before.service.clone(),
+            Some(current) if before.closed => Some(Service {
+                status: ServiceStatus::Inactive,
+                last_modified: Some(now.to_rfc3339()),
+                ..current.clone()
+            }),
+            Some(current) => before.service.clone().map(|proposed| Service {
+                id: current.id.clone(),
+                source: current.source.clone(),
+                ..proposed
+            }),
         };
         let Some(mut listing) = listing else {
             return Err(SubmissionError::Conflict(
@@ -648,8 +649,8 @@ impl Directory {
                     listing.name.clone(),
                 ));
             }
-            (SubmissionKind::Correction, Some(target)) => {
-                if let Some(current) = self.store.service(target)? {
+            (SubmissionKind::Correction, Some(_)) => {
+                if let Some(current) = &current {
                     listing.metadata = current.metadata.clone();
                     if before.closed {
                         listing.metadata.push(entry(
@@ -659,7 +660,7 @@ impl Directory {
                             "inactive".into(),
                         ));
                     }
-                    for (field, from, to) in field_changes(&current, &listing) {
+                    for (field, from, to) in field_changes(current, &listing) {
                         listing.metadata.push(entry("update", field, from, to));
                     }
                 }
@@ -687,9 +688,10 @@ impl Directory {
             ));
         }
         self.store.upsert_services(std::slice::from_ref(&listing))?;
-        self.audit(&user.id, "submission.approve", "service", &listing.id, now)?;
-        self.store.durable()?;
-        self.catch_up(&super::Silent)?;
+        self.listings_written(
+            Some((&user.id, "submission.approve", &listing.id, now)),
+            &super::Silent,
+        )?;
         Ok(after)
     }
 

@@ -10,12 +10,18 @@ use crate::model::{
     service_accessible, wheelchair_accessible,
 };
 
-/// The bit of each category in `category_bits`.
-pub fn category_bit(category: Category) -> u64 {
-    Category::ALL
-        .iter()
-        .position(|c| *c == category)
-        .map_or(0, |i| 1 << i)
+/// The bit set of `items` over the list `all` (`category_bits`, `need_bits`,
+/// `language_bits`, `population_bits`): each item sets the bit of its position
+/// in `all`, found with `is`; an item not in `all` sets none.
+fn bit_set<T, I>(
+    all: &[T],
+    items: impl IntoIterator<Item = I>,
+    is: impl Fn(&T, &I) -> bool,
+) -> u64 {
+    items
+        .into_iter()
+        .map(|item| all.iter().position(|a| is(a, &item)).map_or(0, |i| 1 << i))
+        .fold(0, |a, b| a | b)
 }
 
 /// The ISO codes of the languages a service is offered in (its own code, or one
@@ -35,22 +41,6 @@ pub fn language_codes(service: &Service) -> Vec<&'static str> {
         }
     }
     codes
-}
-
-/// The bit of a language code in `language_bits`.
-pub fn language_bit(code: &str) -> u64 {
-    crate::model::LANGUAGES
-        .iter()
-        .position(|(c, _)| *c == code)
-        .map_or(0, |i| 1 << i)
-}
-
-/// The bit of each need in `need_bits`.
-pub fn need_bit(need: &Need) -> u64 {
-    Need::CODES
-        .iter()
-        .position(|c| *c == need.code())
-        .map_or(0, |i| 1 << i)
 }
 
 /// A source taxonomy code and each of its ancestors, lower-cased: AIRS
@@ -89,14 +79,6 @@ pub fn fresh_day(service: &Service) -> u64 {
         .unwrap_or(0)
 }
 
-/// The bit of a population in `population_bits`.
-pub fn population_bit(population: Population) -> u64 {
-    Population::ALL
-        .iter()
-        .position(|p| *p == population)
-        .map_or(0, |i| 1 << i)
-}
-
 /// The documents for a service: one per location with a point, or a single
 /// unplaced document (found by text and coverage only) when it has none.
 /// Services that are not active are not indexed.
@@ -116,19 +98,29 @@ pub fn documents(fields: &Fields, service: &Service) -> Vec<TantivyDocument> {
     body.extend(service.source_note.iter().cloned());
     let body = body.join("\n");
 
+    // What every document of the service shares, worked out once.
     let who = populations(service);
     let ages = age_range(service);
     let free = is_free(service);
+    let service_hash = super::schema::key_hash(&service.id);
+    let fresh = fresh_day(service);
+    let taxonomy: Vec<String> = service
+        .taxonomy_terms
+        .iter()
+        .flat_map(|t| taxonomy_terms(&t.code))
+        .collect();
+    let suggest = super::suggest::keys(&service.name);
+    let languages = language_codes(service);
+    let category_bits = bit_set(&Category::ALL, &service.categories, |a, c| a == *c);
+    let need_bits = bit_set(&Need::CODES, &service.needs, |a, n| *a == n.code());
+    let language_bits = bit_set(&crate::model::LANGUAGES, &languages, |(a, _), c| a == *c);
+    let population_bits = bit_set(&Population::ALL, &who, |a, p| a == *p);
     let base = |key: String, location_id: Option<&str>| {
         let mut doc = TantivyDocument::default();
         doc.add_u64(fields.key_hash, super::schema::key_hash(&key));
-        doc.add_u64(fields.service_hash, super::schema::key_hash(&service.id));
-        doc.add_u64(fields.fresh_day, fresh_day(service));
-        for term in service
-            .taxonomy_terms
-            .iter()
-            .flat_map(|t| taxonomy_terms(&t.code))
-        {
+        doc.add_u64(fields.service_hash, service_hash);
+        doc.add_u64(fields.fresh_day, fresh);
+        for term in &taxonomy {
             doc.add_text(fields.taxonomy, term);
         }
         doc.add_text(fields.doc_key, key);
@@ -137,7 +129,7 @@ pub fn documents(fields: &Fields, service: &Service) -> Vec<TantivyDocument> {
             doc.add_text(fields.location_id, id);
         }
         doc.add_text(fields.name, &service.name);
-        for key in super::suggest::keys(&service.name) {
+        for key in &suggest {
             doc.add_text(fields.suggest, key);
         }
         doc.add_text(fields.organization, &service.organization.name);
@@ -151,39 +143,19 @@ pub fn documents(fields: &Fields, service: &Service) -> Vec<TantivyDocument> {
         for c in &service.categories {
             doc.add_text(fields.category, c.slug());
         }
-        doc.add_u64(
-            fields.category_bits,
-            service
-                .categories
-                .iter()
-                .map(|c| category_bit(*c))
-                .fold(0, |a, b| a | b),
-        );
-        doc.add_u64(
-            fields.need_bits,
-            service.needs.iter().map(need_bit).fold(0, |a, b| a | b),
-        );
-        let languages = language_codes(service);
+        doc.add_u64(fields.category_bits, category_bits);
+        doc.add_u64(fields.need_bits, need_bits);
         for code in &languages {
             doc.add_text(fields.language, code);
         }
-        doc.add_u64(
-            fields.language_bits,
-            languages
-                .iter()
-                .map(|c| language_bit(c))
-                .fold(0, |a, b| a | b),
-        );
+        doc.add_u64(fields.language_bits, language_bits);
         for n in &service.needs {
             doc.add_text(fields.need, n.code());
         }
         for p in &who {
             doc.add_text(fields.population, p.slug());
         }
-        doc.add_u64(
-            fields.population_bits,
-            who.iter().map(|p| population_bit(*p)).fold(0, |a, b| a | b),
-        );
+        doc.add_u64(fields.population_bits, population_bits);
         doc.add_u64(fields.age_min, ages.min.map_or(0, |a| u64::from(a) + 1));
         doc.add_u64(fields.age_max, ages.max.map_or(0, |a| u64::from(a) + 1));
         if free {

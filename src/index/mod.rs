@@ -539,40 +539,24 @@ impl SearchIndex {
     fn filter_clauses(&self, request: &SearchRequest) -> Vec<(Occur, Box<dyn Query>)> {
         let f = self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        if !request.categories.is_empty() || !request.taxonomy.is_empty() {
-            let set = request
-                .categories
-                .iter()
-                .map(|c| Term::from_field_text(f.category, c.slug()))
-                .chain(
-                    request
-                        .taxonomy
-                        .iter()
-                        .map(|code| Term::from_field_text(f.taxonomy, &code.to_lowercase())),
-                );
-            clauses.push((Occur::Must, Box::new(TermSetQuery::new(set))));
-        }
-        if !request.languages.is_empty() {
-            let set = request
-                .languages
-                .iter()
-                .map(|code| Term::from_field_text(f.language, code));
-            clauses.push((Occur::Must, Box::new(TermSetQuery::new(set))));
-        }
-        if !request.needs.is_empty() {
-            let set = request
-                .needs
-                .iter()
-                .map(|n| Term::from_field_text(f.need, n.code()));
-            clauses.push((Occur::Must, Box::new(TermSetQuery::new(set))));
-        }
-        if !request.populations.is_empty() {
-            let set = request
-                .populations
-                .iter()
-                .map(|p| Term::from_field_text(f.population, p.slug()));
-            clauses.push((Occur::Must, Box::new(TermSetQuery::new(set))));
-        }
+        // Each filter given must hold; a document holds one if it has any of its values.
+        clauses.extend(any_of(
+            terms(f.category, request.categories.iter().map(|c| c.slug())).chain(
+                request
+                    .taxonomy
+                    .iter()
+                    .map(|code| Term::from_field_text(f.taxonomy, &code.to_lowercase())),
+            ),
+        ));
+        clauses.extend(any_of(terms(f.language, request.languages.iter().copied())));
+        clauses.extend(any_of(terms(
+            f.need,
+            request.needs.iter().map(|n| n.code()),
+        )));
+        clauses.extend(any_of(terms(
+            f.population,
+            request.populations.iter().map(|p| p.slug()),
+        )));
         for flag in &request.flags {
             clauses.push((
                 Occur::Must,
@@ -946,4 +930,19 @@ impl SearchIndex {
             facets,
         })
     }
+}
+
+/// The terms of `values` in `field`.
+fn terms<'a>(
+    field: tantivy::schema::Field,
+    values: impl Iterator<Item = &'a str>,
+) -> impl Iterator<Item = Term> {
+    values.map(move |value| Term::from_field_text(field, value))
+}
+
+/// A filter clause a document meets with any of `terms`; none when there are no terms.
+fn any_of(terms: impl Iterator<Item = Term>) -> Option<(Occur, Box<dyn Query>)> {
+    let mut terms = terms.peekable();
+    terms.peek()?;
+    Some((Occur::Must, Box::new(TermSetQuery::new(terms))))
 }

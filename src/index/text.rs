@@ -212,11 +212,17 @@ fn term_query(field: Field, text: &str, boost: f32) -> Box<dyn Query> {
     Box::new(BoostQuery::new(Box::new(q), boost))
 }
 
+/// The analyzers, built once (with their stop-word sets): each search clones
+/// them, since reading text needs a mutable analyzer.
+static ENGLISH: LazyLock<tantivy::tokenizer::TextAnalyzer> =
+    LazyLock::new(schema::english_analyzer);
+static SPANISH: LazyLock<tantivy::tokenizer::TextAnalyzer> = LazyLock::new(words::spanish_analyzer);
+
 /// Builds the text part of a search. `spanish`: `Some` when the searcher said
 /// which language (`lang=`), `None` to tell from the text.
 pub fn build(fields: &Fields, searcher: &Searcher, text: &str, spanish: Option<bool>) -> TextQuery {
-    let mut english = schema::english_analyzer();
-    let mut spanish_analyzer = words::spanish_analyzer();
+    let mut english = ENGLISH.clone();
+    let mut spanish_analyzer = SPANISH.clone();
     let spanish = spanish.unwrap_or_else(|| words::looks_spanish(text));
     let mut raw = words::fold(text);
     raw.truncate(MAX_QUERY_WORDS);

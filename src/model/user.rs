@@ -47,6 +47,21 @@ impl Role {
     pub fn refers(self) -> bool {
         matches!(self, Role::Clinician | Role::Admin)
     }
+
+    /// Whether this role verifies listings and decides submissions.
+    pub fn moderates(self) -> bool {
+        matches!(self, Role::Moderator | Role::Admin)
+    }
+
+    /// Whether this role may claim and manage an organization's listings.
+    pub fn manages_listings(self) -> bool {
+        matches!(self, Role::Organization | Role::Admin)
+    }
+
+    /// Whether this role reads gap reports.
+    pub fn reads_reports(self) -> bool {
+        matches!(self, Role::Advocate | Role::Admin)
+    }
 }
 
 /// A user account. The password is kept only as an argon2id hash (PHC string).

@@ -6,11 +6,12 @@
 
 use std::sync::atomic::Ordering;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use sled::Transactional;
 
-use super::{Store, StoreError, decode, keys};
+use super::{Store, StoreError, decode, keys, transaction_error};
 use crate::model::{Referral, ReferralStatus, User};
 
 /// An API token as stored: whose it is and what it is called; never the token.
@@ -210,12 +211,21 @@ impl Store {
                 }
             }
         }
-        self.referrals
-            .insert(referral.id.as_bytes(), serde_json::to_vec(referral)?)?;
-        self.referrals_by_user.insert(
-            keys::user_scoped(&referral.created_by, &referral.id),
-            &[] as &[u8],
-        )?;
+        let value = serde_json::to_vec(referral)?;
+        let by_user = keys::user_scoped(&referral.created_by, &referral.id);
+        let by_time = keys::referral_time_key(referral.created_at, &referral.id);
+        (
+            &self.referrals,
+            &self.referrals_by_user,
+            &self.referrals_by_time,
+        )
+            .transaction(|(referrals, of_user, by_when)| {
+                referrals.insert(referral.id.as_bytes(), value.as_slice())?;
+                of_user.insert(by_user.as_slice(), &[] as &[u8])?;
+                by_when.insert(by_time.as_slice(), &[] as &[u8])?;
+                Ok(())
+            })
+            .map_err(transaction_error)?;
         self.wrote();
         Ok((referral.clone(), true))
     }
@@ -230,15 +240,7 @@ impl Store {
     /// Replaces `before` with `after` only if the stored referral is still
     /// `before` (so two changes at once never lose one); `false` when it changed.
     pub fn update_referral(&self, before: &Referral, after: &Referral) -> Result<bool, StoreError> {
-        let swapped = self.referrals.compare_and_swap(
-            after.id.as_bytes(),
-            Some(serde_json::to_vec(before)?),
-            Some(serde_json::to_vec(after)?),
-        )?;
-        if swapped.is_ok() {
-            self.wrote();
-        }
-        Ok(swapped.is_ok())
+        self.compare_and_swap(&self.referrals, after.id.as_bytes(), before, after)
     }
 
     /// A clinician's referrals that pass the filter.
@@ -247,13 +249,31 @@ impl Store {
         user_id: &str,
         filter: &ReferralFilter,
     ) -> Result<Vec<Referral>, StoreError> {
-        let prefix = keys::user_prefix(user_id);
+        self.user_index(&self.referrals_by_user, user_id, |id| {
+            Ok(self.referral(id)?.filter(|r| filter.keeps(r)))
+        })
+    }
+
+    /// Every referral made in `[from, to)`, oldest first, read as one key range
+    /// of the referrals-by-time index.
+    pub fn referrals_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Referral>, StoreError> {
+        let range = keys::time_range(
+            from,
+            to,
+            TimeDelta::milliseconds(1),
+            keys::referral_millisecond,
+        );
         let mut out = Vec::new();
-        for item in self.referrals_by_user.scan_prefix(&prefix) {
+        for item in self.referrals_by_time.range(range) {
             let (key, _) = item?;
-            let id = String::from_utf8_lossy(&key[prefix.len()..]).into_owned();
+            let id = String::from_utf8_lossy(key.get(8..).unwrap_or_default());
             if let Some(r) = self.referral(&id)?
-                && filter.keeps(&r)
+                && r.created_at >= from
+                && r.created_at < to
             {
                 out.push(r);
             }
@@ -403,6 +423,76 @@ mod tests {
         assert_eq!(
             store.referral("r1")?.ok_or("missing")?.status,
             ReferralStatus::Completed
+        );
+        Ok(())
+    }
+
+    fn made_at(id: &str, created_at: DateTime<Utc>) -> Referral {
+        Referral {
+            created_at,
+            ..referral(id, "u1", None)
+        }
+    }
+
+    fn ids(referrals: &[Referral]) -> Vec<&str> {
+        referrals.iter().map(|r| r.id.as_str()).collect()
+    }
+
+    fn day(d: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, d, 0, 0, 0)
+            .single()
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_period_read_of_referrals_holds_exactly_the_period() -> Result {
+        let (_dir, store) = store();
+        for (id, at) in [
+            ("before", day(2) - TimeDelta::milliseconds(1)),
+            ("first", day(2)),
+            ("inside", day(3) + TimeDelta::microseconds(500)),
+            ("last", day(4) - TimeDelta::microseconds(1)),
+            ("end", day(4)),
+        ] {
+            store.insert_referral(&made_at(id, at))?;
+        }
+        assert_eq!(
+            ids(&store.referrals_between(day(2), day(4))?),
+            ["first", "inside", "last"]
+        );
+        let inside = day(3) + TimeDelta::microseconds(500);
+        assert_eq!(
+            ids(&store.referrals_between(day(3) + TimeDelta::microseconds(501), day(5))?),
+            ["last", "end"]
+        );
+        assert!(store.referrals_between(inside, inside)?.is_empty());
+        assert!(store.referrals_between(day(4), day(2))?.is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn referrals_of_a_store_made_before_the_time_index_are_found_by_period() -> Result {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("store");
+        {
+            let store = Store::open(&path)?;
+            store.insert_referral(&made_at("r1", day(2)))?;
+            store.insert_referral(&made_at("r2", day(3)))?;
+            // As a store written before the index existed: no entries, no marker.
+            store.referrals_by_time.clear()?;
+            store.meta.remove(keys::META_REFERRALS_BY_TIME)?;
+            store.flush()?;
+            assert!(store.referrals_between(day(1), day(9))?.is_empty());
+        }
+        let store = Store::open(&path)?;
+        assert_eq!(ids(&store.referrals_between(day(1), day(9))?), ["r1", "r2"]);
+        assert_eq!(ids(&store.referrals_between(day(3), day(9))?), ["r2"]);
+        store.insert_referral(&made_at("r3", day(4)))?;
+        drop(store);
+        let store = Store::open(&path)?;
+        assert_eq!(
+            ids(&store.referrals_between(day(1), day(9))?),
+            ["r1", "r2", "r3"]
         );
         Ok(())
     }

@@ -7,9 +7,9 @@
 
 use serde::Deserialize;
 use sled::Transactional;
-use sled::transaction::{ConflictableTransactionError, TransactionError};
+use sled::transaction::ConflictableTransactionError;
 
-use super::{Store, StoreError, keys};
+use super::{Store, StoreError, decode, decode_in, keys, log_change, transaction_error};
 use crate::model::{Service, ServiceStatus, SourceRef};
 
 /// The fields of a stored listing that freshness needs, read without decoding
@@ -37,10 +37,7 @@ impl Store {
     pub fn service_stamps(&self) -> impl Iterator<Item = Result<ServiceStamp, StoreError>> + '_ {
         self.services.iter().map(|item| {
             let (key, value) = item?;
-            serde_json::from_slice(&value).map_err(|e| StoreError::Decode {
-                key: String::from_utf8_lossy(&key).into_owned(),
-                message: e.to_string(),
-            })
+            decode(&key, &value)
         })
     }
 
@@ -59,27 +56,17 @@ impl Store {
             let Some(old) = services.get(key)? else {
                 return Ok(None);
             };
-            let mut service: Service = serde_json::from_slice(&old).map_err(|e| {
-                ConflictableTransactionError::Abort(StoreError::Decode {
-                    key: id.to_owned(),
-                    message: e.to_string(),
-                })
-            })?;
+            let mut service: Service = decode_in(key, &old)?;
             change(&mut service);
             let value = serde_json::to_vec(&service)
                 .map_err(|e| ConflictableTransactionError::Abort(StoreError::Encode(e)))?;
             if value.as_slice() != old.as_ref() {
                 services.insert(key, value.as_slice())?;
-                let seq = log.generate_id()? + 1;
-                log.insert(&keys::seq_key(seq), key)?;
+                log_change(log, key)?;
             }
             Ok(Some(service))
         });
-        let updated = match result {
-            Ok(updated) => updated,
-            Err(TransactionError::Abort(e)) => return Err(e),
-            Err(TransactionError::Storage(e)) => return Err(StoreError::Sled(e)),
-        };
+        let updated = result.map_err(transaction_error)?;
         if updated.is_some() {
             self.wrote();
         }

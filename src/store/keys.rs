@@ -1,5 +1,7 @@
 //! Key encoding for every sled tree, in one place. Numbers are big-endian so they sort.
 
+use chrono::{DateTime, Utc};
+
 /// The tree of listings: service id → JSON [`crate::model::Service`].
 pub const SERVICES: &str = "services";
 /// The tree of organizations: organization id → JSON [`crate::model::Organization`].
@@ -18,6 +20,9 @@ pub const SESSIONS: &str = "sessions";
 pub const REFERRALS: &str = "referrals";
 /// `{user id}\0{referral id}` → empty: a clinician's own referrals.
 pub const REFERRALS_BY_USER: &str = "referrals_by_user";
+/// `{created_at, ms}{referral id}` → empty: referrals in the order they were
+/// made, so a period's are one range (see [`referral_time_key`]).
+pub const REFERRALS_BY_TIME: &str = "referrals_by_time";
 /// `{user id}\0{request id}` → referral id: a retried create returns the same referral.
 pub const REFERRAL_REQUESTS: &str = "referral_requests";
 /// Saved lists: list id → JSON [`crate::model::SavedList`].
@@ -28,8 +33,13 @@ pub const LISTS_BY_USER: &str = "lists_by_user";
 pub const SUBMISSIONS: &str = "submissions";
 /// `{organization id}\0{user id}` → empty: who manages an organization's listings.
 pub const CLAIMS: &str = "claims";
-/// The search log: sequence number → JSON [`crate::model::SearchLogEntry`] (no text, no user).
-pub const SEARCH_LOG: &str = "search_log";
+/// The search log: `{hour, s}{sequence number}` → JSON
+/// [`crate::model::SearchLogEntry`] (no text, no user), so a period's searches
+/// are one range (see [`search_log_key`]).
+pub const SEARCH_LOG: &str = "search_log_by_hour";
+/// The search log as stores before `search_log_by_hour` kept it: sequence
+/// number → JSON entry. Moved into [`SEARCH_LOG`] when such a store is opened.
+pub const SEARCH_LOG_BY_SEQ: &str = "search_log";
 /// Messages to send (decisions to submitters): sequence number → JSON.
 pub const OUTBOX: &str = "outbox";
 /// The audit log: sequence number (u64, big-endian) → JSON audit entry.
@@ -44,6 +54,9 @@ pub const META_FORMAT: &[u8] = b"format";
 pub const META_STORE_ID: &[u8] = b"store_id";
 /// `meta` key recording how far importing the bundled data got: `started` or `done`.
 pub const META_SEED: &[u8] = b"seed";
+/// `meta` key present once [`REFERRALS_BY_TIME`] holds every referral (stores
+/// made before it existed are filled in when opened).
+pub const META_REFERRALS_BY_TIME: &[u8] = b"referrals_by_time";
 
 /// Encodes a sequence number as a sortable key.
 pub fn seq_key(seq: u64) -> [u8; 8] {
@@ -54,6 +67,58 @@ pub fn seq_key(seq: u64) -> [u8; 8] {
 pub fn seq_from_key(key: &[u8]) -> Option<u64> {
     let bytes: [u8; 8] = key.try_into().ok()?;
     Some(u64::from_be_bytes(bytes))
+}
+
+/// Encodes a signed number so that its bytes sort as the numbers do (big-endian,
+/// sign bit flipped, so instants before 1970 still sort first).
+fn sortable_i64(n: i64) -> [u8; 8] {
+    ((n as u64) ^ (1 << 63)).to_be_bytes()
+}
+
+/// Encodes an instant as whole seconds (rounded down), sortable: the prefix of
+/// every [`search_log_key`] of that second.
+pub fn search_log_second(at: DateTime<Utc>) -> [u8; 8] {
+    sortable_i64(at.timestamp())
+}
+
+/// The search-log key of the `seq`th entry, made in `hour`: time first, so a
+/// period is a key range; the sequence number keeps entries of an hour apart
+/// and in the order they were logged.
+pub fn search_log_key(hour: DateTime<Utc>, seq: u64) -> [u8; 16] {
+    let mut key = [0; 16];
+    key[..8].copy_from_slice(&search_log_second(hour));
+    key[8..].copy_from_slice(&seq_key(seq));
+    key
+}
+
+/// Encodes an instant as whole milliseconds (rounded down), sortable: the
+/// prefix of every [`referral_time_key`] of that millisecond.
+pub fn referral_millisecond(at: DateTime<Utc>) -> [u8; 8] {
+    sortable_i64(at.timestamp_millis())
+}
+
+/// The `referrals_by_time` key of a referral made at `created_at`.
+pub fn referral_time_key(created_at: DateTime<Utc>, id: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(8 + id.len());
+    key.extend_from_slice(&referral_millisecond(created_at));
+    key.extend_from_slice(id.as_bytes());
+    key
+}
+
+/// The keys of a time-keyed tree for instants in `[from, to)`, given how an
+/// instant's prefix is encoded at its resolution (`unit`): from the prefix of
+/// `from`'s unit to just past `to`'s (empty when `to` is not after `from`). The
+/// range may hold entries of `from`'s and `to`'s own unit that fall outside the
+/// period; callers check the instant.
+pub fn time_range(
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    unit: chrono::TimeDelta,
+    prefix: fn(DateTime<Utc>) -> [u8; 8],
+) -> std::ops::Range<[u8; 8]> {
+    let start = prefix(from);
+    let end = to.checked_add_signed(unit).map_or([0xff; 8], prefix);
+    start..end.max(start)
 }
 
 /// Encodes a service id as a key.
@@ -96,5 +161,27 @@ mod tests {
         let decoded: Vec<u64> = keys.iter().filter_map(|k| seq_from_key(k)).collect();
         assert_eq!(decoded, vec![1, 256, 65_536]);
         assert_eq!(seq_from_key(b"short"), None);
+    }
+
+    #[test]
+    fn time_keys_sort_by_instant_before_and_after_1970() {
+        let at = |secs| DateTime::from_timestamp(secs, 0).unwrap_or_default();
+        let mut keys = [
+            search_log_key(at(3_600), 1),
+            search_log_key(at(-3_600), 9),
+            search_log_key(at(0), 2),
+            search_log_key(at(3_600), 0),
+        ];
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                search_log_key(at(-3_600), 9),
+                search_log_key(at(0), 2),
+                search_log_key(at(3_600), 0),
+                search_log_key(at(3_600), 1),
+            ]
+        );
+        assert!(referral_time_key(at(-1), "z") < referral_time_key(at(0), "a"));
     }
 }

@@ -10,9 +10,8 @@
 use std::collections::BTreeSet;
 
 use sled::Transactional;
-use sled::transaction::{ConflictableTransactionError, TransactionError};
 
-use super::{Store, StoreError, decode, keys};
+use super::{Store, StoreError, decode, decode_in, keys, transaction_error};
 use crate::model::SavedList;
 
 /// Everyone a list is indexed under: its owner and its members.
@@ -36,16 +35,7 @@ impl Store {
 
     /// The lists a user owns or is a member of, in list-id order.
     pub fn lists_of(&self, user_id: &str) -> Result<Vec<SavedList>, StoreError> {
-        let prefix = keys::user_prefix(user_id);
-        let mut out = Vec::new();
-        for item in self.lists_by_user.scan_prefix(&prefix) {
-            let (key, _) = item?;
-            let id = String::from_utf8_lossy(&key[prefix.len()..]).into_owned();
-            if let Some(list) = self.list(&id)? {
-                out.push(list);
-            }
-        }
-        Ok(out)
+        self.user_index(&self.lists_by_user, user_id, |id| self.list(id))
     }
 
     /// Adds a list; `false` (and nothing written) when one with its id exists.
@@ -75,11 +65,8 @@ impl Store {
         let will = people(after);
         let key = keys::list_key(id);
         let result = (&self.lists, &self.lists_by_user).transaction(|(lists, index)| {
-            let current = match lists.get(key)? {
-                Some(v) => Some(
-                    serde_json::from_slice::<SavedList>(&v)
-                        .map_err(|e| ConflictableTransactionError::Abort(e.to_string()))?,
-                ),
+            let current: Option<SavedList> = match lists.get(key)? {
+                Some(v) => Some(decode_in(key, &v)?),
                 None => None,
             };
             if current.as_ref() != before {
@@ -97,17 +84,7 @@ impl Store {
             }
             Ok(true)
         });
-        let swapped = match result {
-            Ok(swapped) => swapped,
-            Err(TransactionError::Storage(e)) => return Err(StoreError::Sled(e)),
-            // The stored list could not be read.
-            Err(TransactionError::Abort(message)) => {
-                return Err(StoreError::Decode {
-                    key: id.to_owned(),
-                    message,
-                });
-            }
-        };
+        let swapped = result.map_err(transaction_error)?;
         if swapped {
             self.wrote();
         }

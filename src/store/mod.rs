@@ -20,7 +20,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use serde::Serialize;
 use sled::Transactional;
+use sled::transaction::{
+    ConflictableTransactionError, ConflictableTransactionResult, TransactionError,
+    TransactionalTree,
+};
 
 use crate::model::{Organization, Service};
 
@@ -88,6 +93,7 @@ pub struct Store {
     sessions: sled::Tree,
     referrals: sled::Tree,
     referrals_by_user: sled::Tree,
+    referrals_by_time: sled::Tree,
     referral_requests: sled::Tree,
     audit: sled::Tree,
     submissions: sled::Tree,
@@ -187,7 +193,7 @@ impl Store {
         let organizations = db.open_tree(keys::ORGANIZATIONS)?;
         let changes = db.open_tree(keys::CHANGES)?;
         let listings = Arc::new(AtomicU64::new(services.len() as u64));
-        Ok(Store {
+        let store = Store {
             path: path.to_owned(),
             users: db.open_tree(keys::USERS)?,
             users_by_email: db.open_tree(keys::USERS_BY_EMAIL)?,
@@ -195,6 +201,7 @@ impl Store {
             sessions: db.open_tree(keys::SESSIONS)?,
             referrals: db.open_tree(keys::REFERRALS)?,
             referrals_by_user: db.open_tree(keys::REFERRALS_BY_USER)?,
+            referrals_by_time: db.open_tree(keys::REFERRALS_BY_TIME)?,
             referral_requests: db.open_tree(keys::REFERRAL_REQUESTS)?,
             audit: db.open_tree(keys::AUDIT)?,
             submissions: db.open_tree(keys::SUBMISSIONS)?,
@@ -212,7 +219,10 @@ impl Store {
             changes,
             id,
             listings,
-        })
+        };
+        store.migrate_search_log()?;
+        store.backfill_referrals_by_time()?;
+        Ok(store)
     }
 
     /// The store's identity (made when it was created).
@@ -247,7 +257,8 @@ impl Store {
     /// Inserts or updates listings in one transaction, logging a change for each
     /// one that is new or different, and keeps each listing's organization in the
     /// organizations tree. Identical records are left alone, so re-importing the
-    /// same data changes nothing. Call [`Store::flush`] before acknowledging.
+    /// same data changes nothing. Call [`Store::flush`] or [`Store::durable`]
+    /// before acknowledging.
     pub fn upsert_services(&self, services: &[Service]) -> Result<UpsertCounts, StoreError> {
         let encoded: Vec<(&str, Vec<u8>)> = services
             .iter()
@@ -294,18 +305,15 @@ impl Store {
                         None => counts.inserted += 1,
                     }
                     tree.insert(key, value)?;
-                    let seq = log.generate_id()? + 1;
-                    log.insert(&keys::seq_key(seq), key)?;
+                    log_change(log, key)?;
                 }
                 Ok(counts)
             },
         );
-        let counts = result.map_err(
-            |e: sled::transaction::TransactionError<sled::Error>| match e {
-                sled::transaction::TransactionError::Abort(e)
-                | sled::transaction::TransactionError::Storage(e) => StoreError::Sled(e),
-            },
-        )?;
+        let counts = result.map_err(transaction_error)?;
+        if counts.inserted + counts.updated > 0 {
+            self.wrote();
+        }
         self.listings.fetch_add(counts.inserted, Ordering::Relaxed);
         Ok(counts)
     }
@@ -328,12 +336,7 @@ impl Store {
     pub fn organization(&self, id: &str) -> Result<Option<Organization>, StoreError> {
         self.organizations
             .get(keys::organization_key(id))?
-            .map(|v| {
-                serde_json::from_slice(&v).map_err(|e| StoreError::Decode {
-                    key: id.to_owned(),
-                    message: e.to_string(),
-                })
-            })
+            .map(|v| decode(id.as_bytes(), &v))
             .transpose()
     }
 
@@ -380,6 +383,122 @@ impl Store {
         }
         Ok((ids, last))
     }
+
+    /// Replaces the record at `key` in `tree` with `after` only if it is still
+    /// `before` (so two changes at once never lose one); `false` when it
+    /// changed. Counts toward [`Store::durable`].
+    fn compare_and_swap<T: Serialize>(
+        &self,
+        tree: &sled::Tree,
+        key: &[u8],
+        before: &T,
+        after: &T,
+    ) -> Result<bool, StoreError> {
+        let swapped = tree
+            .compare_and_swap(
+                key,
+                Some(serde_json::to_vec(before)?),
+                Some(serde_json::to_vec(after)?),
+            )?
+            .is_ok();
+        if swapped {
+            self.wrote();
+        }
+        Ok(swapped)
+    }
+
+    /// The records a per-user index names, in index order: each key of `index`
+    /// under `user_id` ends with a record id, read with `fetch` (ids whose record
+    /// is gone are skipped).
+    fn user_index<T>(
+        &self,
+        index: &sled::Tree,
+        user_id: &str,
+        fetch: impl Fn(&str) -> Result<Option<T>, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        let prefix = keys::user_prefix(user_id);
+        let mut out = Vec::new();
+        for item in index.scan_prefix(&prefix) {
+            let (key, _) = item?;
+            if let Some(record) = fetch(&String::from_utf8_lossy(&key[prefix.len()..]))? {
+                out.push(record);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Moves a search log kept by sequence number alone (stores made before
+    /// searches were keyed by hour) into the hour-keyed tree, keeping each
+    /// entry's sequence number. Repeating it after an interruption writes the
+    /// same keys again, so it is safe to run at every open.
+    fn migrate_search_log(&self) -> Result<(), StoreError> {
+        let old = self.db.open_tree(keys::SEARCH_LOG_BY_SEQ)?;
+        if old.is_empty() {
+            return Ok(());
+        }
+        for item in old.iter() {
+            let (key, value) = item?;
+            let entry: crate::model::SearchLogEntry = decode(&key, &value)?;
+            let seq = keys::seq_from_key(&key).ok_or_else(|| StoreError::Decode {
+                key: String::from_utf8_lossy(&key).into_owned(),
+                message: "a search log key is not a sequence number".into(),
+            })?;
+            self.search_log
+                .insert(keys::search_log_key(entry.hour, seq), value)?;
+        }
+        // The moved entries are on disk before the old ones go.
+        self.db.flush()?;
+        old.clear()?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Fills the referrals-by-time index for stores made before it existed,
+    /// once (a marker in `meta` says it is done; re-running writes the same keys).
+    fn backfill_referrals_by_time(&self) -> Result<(), StoreError> {
+        if self.meta.contains_key(keys::META_REFERRALS_BY_TIME)? {
+            return Ok(());
+        }
+        for item in self.referrals.iter() {
+            let (key, value) = item?;
+            let referral: crate::model::Referral = decode(&key, &value)?;
+            self.referrals_by_time.insert(
+                keys::referral_time_key(referral.created_at, &referral.id),
+                &[] as &[u8],
+            )?;
+        }
+        self.db.flush()?;
+        self.meta
+            .insert(keys::META_REFERRALS_BY_TIME, &[] as &[u8])?;
+        self.db.flush()?;
+        Ok(())
+    }
+}
+
+/// The store error a failed transaction carries.
+fn transaction_error(error: TransactionError<StoreError>) -> StoreError {
+    match error {
+        TransactionError::Abort(e) => e,
+        TransactionError::Storage(e) => StoreError::Sled(e),
+    }
+}
+
+/// Appends a change to the listing at `key` to the change log, in a transaction.
+fn log_change(
+    log: &TransactionalTree,
+    key: &[u8],
+) -> ConflictableTransactionResult<(), StoreError> {
+    let seq = log.generate_id()? + 1;
+    log.insert(&keys::seq_key(seq), key)?;
+    Ok(())
+}
+
+/// [`decode`], inside a transaction: a record that does not decode aborts it.
+fn decode_in<T: serde::de::DeserializeOwned>(
+    key: &[u8],
+    value: &[u8],
+) -> ConflictableTransactionResult<T, StoreError> {
+    decode(key, value).map_err(ConflictableTransactionError::Abort)
 }
 
 /// Reads a JSON record; a record that does not decode is an error naming its key.
