@@ -120,7 +120,7 @@ fn given(value: &Option<String>) -> Option<&str> {
 
 /// Parses a comma-separated list parameter with `parse`, without repeats; the
 /// first value `parse` does not know is an error whose message `unknown` writes.
-fn parse_list<T: PartialEq>(
+pub(crate) fn parse_list<T: PartialEq>(
     param: &'static str,
     text: Option<&str>,
     parse: impl Fn(&str) -> Option<T>,
@@ -217,7 +217,7 @@ pub fn parse_languages(text: Option<&str>) -> Result<Vec<&'static str>, InputErr
 }
 
 /// Reads a true/false parameter (`true`, `1`, `yes`, `on`; absent is false).
-fn parse_flag(param: &'static str, value: &Option<String>) -> Result<bool, InputError> {
+pub(crate) fn parse_flag(param: &'static str, value: &Option<String>) -> Result<bool, InputError> {
     match given(value).map(str::to_ascii_lowercase).as_deref() {
         None | Some("false" | "0" | "no" | "off") => Ok(false),
         Some("true" | "1" | "yes" | "on") => Ok(true),

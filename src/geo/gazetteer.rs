@@ -4,7 +4,7 @@
 //! postal codes bundled in `data/geo/` (compiled into the binary, so a search
 //! never needs the network or the working directory).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use ::geo::{BoundingRect, Intersects, MultiPolygon, Point};
 use serde::Deserialize;
@@ -153,7 +153,8 @@ pub struct Gazetteer {
     zips: HashMap<String, ZipPlace>,
     /// (city key, state) → centroid of the city's ZIP points (see [`city_key`]).
     cities: HashMap<(String, String), CityPoint>,
-    counties: HashMap<String, County>,
+    /// By FIPS code, so they list in code order.
+    counties: BTreeMap<String, County>,
     /// (state, county key) → county FIPS, for places typed as a county or municipio.
     county_names: HashMap<(String, String), String>,
     /// State FIPS code (the first two digits of a county's) → two-letter state code.
@@ -225,7 +226,7 @@ fn without_accent(c: char) -> char {
 impl Gazetteer {
     /// Loads the gazetteer compiled into the binary.
     pub fn bundled() -> Result<Gazetteer, GazetteerError> {
-        let mut counties = HashMap::new();
+        let mut counties = BTreeMap::new();
         let mut county_by_name = HashMap::new();
         let mut state_codes = HashMap::new();
         let mut reader = csv::Reader::from_reader(COUNTY_CSV.as_bytes());
@@ -435,9 +436,7 @@ impl Gazetteer {
 
     /// Every county (or equivalent), by FIPS code.
     pub fn counties(&self) -> Vec<&County> {
-        let mut all: Vec<&County> = self.counties.values().collect();
-        all.sort_by(|a, b| a.fips.cmp(&b.fips));
-        all
+        self.counties.values().collect()
     }
 
     /// Looks up a county by its 5-digit FIPS code.

@@ -12,6 +12,7 @@ mod cells;
 mod counties;
 mod gazetteer;
 mod geojson;
+mod states;
 
 pub use cells::{CELL_LEVELS, cells_covering, cells_for_point};
 pub use counties::{Counties, CountiesError};
@@ -19,6 +20,7 @@ pub use gazetteer::{
     Areas, County, Gazetteer, GazetteerError, NEAREST_ZIP_MILES, Place, PlaceError, ZipPlace,
 };
 pub use geojson::{ShapeError, area_from_geojson};
+pub use states::{STATES, state_code, state_name};
 
 use geo::{Distance, Haversine, Point};
 

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use ::geo::MultiPolygon;
 use serde_json::{Map, Value};
 
-use crate::geo::{Counties, Gazetteer, area_from_geojson};
+use crate::geo::{Counties, Gazetteer, area_from_geojson, state_code};
 use crate::model::{
     Address, Attribute, CostOption, Coverage, Language, Location, LocationType, Organization,
     Phone, Schedule, Service, ServiceArea, ServiceStatus, SourceRef, TaxonomyTerm, clean_text,
@@ -1420,66 +1420,6 @@ fn build_languages(raw: &[RawLanguage]) -> Vec<Language> {
     languages
 }
 
-/// US states and territories: (code, name).
-const STATES: [(&str, &str); 56] = [
-    ("AL", "Alabama"),
-    ("AK", "Alaska"),
-    ("AZ", "Arizona"),
-    ("AR", "Arkansas"),
-    ("CA", "California"),
-    ("CO", "Colorado"),
-    ("CT", "Connecticut"),
-    ("DE", "Delaware"),
-    ("DC", "District of Columbia"),
-    ("FL", "Florida"),
-    ("GA", "Georgia"),
-    ("HI", "Hawaii"),
-    ("ID", "Idaho"),
-    ("IL", "Illinois"),
-    ("IN", "Indiana"),
-    ("IA", "Iowa"),
-    ("KS", "Kansas"),
-    ("KY", "Kentucky"),
-    ("LA", "Louisiana"),
-    ("ME", "Maine"),
-    ("MD", "Maryland"),
-    ("MA", "Massachusetts"),
-    ("MI", "Michigan"),
-    ("MN", "Minnesota"),
-    ("MS", "Mississippi"),
-    ("MO", "Missouri"),
-    ("MT", "Montana"),
-    ("NE", "Nebraska"),
-    ("NV", "Nevada"),
-    ("NH", "New Hampshire"),
-    ("NJ", "New Jersey"),
-    ("NM", "New Mexico"),
-    ("NY", "New York"),
-    ("NC", "North Carolina"),
-    ("ND", "North Dakota"),
-    ("OH", "Ohio"),
-    ("OK", "Oklahoma"),
-    ("OR", "Oregon"),
-    ("PA", "Pennsylvania"),
-    ("RI", "Rhode Island"),
-    ("SC", "South Carolina"),
-    ("SD", "South Dakota"),
-    ("TN", "Tennessee"),
-    ("TX", "Texas"),
-    ("UT", "Utah"),
-    ("VT", "Vermont"),
-    ("VA", "Virginia"),
-    ("WA", "Washington"),
-    ("WV", "West Virginia"),
-    ("WI", "Wisconsin"),
-    ("WY", "Wyoming"),
-    ("PR", "Puerto Rico"),
-    ("VI", "U.S. Virgin Islands"),
-    ("GU", "Guam"),
-    ("AS", "American Samoa"),
-    ("MP", "Northern Mariana Islands"),
-];
-
 fn coverage_term(token: &str) -> Option<Coverage> {
     let lower = token.trim().trim_end_matches('.').to_lowercase();
     if matches!(
@@ -1495,11 +1435,8 @@ fn coverage_term(token: &str) -> Option<Coverage> {
     ) {
         return Some(Coverage::National);
     }
-    if let Some((code, _)) = STATES
-        .iter()
-        .find(|(code, name)| code.eq_ignore_ascii_case(&lower) || name.to_lowercase() == lower)
-    {
-        return Some(Coverage::State((*code).to_owned()));
+    if let Some(code) = state_code(&lower) {
+        return Some(Coverage::State(code.to_owned()));
     }
     let zip_shaped = (lower.len() == 5 && lower.chars().all(|c| c.is_ascii_digit()))
         || (lower.len() == 10
@@ -1509,15 +1446,6 @@ fn coverage_term(token: &str) -> Option<Coverage> {
         return normalize_zip(&lower).map(Coverage::Zip);
     }
     None
-}
-
-/// The two-letter code of a state or territory written as its code or its name.
-fn state_code(text: &str) -> Option<&'static str> {
-    let text = text.trim().trim_end_matches('.');
-    STATES
-        .iter()
-        .find(|(code, name)| code.eq_ignore_ascii_case(text) || name.eq_ignore_ascii_case(text))
-        .map(|(code, _)| *code)
 }
 
 /// What each kind of county is called, as written after its name: (singular,

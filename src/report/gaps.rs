@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::suppress::{self, Count};
 use crate::directory::{Directory, DirectoryError, Supply, SupplyPoint};
-use crate::geo::{County, Gazetteer};
+use crate::geo::{County, Gazetteer, state_name};
 use crate::model::{Need, OutcomeReason, Referral, ReferralStatus, Role, SearchLogEntry, User};
 
 /// How the report groups places.
@@ -683,14 +683,40 @@ pub fn publish(
     }
 }
 
+/// The searches and referrals of a report's period, read once so that
+/// several reports of the period (the page's table and its county map) share them.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    searches: Vec<SearchLogEntry>,
+    referrals: Vec<Referral>,
+}
+
+impl Inputs {
+    /// Reads what `query`'s period needs from the directory.
+    pub fn load(directory: &Directory, query: &GapQuery) -> Result<Inputs, GapError> {
+        let (start, end) = query.period();
+        Ok(Inputs {
+            searches: directory.search_log_between(start, end)?,
+            referrals: directory.referrals_made(start, end)?,
+        })
+    }
+}
+
 /// Counts and publishes the gap report for `query` from the directory's search
 /// log, referrals and index.
 pub fn report(directory: &Directory, query: &GapQuery) -> Result<GapReport, GapError> {
-    let (start, end) = query.period();
-    let searches = directory.search_log()?;
-    let referrals = directory.referrals_made(start, end)?;
+    report_from(directory, query, &Inputs::load(directory, query)?)
+}
+
+/// Counts and publishes the gap report for `query` from `inputs` (of the same
+/// period or a longer one) and the index.
+pub fn report_from(
+    directory: &Directory,
+    query: &GapQuery,
+    inputs: &Inputs,
+) -> Result<GapReport, GapError> {
     let gazetteer = directory.gazetteer();
-    let (demand, unplaced) = count(query, &searches, &referrals, gazetteer);
+    let (demand, unplaced) = count(query, &inputs.searches, &inputs.referrals, gazetteer);
     let areas = areas(query, &demand, gazetteer);
     let mut supply = BTreeMap::new();
     for need in &query.needs {
@@ -702,15 +728,16 @@ pub fn report(directory: &Directory, query: &GapQuery) -> Result<GapReport, GapE
     Ok(publish(query, &areas, &demand, &supply, unplaced))
 }
 
-/// The gap report as `user` may have it: advocates and admins only, ZIP level
-/// for admins only. The request is written to the audit log (who, when, what).
-pub fn report_for(
+/// Reads a gap report request as `user` may make it: advocates and admins
+/// only, ZIP level for admins only. The request is written to the audit log
+/// (who, when, what); the caller then makes the report ([`report`]).
+pub fn authorize(
     directory: &Directory,
     user: &User,
     params: &GapParams<'_>,
     now: DateTime<Utc>,
-) -> Result<(GapQuery, GapReport), GapError> {
-    if !matches!(user.role, Role::Advocate | Role::Admin) {
+) -> Result<GapQuery, GapError> {
+    if !user.role.reads_reports() {
         return Err(GapError::Forbidden(
             "gap reports are for advocates and admins; ask an admin to give your account the advocate role".to_owned(),
         ));
@@ -739,8 +766,7 @@ pub fn report_for(
         }
     );
     directory.audit(&user.id, "report.gaps", "report", &what, now)?;
-    let report = report(directory, &query)?;
-    Ok((query, report))
+    Ok(query)
 }
 
 /// The CSV columns, in order: the area and need, [`MEASURES`], the supply and the gap score.
@@ -819,77 +845,9 @@ pub fn to_csv(report: &GapReport) -> String {
                 .unwrap_or_default(),
             row.gap_score.map(|g| g.to_string()).unwrap_or_default(),
         ]);
-        let line: Vec<String> = cells.iter().map(|c| super::csv_cell(c)).collect();
-        out.push_str(&line.join(","));
-        out.push('\n');
+        out.push_str(&super::csv_row(&cells));
     }
     out
-}
-
-/// Full state and territory names by two-letter code.
-pub fn state_name(code: &str) -> &str {
-    const NAMES: [(&str, &str); 56] = [
-        ("AK", "Alaska"),
-        ("AL", "Alabama"),
-        ("AR", "Arkansas"),
-        ("AS", "American Samoa"),
-        ("AZ", "Arizona"),
-        ("CA", "California"),
-        ("CO", "Colorado"),
-        ("CT", "Connecticut"),
-        ("DC", "District of Columbia"),
-        ("DE", "Delaware"),
-        ("FL", "Florida"),
-        ("GA", "Georgia"),
-        ("GU", "Guam"),
-        ("HI", "Hawaii"),
-        ("IA", "Iowa"),
-        ("ID", "Idaho"),
-        ("IL", "Illinois"),
-        ("IN", "Indiana"),
-        ("KS", "Kansas"),
-        ("KY", "Kentucky"),
-        ("LA", "Louisiana"),
-        ("MA", "Massachusetts"),
-        ("MD", "Maryland"),
-        ("ME", "Maine"),
-        ("MI", "Michigan"),
-        ("MN", "Minnesota"),
-        ("MO", "Missouri"),
-        ("MP", "Northern Mariana Islands"),
-        ("MS", "Mississippi"),
-        ("MT", "Montana"),
-        ("NC", "North Carolina"),
-        ("ND", "North Dakota"),
-        ("NE", "Nebraska"),
-        ("NH", "New Hampshire"),
-        ("NJ", "New Jersey"),
-        ("NM", "New Mexico"),
-        ("NV", "Nevada"),
-        ("NY", "New York"),
-        ("OH", "Ohio"),
-        ("OK", "Oklahoma"),
-        ("OR", "Oregon"),
-        ("PA", "Pennsylvania"),
-        ("PR", "Puerto Rico"),
-        ("RI", "Rhode Island"),
-        ("SC", "South Carolina"),
-        ("SD", "South Dakota"),
-        ("TN", "Tennessee"),
-        ("TX", "Texas"),
-        ("UT", "Utah"),
-        ("VA", "Virginia"),
-        ("VI", "U.S. Virgin Islands"),
-        ("VT", "Vermont"),
-        ("WA", "Washington"),
-        ("WI", "Wisconsin"),
-        ("WV", "West Virginia"),
-        ("WY", "Wyoming"),
-    ];
-    NAMES
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map_or(code, |(_, name)| name)
 }
 
 #[cfg(test)]

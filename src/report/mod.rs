@@ -121,16 +121,20 @@ pub fn supply_csv(rows: &[SupplyRow]) -> String {
             r.serving.to_string(),
             r.nearest_mi.map(|d| d.to_string()).unwrap_or_default(),
         ];
-        out.push_str(
-            &cells
-                .iter()
-                .map(|c| csv_cell(c))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        out.push('\n');
+        out.push_str(&csv_row(&cells));
     }
     out
+}
+
+/// A CSV line of guarded cells ([`csv_cell`]), ending in a newline.
+pub fn csv_row(cells: &[String]) -> String {
+    let mut line = cells
+        .iter()
+        .map(|c| csv_cell(c))
+        .collect::<Vec<_>>()
+        .join(",");
+    line.push('\n');
+    line
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use axum::Form;
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -111,7 +111,8 @@ pub fn csrf_header(headers: &HeaderMap) -> Option<&str> {
     headers.get("x-csrf-token").and_then(|v| v.to_str().ok())
 }
 
-fn address(connect: Option<&ConnectInfo<SocketAddr>>) -> String {
+/// The client's IP address, for rate limits (`unknown` without connection info).
+pub(super) fn address(connect: Option<&ConnectInfo<SocketAddr>>) -> String {
     connect.map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string())
 }
 
@@ -121,12 +122,9 @@ fn set_cookie(response: &mut Response, value: &str) {
     }
 }
 
-/// `?next=` must stay on this site: a path, not `//host` or a URL.
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if is_local_path(n) => n.to_owned(),
-        _ => "/".to_owned(),
-    }
+/// `next` must stay on this site: a path, not `//host` or a URL; otherwise `None`.
+pub(super) fn safe_next(next: Option<&str>) -> Option<&str> {
+    next.filter(|n| is_local_path(n))
 }
 
 #[derive(Debug, Deserialize)]
@@ -139,7 +137,7 @@ fn login_form(next: &str, csrf: &str, error: Option<&str>, email: &str) -> Marku
         "Sign in",
         html! {
             h1 { "Sign in" }
-            @if let Some(e) = error { p.field-error role="alert" { "⚠ " (e) } }
+            @if let Some(e) = error { (views::field_problem(None, e)) }
             form.account method="post" action="/login" {
                 input type="hidden" name="csrf" value=(csrf);
                 input type="hidden" name="next" value=(next);
@@ -165,7 +163,13 @@ pub async fn login_page(
     Query(q): Query<NextQuery>,
 ) -> Result<Response, AppError> {
     let token = csrf::token().map_err(|e| AppError::Internal(e.to_string()))?;
-    let mut response = login_form(&safe_next(q.next.as_deref()), &token, None, "").into_response();
+    let mut response = login_form(
+        safe_next(q.next.as_deref()).unwrap_or("/"),
+        &token,
+        None,
+        "",
+    )
+    .into_response();
     set_cookie(
         &mut response,
         &csrf::set_cookie(&token, state.secure_cookies),
@@ -197,7 +201,7 @@ pub async fn login(
             "the sign-in form expired or did not come from Hearth; open /login again".into(),
         ));
     }
-    let next = safe_next(form.next.as_deref());
+    let next = safe_next(form.next.as_deref()).unwrap_or("/").to_owned();
     let directory = state.directory.clone();
     let addr = address(connect.as_ref().map(|c| &c.0));
     let now = chrono::Utc::now();
@@ -225,9 +229,10 @@ pub async fn login(
     }
 }
 
+/// A form that carries only the session's CSRF token.
 #[derive(Debug, Deserialize)]
 pub struct CsrfForm {
-    csrf: Option<String>,
+    pub(super) csrf: Option<String>,
 }
 
 /// `POST /logout`.
@@ -237,7 +242,7 @@ pub async fn logout(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, AppError> {
     let mut response = Redirect::to("/").into_response();
-    if let Some(actor) = actor(&state, &headers).await.ok().flatten() {
+    if let Some(actor) = maybe_actor(&state, &headers).await {
         check_csrf(&actor, form.csrf.as_deref())?;
         if let Some(signed_in) = actor.session {
             let directory = state.directory.clone();
@@ -262,7 +267,7 @@ fn setup_form(token: &str, error: Option<&str>, email: &str) -> Markup {
         html! {
             h1 { "Set up the first admin" }
             p { "This link was printed when Hearth started with no admin. It works once." }
-            @if let Some(e) = error { p.field-error role="alert" { "⚠ " (e) } }
+            @if let Some(e) = error { (views::field_problem(None, e)) }
             form.account method="post" action="/setup" {
                 input type="hidden" name="token" value=(token);
                 div.field {
@@ -365,9 +370,9 @@ pub async fn who_for(state: &AppState, actor: &Actor) -> views::Who {
         email: actor.user.email.clone(),
         refers: actor.user.role.refers(),
         admin: actor.user.role == Role::Admin,
-        claims: matches!(actor.user.role, Role::Organization | Role::Admin),
-        moderates: matches!(actor.user.role, Role::Moderator | Role::Admin),
-        reports: matches!(actor.user.role, Role::Advocate | Role::Admin),
+        claims: actor.user.role.manages_listings(),
+        moderates: actor.user.role.moderates(),
+        reports: actor.user.role.reads_reports(),
         follow_ups_due: due,
         csrf: actor.csrf().to_owned(),
     }
@@ -376,8 +381,39 @@ pub async fn who_for(state: &AppState, actor: &Actor) -> views::Who {
 /// Who is looking, for a page's header: `None` when signed out (or the
 /// session has ended — the page still shows, with "Sign in").
 pub async fn who(state: &AppState, headers: &HeaderMap) -> Option<views::Who> {
-    let actor = actor(state, headers).await.ok().flatten()?;
+    let actor = maybe_actor(state, headers).await?;
     Some(who_for(state, &actor).await)
+}
+
+/// Who is asking, when anyone is: an ended session or a bad token counts as
+/// no one (for requests anyone may make, such as submissions).
+pub(super) async fn maybe_actor(state: &AppState, headers: &HeaderMap) -> Option<Actor> {
+    actor(state, headers).await.ok().flatten()
+}
+
+/// The address of this request (path, and query when there is one), to come
+/// back to after signing in.
+pub(super) fn here(uri: &Uri) -> String {
+    match uri.query() {
+        Some(q) if !q.is_empty() => format!("{}?{q}", uri.path()),
+        _ => uri.path().to_owned(),
+    }
+}
+
+/// A page that needs someone signed in, with its header: the actor and their
+/// [`views::Who`], or (signed out) the redirect to sign in and come back to `here`.
+pub(super) async fn signed_in_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    here: &str,
+) -> Result<Result<(Actor, views::Who), Response>, AppError> {
+    Ok(match page_actor(state, headers, here).await? {
+        Ok(actor) => {
+            let who = who_for(state, &actor).await;
+            Ok((actor, who))
+        }
+        Err(redirect) => Err(redirect),
+    })
 }
 
 /// A page that needs someone signed in: otherwise, to the sign-in page and back.

@@ -73,6 +73,17 @@ impl AppError {
             tracing::error!(error = %cause, "request failed");
         }
     }
+
+    /// Adds what the error asks of the response beyond its body: `Retry-After` when too many.
+    fn finish(&self, mut response: Response) -> Response {
+        if let AppError::TooMany { retry_after, .. } = self {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(*retry_after),
+            );
+        }
+        response
+    }
 }
 
 impl From<DirectoryError> for AppError {
@@ -136,6 +147,43 @@ impl From<crate::report::gaps::GapError> for AppError {
     }
 }
 
+impl From<crate::directory::ListError> for AppError {
+    fn from(e: crate::directory::ListError) -> AppError {
+        use crate::directory::ListError as L;
+        match e {
+            L::NotFound(_) => AppError::NotFound(e.to_string()),
+            L::Forbidden(m) => AppError::Forbidden(m),
+            L::Invalid(errors) => AppError::Invalid(errors),
+            L::Conflict(m) => AppError::Conflict(m),
+            L::Directory(e) => AppError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<crate::directory::SubmissionError> for AppError {
+    fn from(e: crate::directory::SubmissionError) -> AppError {
+        use crate::directory::SubmissionError as S;
+        match e {
+            S::Invalid(errors) => AppError::Invalid(errors),
+            S::NotFound(_) => AppError::NotFound(e.to_string()),
+            S::Forbidden(m) => AppError::Forbidden(m),
+            S::Conflict(m) => AppError::Conflict(m),
+            S::Directory(e) => AppError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<crate::directory::FreshnessError> for AppError {
+    fn from(e: crate::directory::FreshnessError) -> AppError {
+        use crate::directory::FreshnessError as F;
+        match e {
+            F::NotFound(_) => AppError::NotFound(e.to_string()),
+            F::Forbidden(m) => AppError::Forbidden(m),
+            F::Directory(e) => e.into(),
+        }
+    }
+}
+
 impl From<InputError> for AppError {
     fn from(e: InputError) -> AppError {
         AppError::BadInput(e.message)
@@ -163,14 +211,8 @@ impl IntoResponse for AppError {
                 message.push_str(&format!(" {}: {}.", e.field, e.message));
             }
         }
-        let mut response = (status, views::error_page(title, &message)).into_response();
-        if let AppError::TooMany { retry_after, .. } = self {
-            response.headers_mut().insert(
-                axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from(retry_after),
-            );
-        }
-        response
+        let response = (status, views::error_page(title, &message)).into_response();
+        self.finish(response)
     }
 }
 
@@ -193,13 +235,7 @@ impl IntoResponse for ApiError {
             }
             _ => json!({ "error": self.0.public_message() }),
         };
-        let mut response = (self.0.status(), Json(body)).into_response();
-        if let AppError::TooMany { retry_after, .. } = self.0 {
-            response.headers_mut().insert(
-                axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from(retry_after),
-            );
-        }
-        response
+        let response = (self.0.status(), Json(body)).into_response();
+        self.0.finish(response)
     }
 }

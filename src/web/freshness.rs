@@ -7,47 +7,21 @@ use axum::Form;
 use axum::Json;
 use axum::extract::rejection::{FormRejection, PathRejection};
 use axum::extract::{Path, RawQuery, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::account::{check_csrf, csrf_header, is_local_path, page_actor, require, who_for};
-use super::{ApiError, AppError, AppState, blocking, views};
-use crate::directory::{
-    FreshnessError, REVIEW_MONTHS, StaleKind, StaleQueue, StaleRequest, parse_instant,
-};
+use super::account::{check_csrf, csrf_header, here, require, safe_next, signed_in_page};
+use super::{ApiError, AppError, AppState, blocking, listing_id, param, query_pairs, today, views};
+use crate::directory::{REVIEW_MONTHS, StaleKind, StaleQueue, StaleRequest, parse_instant};
 use crate::model::ServiceStatus;
-
-impl From<FreshnessError> for AppError {
-    fn from(e: FreshnessError) -> AppError {
-        match e {
-            FreshnessError::NotFound(_) => AppError::NotFound(e.to_string()),
-            FreshnessError::Forbidden(m) => AppError::Forbidden(m),
-            FreshnessError::Directory(e) => e.into(),
-        }
-    }
-}
 
 /// Rows per page of the queue unless `per_page` says otherwise, and at most.
 const QUEUE_PAGE: (usize, usize) = (50, 200);
 /// Rows per page of the change list unless `per_page` says otherwise, and at most.
 const CHANGES_PAGE: (usize, usize) = (100, 1000);
-
-fn pairs(raw: Option<&str>) -> Vec<(String, String)> {
-    form_urlencoded::parse(raw.unwrap_or("").as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
-}
-
-fn param<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .rev()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
-}
 
 /// `page` (from 1) and `per_page` (1 to the most), with their defaults.
 fn paging(
@@ -90,15 +64,6 @@ fn page_json(total: usize, page: usize, per_page: usize, contents: Value) -> Val
     })
 }
 
-fn listing_id(id: Result<Path<String>, PathRejection>) -> Result<String, AppError> {
-    id.map(|Path(id)| id).map_err(|_| {
-        AppError::BadInput(
-            "the listing id in this address is not valid; open the listing from a search result"
-                .into(),
-        )
-    })
-}
-
 // ---- verify --------------------------------------------------------------------
 
 #[derive(Debug, Deserialize)]
@@ -123,10 +88,8 @@ pub async fn verify_form(
     let directory = state.directory.clone();
     let lookup = id.clone();
     blocking(move || directory.verify_service(&actor.user, &lookup, chrono::Utc::now())).await??;
-    let next = form
-        .and_then(|f| f.next)
-        .filter(|n| is_local_path(n))
-        .unwrap_or_else(|| format!("/services/{id}"));
+    let next = safe_next(form.as_ref().and_then(|f| f.next.as_deref()))
+        .map_or_else(|| format!("/services/{id}"), str::to_owned);
     Ok(Redirect::to(&next).into_response())
 }
 
@@ -150,7 +113,7 @@ pub async fn api_verify(
 
 /// The queue request from `only=`, `source=`, `page=`, `per_page=`.
 fn stale_request(raw: Option<&str>) -> Result<(StaleRequest, usize, usize), AppError> {
-    let pairs = pairs(raw);
+    let pairs = query_pairs(raw);
     let (page, per_page) = paging(&pairs, QUEUE_PAGE)?;
     let only = param(&pairs, "only").unwrap_or("");
     let kind = StaleKind::parse(only).ok_or_else(|| {
@@ -167,10 +130,6 @@ fn stale_request(raw: Option<&str>) -> Result<(StaleRequest, usize, usize), AppE
         limit: per_page,
     };
     Ok((request, page, per_page))
-}
-
-fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
 }
 
 /// `GET /api/v1/moderation/stale[?only=lapsed|never&source=&page=&per_page=]`:
@@ -222,14 +181,11 @@ fn queue_href(kind: StaleKind, source: Option<&str>, page: usize, per_page: usiz
 pub async fn stale_page(
     State(state): State<AppState>,
     headers: HeaderMap,
+    uri: Uri,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
-    let here = match raw.as_deref() {
-        Some(q) if !q.is_empty() => format!("/moderation/stale?{q}"),
-        _ => "/moderation/stale".to_owned(),
-    };
-    let actor = match page_actor(&state, &headers, &here).await? {
-        Ok(a) => a,
+    let (actor, who) = match signed_in_page(&state, &headers, &here(&uri)).await? {
+        Ok(signed_in) => signed_in,
         Err(redirect) => return Ok(redirect),
     };
     let (request, page, per_page) = stale_request(raw.as_deref())?;
@@ -237,7 +193,6 @@ pub async fn stale_page(
     let directory = state.directory.clone();
     let user = actor.user.clone();
     let queue = blocking(move || directory.stale_queue(&user, &request, today())).await??;
-    let who = who_for(&state, &actor).await;
     let here = queue_href(kind, source.as_deref(), page, per_page);
     Ok(views::layout_with(
         "Listings due for re-verification",
@@ -369,7 +324,7 @@ pub async fn api_services(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    let pairs = pairs(raw.as_deref());
+    let pairs = query_pairs(raw.as_deref());
     let (page, per_page) = paging(&pairs, CHANGES_PAGE)?;
     let given = param(&pairs, "modified_after").ok_or_else(|| {
         AppError::BadInput(

@@ -11,7 +11,9 @@ use maud::Markup;
 use serde_json::json;
 
 use super::api::SearchResponse;
-use super::{ApiError, AppError, AppState, blocking, search_params, views};
+use super::{
+    ApiError, AppError, AppState, blocking, listing_id, param, query_pairs, search_params, views,
+};
 use crate::search::validate;
 
 /// `GET /`: the search form, and results when something was asked.
@@ -83,16 +85,6 @@ pub async fn service_show(
     Ok(views::service_page(&service, &hours, who.as_ref()))
 }
 
-/// The listing id from the path; an id that is not valid text is bad input, not a 500.
-fn listing_id(id: Result<Path<String>, PathRejection>) -> Result<String, AppError> {
-    id.map(|Path(id)| id).map_err(|_| {
-        AppError::BadInput(
-            "the listing id in this address is not valid; open the listing from a search result"
-                .into(),
-        )
-    })
-}
-
 /// `GET /about`: what Hearth is and where its data comes from.
 pub async fn about_page(State(state): State<AppState>) -> Markup {
     views::about_page(state.directory.listing_count())
@@ -151,16 +143,9 @@ pub async fn api_suggest(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let mut q = None;
-    let mut limit = None;
-    for (key, value) in form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes()) {
-        match key.as_ref() {
-            "q" => q = Some(value.into_owned()),
-            "limit" => limit = Some(value.into_owned()),
-            _ => {}
-        }
-    }
-    let q = q.unwrap_or_default();
+    let pairs = query_pairs(raw.as_deref());
+    let q = param(&pairs, "q").unwrap_or_default().to_owned();
+    let limit = param(&pairs, "limit");
     if q.trim().is_empty() {
         return Err(ApiError(AppError::BadInput(
             "give q, the start of what is being typed (e.g. q=foo)".into(),

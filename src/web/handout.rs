@@ -337,8 +337,9 @@ fn service_block(number: usize, e: &Entry<'_>, labels: &Labels) -> Markup {
     }
 }
 
-/// The handout as a full, self-contained HTML document (stylesheet inline, no
-/// script, nothing loaded from elsewhere) that prints on one Letter page.
+/// The handout as a full HTML document that prints on one Letter page: no
+/// script, and nothing loaded but its print stylesheet, linked from this site
+/// (`/static/handout.css`, so the Content-Security-Policy needs no inline styles).
 ///
 /// Lists the first [`MAX_HANDOUT_ITEMS`] items and says how many were left out;
 /// with no items it says that nothing was chosen. `now` dates the page, in the

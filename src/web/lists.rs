@@ -4,42 +4,23 @@
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::account::{Actor, check_csrf, csrf_header, page_actor, require};
+use super::account::{
+    Actor, CsrfForm, check_csrf, csrf_header, require, safe_next, signed_in_page,
+};
 use super::handout::MAX_HANDOUT_ITEMS;
-use super::{ApiError, AppError, AppState, blocking, views};
-use crate::directory::{ListAccess, ListError, ListItemView, ListView, NewListItem};
-use crate::model::ItemState;
+use super::{ApiError, AppError, AppState, blocking, created_or_ok, views};
+use crate::directory::{Directory, ListAccess, ListError, ListItemView, ListView, NewListItem};
+use crate::model::{ItemState, Lang, User};
 use crate::referral::FieldError;
-
-impl From<ListError> for AppError {
-    fn from(e: ListError) -> AppError {
-        match e {
-            ListError::NotFound(_) => AppError::NotFound(e.to_string()),
-            ListError::Forbidden(m) => AppError::Forbidden(m),
-            ListError::Invalid(errors) => AppError::Invalid(errors),
-            ListError::Conflict(m) => AppError::Conflict(m),
-            ListError::Directory(e) => AppError::Internal(e.to_string()),
-        }
-    }
-}
 
 fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now()
-}
-
-fn enc(value: &str) -> String {
-    form_urlencoded::byte_serialize(value.as_bytes()).collect()
-}
-
-/// `next` must stay on this site: a path, not `//host` or a URL.
-fn safe_next(next: Option<&str>) -> Option<&str> {
-    next.filter(|n| super::account::is_local_path(n))
 }
 
 // ---- JSON API ------------------------------------------------------------------
@@ -88,16 +69,11 @@ pub async fn api_list_item_add(
     let directory = state.directory.clone();
     let (list, added) =
         blocking(move || directory.add_list_item(&actor.user, &id, &input, now())).await??;
-    let status = if added {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    let mut response = (status, Json(&list)).into_response();
-    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/lists/{}", list.id)) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    Ok(created_or_ok(
+        added,
+        &list,
+        &format!("/api/v1/lists/{}", list.id),
+    ))
 }
 
 // ---- pages -----------------------------------------------------------------
@@ -113,20 +89,21 @@ struct Problems {
     members: String,
 }
 
-/// The lists page for `actor`, with `problems` from a form shown at the top.
+/// The lists page for `actor` (whose header is `who`), with `problems` from a
+/// form shown at the top.
 async fn index_page(
     state: &AppState,
     actor: &Actor,
+    who: &views::Who,
     problems: &Problems,
 ) -> Result<Markup, AppError> {
     let directory = state.directory.clone();
     let user = actor.user.clone();
     let lists = blocking(move || directory.lists_for(&user)).await??;
-    let who = super::account::who_for(state, actor).await;
     Ok(views::layout_with(
         "My lists",
         lists_body(actor, &lists, problems),
-        Some(&who),
+        Some(who),
     ))
 }
 
@@ -139,10 +116,7 @@ fn item_ref(item: &ListItemView) -> String {
 
 fn item_card(actor: &Actor, list: &ListView, item: &ListItemView) -> Markup {
     let sid = &item.item.service_id;
-    let refer = match &item.item.location_id {
-        Some(l) => format!("/refer?service={}&location={}", enc(sid), enc(l)),
-        None => format!("/refer?service={}", enc(sid)),
-    };
+    let location = item.item.location_id.as_deref();
     let here = format!("/lists#list-{}", list.id);
     html! {
         li.card.saved id={ "item-" (list.id) "-" (sid) } {
@@ -151,7 +125,7 @@ fn item_card(actor: &Actor, list: &ListView, item: &ListItemView) -> Markup {
                 " For the handout"
             }
             h3 {
-                a href={ "/services/" (enc(sid)) } { (item.name) }
+                a href={ "/services/" (views::enc(sid)) } { (item.name) }
                 @if let Some(flag) = item.flag { " " strong.badge.flag { (flag) } }
             }
             @if item.name != item.item.name_when_saved {
@@ -168,8 +142,8 @@ fn item_card(actor: &Actor, list: &ListView, item: &ListItemView) -> Markup {
             p.muted { "Saved " (item.item.saved_at.format("%Y-%m-%d")) }
             p.actions {
                 @if item.state != ItemState::Closed {
-                    a.refer href=(refer) { "Refer" }
-                    a href={ "/handout?s=" (enc(&item_ref(item))) } { "Handout" }
+                    a.refer href=(views::refer_href(sid, location)) { "Refer" }
+                    a href=(views::handout_href(sid, location, Lang::En)) { "Handout" }
                 }
             }
             @if item.state == ItemState::Changed {
@@ -182,18 +156,10 @@ fn item_card(actor: &Actor, list: &ListView, item: &ListItemView) -> Markup {
                     button type="submit" { "I checked it: keep it as it is now" }
                 }
             }
-            form.inline method="post" action={ "/lists/" (list.id) "/items/" (enc(sid)) "/remove" } {
+            form.inline method="post" action={ "/lists/" (list.id) "/items/" (views::enc(sid)) "/remove" } {
                 input type="hidden" name="csrf" value=(actor.csrf());
                 button type="submit" { "Remove" }
             }
-        }
-    }
-}
-
-fn field_errors(errors: &[FieldError], field: &str) -> Markup {
-    html! {
-        @for e in errors.iter().filter(|e| e.field == field) {
-            p.field-error id={ "err-" (field) } role="alert" { (e.message) }
         }
     }
 }
@@ -302,12 +268,12 @@ fn lists_body(actor: &Actor, lists: &[ListView], problems: &Problems) -> Markup 
                 div.field {
                     label for="new-name" { "Name" }
                     input #new-name name="name" value=(problems.name) maxlength=(crate::directory::MAX_LIST_NAME_CHARS) required aria-describedby="err-name";
-                    (field_errors(create_errors, "name"))
+                    (views::field_errors(create_errors, "name"))
                 }
                 div.field {
                     label for="new-members" { "Colleagues' emails (one per line)" }
                     textarea #new-members name="members" rows="3" aria-describedby="err-members" { (problems.members) }
-                    (field_errors(create_errors, "members"))
+                    (views::field_errors(create_errors, "members"))
                 }
                 button type="submit" { "Make the list" }
             }
@@ -320,11 +286,11 @@ pub async fn list_index(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let actor = match page_actor(&state, &headers, "/lists").await? {
-        Ok(a) => a,
+    let (actor, who) = match signed_in_page(&state, &headers, "/lists").await? {
+        Ok(signed_in) => signed_in,
         Err(redirect) => return Ok(redirect),
     };
-    Ok(index_page(&state, &actor, &Problems::default())
+    Ok(index_page(&state, &actor, &who, &Problems::default())
         .await?
         .into_response())
 }
@@ -341,11 +307,37 @@ async fn answer(
         Ok(to) => Ok(Redirect::to(&to).into_response()),
         Err(ListError::Invalid(errors)) => {
             let problems = Problems { errors, ..typed };
-            let page = index_page(state, actor, &problems).await?;
+            let who = super::account::who_for(state, actor).await;
+            let page = index_page(state, actor, &who, &problems).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// A lists form: someone signed in, the form's CSRF token checked, then
+/// `change` run off the async threads (it says where to go next), then [`answer`].
+async fn list_form<F>(
+    state: &AppState,
+    headers: &HeaderMap,
+    csrf: Option<&str>,
+    typed: Problems,
+    change: F,
+) -> Result<Response, AppError>
+where
+    F: FnOnce(&Directory, &User) -> Result<String, ListError> + Send + 'static,
+{
+    let actor = require(state, headers).await?;
+    check_csrf(&actor, csrf)?;
+    let directory = state.directory.clone();
+    let user = actor.user.clone();
+    let result = blocking(move || change(&directory, &user)).await?;
+    answer(state, &actor, result, typed).await
+}
+
+/// Where a change to `list` goes back to: the list on the lists page.
+fn back_to(list: &ListView) -> String {
+    format!("/lists#list-{}", list.id)
 }
 
 #[derive(Debug, Deserialize)]
@@ -361,24 +353,25 @@ pub async fn list_create(
     headers: HeaderMap,
     Form(form): Form<CreateForm>,
 ) -> Result<Response, AppError> {
-    let actor = require(&state, &headers).await?;
-    check_csrf(&actor, form.csrf.as_deref())?;
-    let directory = state.directory.clone();
-    let user = actor.user.clone();
-    let (name, members) = (form.name.clone(), form.members.clone());
-    let result = blocking(move || {
-        directory
-            .create_list(&user, name.as_deref(), members.as_deref(), now())
-            .map(|list| format!("/lists#list-{}", list.id))
-    })
-    .await?;
     let typed = Problems {
         errors: Vec::new(),
         creating: true,
-        name: form.name.unwrap_or_default(),
-        members: form.members.unwrap_or_default(),
+        name: form.name.clone().unwrap_or_default(),
+        members: form.members.clone().unwrap_or_default(),
     };
-    answer(&state, &actor, result, typed).await
+    let (name, members) = (form.name, form.members);
+    list_form(
+        &state,
+        &headers,
+        form.csrf.as_deref(),
+        typed,
+        move |directory, user| {
+            directory
+                .create_list(user, name.as_deref(), members.as_deref(), now())
+                .map(|list| back_to(&list))
+        },
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -399,28 +392,24 @@ pub async fn list_item_add(
     Path(id): Path<String>,
     Form(form): Form<ItemForm>,
 ) -> Result<Response, AppError> {
-    let actor = require(&state, &headers).await?;
-    check_csrf(&actor, form.csrf.as_deref())?;
     let input = NewListItem {
         service_id: form.service_id,
         location_id: form.location_id,
         note: form.note,
     };
     let next = safe_next(form.next.as_deref()).map(str::to_owned);
-    let directory = state.directory.clone();
-    let user = actor.user.clone();
-    let result = blocking(move || {
-        directory
-            .add_list_item(&user, &id, &input, now())
-            .map(|(list, _)| next.unwrap_or_else(|| format!("/lists#list-{}", list.id)))
-    })
-    .await?;
-    answer(&state, &actor, result, Problems::default()).await
-}
-
-#[derive(Debug, Deserialize)]
-pub struct CsrfForm {
-    csrf: Option<String>,
+    list_form(
+        &state,
+        &headers,
+        form.csrf.as_deref(),
+        Problems::default(),
+        move |directory, user| {
+            directory
+                .add_list_item(user, &id, &input, now())
+                .map(|(list, _)| next.unwrap_or_else(|| back_to(&list)))
+        },
+    )
+    .await
 }
 
 /// `POST /lists/{id}/items/{service_id}/remove`: takes a service off a list.
@@ -430,17 +419,18 @@ pub async fn list_item_remove(
     Path((id, service_id)): Path<(String, String)>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, AppError> {
-    let actor = require(&state, &headers).await?;
-    check_csrf(&actor, form.csrf.as_deref())?;
-    let directory = state.directory.clone();
-    let user = actor.user.clone();
-    let result = blocking(move || {
-        directory
-            .remove_list_item(&user, &id, &service_id, now())
-            .map(|list| format!("/lists#list-{}", list.id))
-    })
-    .await?;
-    answer(&state, &actor, result, Problems::default()).await
+    list_form(
+        &state,
+        &headers,
+        form.csrf.as_deref(),
+        Problems::default(),
+        move |directory, user| {
+            directory
+                .remove_list_item(user, &id, &service_id, now())
+                .map(|list| back_to(&list))
+        },
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -457,17 +447,19 @@ pub async fn list_members(
     Path(id): Path<String>,
     Form(form): Form<MembersForm>,
 ) -> Result<Response, AppError> {
-    let actor = require(&state, &headers).await?;
-    check_csrf(&actor, form.csrf.as_deref())?;
-    let directory = state.directory.clone();
-    let user = actor.user.clone();
-    let result = blocking(move || {
-        directory
-            .set_list_members(&user, &id, form.members.as_deref(), now())
-            .map(|list| format!("/lists#list-{}", list.id))
-    })
-    .await?;
-    answer(&state, &actor, result, Problems::default()).await
+    let members = form.members;
+    list_form(
+        &state,
+        &headers,
+        form.csrf.as_deref(),
+        Problems::default(),
+        move |directory, user| {
+            directory
+                .set_list_members(user, &id, members.as_deref(), now())
+                .map(|list| back_to(&list))
+        },
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -483,17 +475,19 @@ pub async fn list_rename(
     Path(id): Path<String>,
     Form(form): Form<RenameForm>,
 ) -> Result<Response, AppError> {
-    let actor = require(&state, &headers).await?;
-    check_csrf(&actor, form.csrf.as_deref())?;
-    let directory = state.directory.clone();
-    let user = actor.user.clone();
-    let result = blocking(move || {
-        directory
-            .rename_list(&user, &id, form.name.as_deref(), now())
-            .map(|list| format!("/lists#list-{}", list.id))
-    })
-    .await?;
-    answer(&state, &actor, result, Problems::default()).await
+    let name = form.name;
+    list_form(
+        &state,
+        &headers,
+        form.csrf.as_deref(),
+        Problems::default(),
+        move |directory, user| {
+            directory
+                .rename_list(user, &id, name.as_deref(), now())
+                .map(|list| back_to(&list))
+        },
+    )
+    .await
 }
 
 /// `POST /lists/{id}/delete`: deletes a team list (its owner only).
@@ -503,15 +497,16 @@ pub async fn list_delete(
     Path(id): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, AppError> {
-    let actor = require(&state, &headers).await?;
-    check_csrf(&actor, form.csrf.as_deref())?;
-    let directory = state.directory.clone();
-    let user = actor.user.clone();
-    let result = blocking(move || {
-        directory
-            .delete_list(&user, &id, now())
-            .map(|()| "/lists".to_owned())
-    })
-    .await?;
-    answer(&state, &actor, result, Problems::default()).await
+    list_form(
+        &state,
+        &headers,
+        form.csrf.as_deref(),
+        Problems::default(),
+        move |directory, user| {
+            directory
+                .delete_list(user, &id, now())
+                .map(|()| "/lists".to_owned())
+        },
+    )
+    .await
 }

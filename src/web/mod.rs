@@ -157,6 +157,59 @@ where
         .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))
 }
 
+/// A raw query string's `key=value` pairs, decoded, in order.
+fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
+    form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// The last value given for `key` among `pairs` (a repeated key: the last wins).
+fn param<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The listing id from the path; an id that is not valid text is bad input, not a 500.
+fn listing_id(
+    id: Result<axum::extract::Path<String>, axum::extract::rejection::PathRejection>,
+) -> Result<String, AppError> {
+    id.map(|axum::extract::Path(id)| id).map_err(|_| {
+        AppError::BadInput(
+            "the listing id in this address is not valid; open the listing from a search result"
+                .into(),
+        )
+    })
+}
+
+/// Today's date (UTC), for follow-ups and review deadlines.
+fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// A JSON answer to a create-or-update: 201 when `created`, else 200, and
+/// `Location` naming the record either way.
+fn created_or_ok<T: serde::Serialize>(
+    created: bool,
+    body: &T,
+    location: &str,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let status = if created {
+        axum::http::StatusCode::CREATED
+    } else {
+        axum::http::StatusCode::OK
+    };
+    let mut response = (status, axum::Json(body)).into_response();
+    if let Ok(location) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
+}
+
 /// Joins a repeated parameter's values with commas, leaving out empty ones.
 fn join(before: Option<String>, value: String) -> String {
     match before {

@@ -12,28 +12,31 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::account::{check_csrf, csrf_header, page_actor, require, who};
+use super::account::{address, check_csrf, csrf_header, maybe_actor, require, signed_in_page};
 use super::{ApiError, AppError, AppState, blocking, views};
-use crate::directory::SubmissionError;
-use crate::model::{Service, Submission, SubmissionKind, Submitter};
+use crate::directory::{Directory, ModeratorEdits, SubmissionError};
+use crate::model::{Service, Submission, SubmissionKind, Submitter, User};
 
 /// The largest submission body accepted (bytes); beyond it, 413.
 pub const MAX_SUBMISSION_BYTES: usize = 256 * 1024;
 
-impl From<SubmissionError> for AppError {
-    fn from(e: SubmissionError) -> AppError {
-        match e {
-            SubmissionError::Invalid(errors) => AppError::Invalid(errors),
-            SubmissionError::NotFound(_) => AppError::NotFound(e.to_string()),
-            SubmissionError::Forbidden(m) => AppError::Forbidden(m),
-            SubmissionError::Conflict(m) => AppError::Conflict(m),
-            SubmissionError::Directory(e) => AppError::Internal(e.to_string()),
-        }
-    }
+/// The id of whoever is signed in, if anyone (submissions need no account).
+async fn submitter_id(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    maybe_actor(state, headers).await.map(|a| a.user.id)
 }
 
-fn address(connect: Option<&Extension<ConnectInfo<SocketAddr>>>) -> String {
-    connect.map_or_else(|| "unknown".to_owned(), |c| c.0.0.ip().to_string())
+/// "Edit then approve": applies a moderator's edits (when there are any), then approves.
+fn edit_then_approve(
+    directory: &Directory,
+    user: &User,
+    id: &str,
+    edits: &ModeratorEdits,
+) -> Result<Submission, AppError> {
+    let now = chrono::Utc::now();
+    if edits.any() {
+        directory.edit_submission(user, id, edits, now)?;
+    }
+    Ok(directory.approve(user, id, now)?)
 }
 
 /// Counts a submission from `address`; too many in the window is 429.
@@ -77,12 +80,8 @@ pub async fn api_submit(
             ))
         }
     })?;
-    rate_limit(&state, &address(connect.as_ref()))?;
-    let user = super::account::actor(&state, &headers)
-        .await
-        .ok()
-        .flatten()
-        .map(|a| a.user.id);
+    rate_limit(&state, &address(connect.as_ref().map(|c| &c.0)))?;
+    let user = submitter_id(&state, &headers).await;
     let (service, submitter, note) = match body.get("service") {
         Some(service) if service.is_object() => {
             let who = body.get("submitter");
@@ -139,7 +138,7 @@ pub struct Decision {
     csrf: Option<String>,
     /// Edits to make before approving ("edit then approve").
     #[serde(flatten)]
-    edits: crate::directory::ModeratorEdits,
+    edits: ModeratorEdits,
 }
 
 /// `POST /api/v1/moderation/{id}/approve`.
@@ -152,8 +151,8 @@ pub async fn api_approve(
     let actor = require(&state, &headers).await?;
     check_csrf(&actor, csrf_header(&headers))?;
     // An optional body `{name, description, url, phone}` edits the listing first.
-    let edits: crate::directory::ModeratorEdits = if body.iter().all(u8::is_ascii_whitespace) {
-        crate::directory::ModeratorEdits::default()
+    let edits: ModeratorEdits = if body.iter().all(u8::is_ascii_whitespace) {
+        ModeratorEdits::default()
     } else {
         serde_json::from_slice(&body).map_err(|e| {
             AppError::BadInput(format!(
@@ -162,14 +161,7 @@ pub async fn api_approve(
         })?
     };
     let directory = state.directory.clone();
-    let done = blocking(move || -> Result<Submission, AppError> {
-        let now = chrono::Utc::now();
-        if edits.any() {
-            directory.edit_submission(&actor.user, &id, &edits, now)?;
-        }
-        Ok(directory.approve(&actor.user, &id, now)?)
-    })
-    .await??;
+    let done = blocking(move || edit_then_approve(&directory, &actor.user, &id, &edits)).await??;
     Ok(Json(done))
 }
 
@@ -202,11 +194,10 @@ pub async fn queue_page(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let actor = match page_actor(&state, &headers, "/moderation").await? {
-        Ok(a) => a,
+    let (actor, who) = match signed_in_page(&state, &headers, "/moderation").await? {
+        Ok(signed_in) => signed_in,
         Err(redirect) => return Ok(redirect),
     };
-    let who = who(&state, &headers).await;
     let directory = state.directory.clone();
     let user = actor.user.clone();
     let rows = blocking(
@@ -295,7 +286,7 @@ pub async fn queue_page(
                 }
             }
         },
-        who.as_ref(),
+        Some(&who),
     )
     .into_response())
 }
@@ -310,15 +301,7 @@ pub async fn approve_form(
     let actor = require(&state, &headers).await?;
     check_csrf(&actor, form.csrf.as_deref())?;
     let directory = state.directory.clone();
-    blocking(move || -> Result<(), AppError> {
-        let now = chrono::Utc::now();
-        if form.edits.any() {
-            directory.edit_submission(&actor.user, &id, &form.edits, now)?;
-        }
-        directory.approve(&actor.user, &id, now)?;
-        Ok(())
-    })
-    .await??;
+    blocking(move || edit_then_approve(&directory, &actor.user, &id, &form.edits)).await??;
     Ok(Redirect::to("/moderation").into_response())
 }
 
@@ -431,12 +414,8 @@ pub async fn correct(
     Path(id): Path<String>,
     Form(form): Form<CorrectionForm>,
 ) -> Result<Response, AppError> {
-    rate_limit(&state, &address(connect.as_ref()))?;
-    let user_id = super::account::actor(&state, &headers)
-        .await
-        .ok()
-        .flatten()
-        .map(|a| a.user.id);
+    rate_limit(&state, &address(connect.as_ref().map(|c| &c.0)))?;
+    let user_id = submitter_id(&state, &headers).await;
     if given(&form.company_website).is_some() {
         tracing::info!("a correction filled the hidden field; not queued");
         return Ok((StatusCode::ACCEPTED, received("-")).into_response());
@@ -721,7 +700,7 @@ fn submit_form(form: &SubmitForm, errors: &[crate::referral::FieldError]) -> Mar
             })
             .map(|e| e.message.as_str())
             .collect();
-        html! { @for m in messages { p.field-error role="alert" { "⚠ " (m) } } }
+        html! { @for m in messages { (views::field_problem(None, m)) } }
     };
     let input = |id: &'static str, label: &'static str, value: &str, kind: &'static str| {
         html! {
@@ -805,17 +784,13 @@ pub async fn submit(
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
     let form = SubmitForm::parse(&body);
-    rate_limit(&state, &address(connect.as_ref()))?;
+    rate_limit(&state, &address(connect.as_ref().map(|c| &c.0)))?;
     if opt(&form.company_website).is_some() {
         tracing::info!("a submission filled the hidden field; not queued");
         return Ok((StatusCode::ACCEPTED, received("-")).into_response());
     }
     let value = form_to_hsds(&form);
-    let user = super::account::actor(&state, &headers)
-        .await
-        .ok()
-        .flatten()
-        .map(|a| a.user.id);
+    let user = submitter_id(&state, &headers).await;
     let submitter = Submitter {
         name: opt(&form.submitter_name).map(str::to_owned),
         email: opt(&form.submitter_email).map(str::to_owned),

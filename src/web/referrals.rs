@@ -3,60 +3,53 @@
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::account::{Actor, check_csrf, csrf_header, page_actor, require, who_for};
+use super::account::{Actor, check_csrf, csrf_header, here, require, signed_in_page, who_for};
 use super::handout::{HandoutItem, MAX_HANDOUT_ITEMS, handout_page, handout_text};
-use super::{ApiError, AppError, AppState, blocking, views};
+use super::{
+    ApiError, AppError, AppState, blocking, created_or_ok, param, query_pairs, today, views,
+};
+use crate::directory::ReferralFilter;
 use crate::model::{Lang, Need, OutcomeReason, Referral, ReferralStatus, Role, z_codes};
 use crate::referral::{FieldError, NewReferral, StatusUpdate};
-use crate::report::csv_cell;
-use crate::store::ReferralFilter;
-
-fn pairs(raw: Option<&str>) -> Vec<(String, String)> {
-    form_urlencoded::parse(raw.unwrap_or("").as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
-}
+use crate::report::csv_row;
+use crate::search::parse_list;
 
 /// Reads `status=` and `need=` (repeated or comma-separated) into a filter.
+/// (Not `search::parse_needs`: its message names the Gravity domains, this one
+/// is worded for the referral filter.)
 fn filter_from(raw: Option<&str>) -> Result<ReferralFilter, AppError> {
     let mut filter = ReferralFilter::default();
-    for (key, value) in pairs(raw) {
-        for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            match key.as_str() {
-                "status" => filter
-                    .statuses
-                    .push(ReferralStatus::parse(part).ok_or_else(|| {
-                        let known: Vec<&str> =
-                            ReferralStatus::ALL.iter().map(|s| s.code()).collect();
-                        AppError::BadInput(format!(
-                            "unknown status {part:?}; statuses are {}",
-                            known.join(", ")
-                        ))
-                    })?),
-                "need" => {
-                    let need = Need::parse(part).ok_or_else(|| {
-                        AppError::BadInput(format!(
-                            "unknown need {part:?}; needs are {}",
-                            Need::CODES.join(", ")
-                        ))
-                    })?;
-                    filter.needs.push(need.code().to_owned());
-                }
-                _ => {}
-            }
+    for (key, value) in query_pairs(raw) {
+        match key.as_str() {
+            "status" => filter.statuses.extend(parse_list(
+                "status",
+                Some(&value),
+                ReferralStatus::parse,
+                |part| {
+                    let known: Vec<&str> = ReferralStatus::ALL.iter().map(|s| s.code()).collect();
+                    format!("unknown status {part:?}; statuses are {}", known.join(", "))
+                },
+            )?),
+            "need" => filter.needs.extend(
+                parse_list("need", Some(&value), Need::parse, |part| {
+                    format!(
+                        "unknown need {part:?}; needs are {}",
+                        Need::CODES.join(", ")
+                    )
+                })?
+                .iter()
+                .map(|need| need.code().to_owned()),
+            ),
+            _ => {}
         }
     }
     Ok(filter)
-}
-
-fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
 }
 
 // ---- JSON API ------------------------------------------------------------------
@@ -80,16 +73,11 @@ pub async fn api_create(
     let (referral, created) =
         blocking(move || directory.create_referral(&actor.user, &input, chrono::Utc::now()))
             .await??;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    let mut response = (status, Json(&referral)).into_response();
-    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/referrals/{}", referral.id)) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    Ok(created_or_ok(
+        created,
+        &referral,
+        &format!("/api/v1/referrals/{}", referral.id),
+    ))
 }
 
 /// `GET /api/v1/referrals[?status=&need=]`.
@@ -170,14 +158,6 @@ pub async fn api_fhir(
 
 // ---- pages -----------------------------------------------------------------
 
-fn field_error(errors: &[FieldError], field: &str) -> Markup {
-    html! {
-        @for e in errors.iter().filter(|e| e.field == field) {
-            p.field-error id={ "err-" (field) } role="alert" { "⚠ " (e.message) }
-        }
-    }
-}
-
 fn refer_form(
     actor: &Actor,
     who: &views::Who,
@@ -216,7 +196,7 @@ fn refer_form(
                             option value=(code) selected[*code == chosen_need] { (views::need_label(code)) }
                         }
                     }
-                    (field_error(errors, "need"))
+                    (views::field_errors(errors, "need"))
                 }
                 div.field {
                     label for="z_code" { "ICD-10 Z code (optional)" }
@@ -228,52 +208,52 @@ fn refer_form(
                             }
                         }
                     }
-                    (field_error(errors, "z_code"))
+                    (views::field_errors(errors, "z_code"))
                 }
                 div.field {
                     label for="client_ref" { "Client reference (your own code, never a name)" }
                     input #client_ref name="client_ref" value=(value(&input.client_ref)) maxlength="40" autocomplete="off" aria-describedby="err-client_ref";
-                    (field_error(errors, "client_ref"))
+                    (views::field_errors(errors, "client_ref"))
                 }
                 div.field {
                     label for="client_zip" { "Client's ZIP (optional, for gap reports)" }
                     input #client_zip name="client_zip" value=(value(&input.client_zip)) inputmode="numeric" maxlength="10" aria-describedby="err-client_zip";
-                    (field_error(errors, "client_zip"))
+                    (views::field_errors(errors, "client_zip"))
                 }
                 div.field {
                     label for="client_language" { "Client's language (optional)" }
                     input #client_language name="client_language" value=(value(&input.client_language)) placeholder="es, Spanish…" aria-describedby="err-client_language";
-                    (field_error(errors, "client_language"))
+                    (views::field_errors(errors, "client_language"))
                 }
                 div.field {
                     label for="urgency" { "Urgency" }
                     (select("urgency", &[("routine", "Routine"), ("urgent", "Urgent"), ("emergency", "Emergency")], &value(&input.urgency)))
-                    (field_error(errors, "urgency"))
+                    (views::field_errors(errors, "urgency"))
                 }
                 div.field {
                     label for="consent" { "Consent" }
                     (select("consent", &[("", "Not recorded"), ("verbal", "Verbal"), ("written", "Written"), ("declined", "Declined")], &value(&input.consent)))
-                    (field_error(errors, "consent"))
+                    (views::field_errors(errors, "consent"))
                 }
                 div.field {
                     label for="contact" { "Preferred contact" }
                     (select("contact", &[("", "Not said"), ("phone", "Phone"), ("text", "Text message"), ("email", "Email"), ("do-not-contact", "Don't contact")], &value(&input.contact)))
-                    (field_error(errors, "contact"))
+                    (views::field_errors(errors, "contact"))
                 }
                 div.field {
                     label for="kind" { "Kind" }
                     (select("kind", &[("sent", "Sent to the program"), ("logged", "Logged for the record")], &value(&input.kind)))
-                    (field_error(errors, "kind"))
+                    (views::field_errors(errors, "kind"))
                 }
                 div.field {
                     label for="follow_up" { "Follow up on" }
                     input #follow_up type="date" name="follow_up" value=(follow_up) aria-describedby="err-follow_up";
-                    (field_error(errors, "follow_up"))
+                    (views::field_errors(errors, "follow_up"))
                 }
                 div.field {
                     label for="note" { "Short note (optional; no diagnosis)" }
                     textarea #note name="note" maxlength="500" rows="3" aria-describedby="err-note" { (value(&input.note)) }
-                    (field_error(errors, "note"))
+                    (views::field_errors(errors, "note"))
                 }
                 button type="submit" { "Record the referral" }
             }
@@ -286,11 +266,11 @@ fn refer_form(
 pub async fn refer_page(
     State(state): State<AppState>,
     headers: HeaderMap,
+    uri: Uri,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
-    let here = format!("/refer?{}", raw.as_deref().unwrap_or(""));
-    let actor = match page_actor(&state, &headers, &here).await? {
-        Ok(a) => a,
+    let (actor, who) = match signed_in_page(&state, &headers, &here(&uri)).await? {
+        Ok(signed_in) => signed_in,
         Err(redirect) => return Ok(redirect),
     };
     if !actor.user.role.refers() {
@@ -298,14 +278,12 @@ pub async fn refer_page(
             "only clinicians (and admins) record referrals".into(),
         ));
     }
-    let mut input = NewReferral::default();
-    for (k, v) in pairs(raw.as_deref()) {
-        match k.as_str() {
-            "service" => input.service_id = Some(v),
-            "location" => input.location_id = Some(v),
-            _ => {}
-        }
-    }
+    let pairs = query_pairs(raw.as_deref());
+    let input = NewReferral {
+        service_id: param(&pairs, "service").map(str::to_owned),
+        location_id: param(&pairs, "location").map(str::to_owned),
+        ..NewReferral::default()
+    };
     let id = input.service_id.clone().unwrap_or_default();
     let directory = state.directory.clone();
     let service = blocking(move || directory.service(&id))
@@ -313,7 +291,6 @@ pub async fn refer_page(
         .ok_or_else(|| {
             AppError::NotFound("There is no such listing; open Refer from a search result.".into())
         })?;
-    let who = who_for(&state, &actor).await;
     Ok(refer_form(&actor, &who, &input, &service.name, &[]).into_response())
 }
 
@@ -412,8 +389,8 @@ pub async fn list_page(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
-    let actor = match page_actor(&state, &headers, "/referrals").await? {
-        Ok(a) => a,
+    let (actor, who) = match signed_in_page(&state, &headers, "/referrals").await? {
+        Ok(signed_in) => signed_in,
         Err(redirect) => return Ok(redirect),
     };
     let filter = filter_from(raw.as_deref())?;
@@ -426,7 +403,6 @@ pub async fn list_page(
     } else {
         "My referrals"
     };
-    let who = who_for(&state, &actor).await;
     Ok(views::layout_with(
         title,
         html! {
@@ -479,14 +455,13 @@ pub async fn show_page(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let actor = match page_actor(&state, &headers, &format!("/referrals/{id}")).await? {
-        Ok(a) => a,
+    let (actor, who) = match signed_in_page(&state, &headers, &format!("/referrals/{id}")).await? {
+        Ok(signed_in) => signed_in,
         Err(redirect) => return Ok(redirect),
     };
     let directory = state.directory.clone();
     let user = actor.user.clone();
     let r = blocking(move || directory.referral_for(&user, &id, chrono::Utc::now())).await??;
-    let who = who_for(&state, &actor).await;
     Ok(referral_page(&actor, &who, &r, None).into_response())
 }
 
@@ -509,12 +484,12 @@ fn referral_page(actor: &Actor, who: &views::Who, r: &Referral, error: Option<&s
             }
             p {
                 a href={ "/services/" (r.service_id) } { "The listing" } " · "
-                a href={ "/handout?s=" (r.service_id) (r.location_id.as_ref().map(|l| format!(":{l}")).unwrap_or_default()) @if r.client_language.as_deref() == Some("es") { "&lang=es" } } { "Handout for the client" } " · "
+                a href=(views::handout_href(&r.service_id, r.location_id.as_deref(), if r.client_language.as_deref() == Some("es") { Lang::Es } else { Lang::En })) { "Handout for the client" } " · "
                 a href={ "/api/v1/referrals/" (r.id) "/fhir" } { "FHIR" }
             }
             @if !r.status.next().is_empty() {
                 h2 { "Update" }
-                @if let Some(e) = error { p.field-error role="alert" { "⚠ " (e) } }
+                @if let Some(e) = error { (views::field_problem(None, e)) }
                 form.status method="post" action={ "/referrals/" (r.id) "/status" } {
                     input type="hidden" name="csrf" value=(actor.csrf());
                     div.field {
@@ -641,13 +616,7 @@ pub async fn export_csv(
             r.follow_up.to_string(),
             r.kind.code().to_owned(),
         ];
-        out.push_str(
-            &row.iter()
-                .map(|c| csv_cell(c))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        out.push('\n');
+        out.push_str(&csv_row(&row));
     }
     Ok((
         [
@@ -671,7 +640,7 @@ pub async fn handout(
     let mut wanted: Vec<(String, Option<String>)> = Vec::new();
     let mut lang = Lang::En;
     let mut text = false;
-    for (k, v) in pairs(raw.as_deref()) {
+    for (k, v) in query_pairs(raw.as_deref()) {
         match k.as_str() {
             "s" => {
                 for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -748,8 +717,8 @@ pub async fn audit_page(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let actor = match page_actor(&state, &headers, "/admin/audit").await? {
-        Ok(a) => a,
+    let (actor, who) = match signed_in_page(&state, &headers, "/admin/audit").await? {
+        Ok(signed_in) => signed_in,
         Err(redirect) => return Ok(redirect),
     };
     if actor.user.role != Role::Admin {
@@ -757,7 +726,6 @@ pub async fn audit_page(
     }
     let directory = state.directory.clone();
     let log = blocking(move || directory.audit_log(500)).await??;
-    let who = who_for(&state, &actor).await;
     Ok(views::layout_with(
         "Audit log",
         html! {

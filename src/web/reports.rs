@@ -7,12 +7,12 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 
-use super::account::{page_actor, require, who_for};
-use super::{ApiError, AppError, AppState, blocking, views};
+use super::account::{here, require, signed_in_page};
+use super::{ApiError, AppError, AppState, blocking, query_pairs, views};
 use crate::model::{Need, Role};
 use crate::report::gaps::{self, GapParams, GapQuery, GapReport, GapRow, Level, MEASURES};
 use crate::report::map::{self, MapEntry};
@@ -38,9 +38,8 @@ struct Asked {
 impl Asked {
     fn read(raw: Option<&str>) -> Result<Asked, AppError> {
         let mut asked = Asked::default();
-        for (k, v) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
-            let v = v.into_owned();
-            match k.as_ref() {
+        for (k, v) in query_pairs(raw) {
+            match k.as_str() {
                 "by" => asked.by = Some(v),
                 "need" => asked.needs.push(v),
                 "from" => asked.from = Some(v),
@@ -94,8 +93,10 @@ pub async fn api_gaps(
         }
     };
     let directory = state.directory.clone();
-    let (_, report) = blocking(move || {
-        gaps::report_for(&directory, &actor.user, &asked.params(), chrono::Utc::now())
+    let report = blocking(move || -> Result<GapReport, gaps::GapError> {
+        let now = chrono::Utc::now();
+        let query = gaps::authorize(&directory, &actor.user, &asked.params(), now)?;
+        gaps::report(&directory, &query)
     })
     .await??;
     Ok(if csv {
@@ -122,17 +123,14 @@ pub async fn api_gaps(
 pub async fn gaps_page(
     State(state): State<AppState>,
     headers: HeaderMap,
+    uri: Uri,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
-    let here = match raw.as_deref() {
-        Some(q) if !q.is_empty() => format!("/reports/gaps?{q}"),
-        _ => "/reports/gaps".to_owned(),
-    };
-    let actor = match page_actor(&state, &headers, &here).await? {
-        Ok(a) => a,
+    let (actor, who) = match signed_in_page(&state, &headers, &here(&uri)).await? {
+        Ok(signed_in) => signed_in,
         Err(redirect) => return Ok(redirect),
     };
-    if !matches!(actor.user.role, Role::Advocate | Role::Admin) {
+    if !actor.user.role.reads_reports() {
         return Err(AppError::Forbidden(
             "gap reports are for advocates and admins; ask an admin to give your account the advocate role".into(),
         ));
@@ -159,33 +157,33 @@ pub async fn gaps_page(
         }
     };
     let admin = actor.user.role == Role::Admin;
-    let who = who_for(&state, &actor).await;
     let directory = state.directory.clone();
     let user = actor.user.clone();
     let mut form = asked_form(&asked);
     let made = blocking(move || -> Result<_, gaps::GapError> {
         let now = chrono::Utc::now();
-        let (query, report) = gaps::report_for(&directory, &user, &asked.params(), now)?;
-        // The map is of counties whatever the level.
-        let counties = if query.level == Level::County {
-            None
+        let query = gaps::authorize(&directory, &user, &asked.params(), now)?;
+        let inputs = gaps::Inputs::load(&directory, &query)?;
+        let report = gaps::report_from(&directory, &query, &inputs)?;
+        // The map is of counties whatever the level, from the same searches and referrals.
+        let (figure, shown_by) = if query.level == Level::County {
+            county_map(&report, &query, map_by)
         } else {
             let county_query = GapQuery {
                 level: Level::County,
                 ..query.clone()
             };
-            Some(gaps::report(&directory, &county_query)?)
+            let counties = gaps::report_from(&directory, &county_query, &inputs)?;
+            county_map(&counties, &query, map_by)
         };
-        Ok((query, report, counties))
+        Ok((query, report, figure, shown_by))
     })
     .await?;
     let (status, body) = match made {
-        Ok((query, report, counties)) => {
+        Ok((query, report, figure, shown_by)) => {
             // The form shows the period the report covers, defaults included.
             form.from = query.from.to_string();
             form.to = query.to.to_string();
-            let (figure, shown_by) =
-                county_map(counties.as_ref().unwrap_or(&report), &query, map_by);
             form.map = shown_by.code().to_owned();
             (
                 StatusCode::OK,

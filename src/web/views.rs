@@ -5,11 +5,12 @@
 use maud::{DOCTYPE, Markup, Render, html};
 
 use crate::directory::{HoursView, SearchPage, SearchResult, WayOut};
+use crate::directory::{MatchKind, Scope};
 use crate::hours::OpenState;
-use crate::index::{MatchKind, Scope};
-use crate::model::{Category, LANGUAGES, Location, Phone, Population, Service};
+use crate::model::{Category, LANGUAGES, Lang, Location, Phone, Population, Service};
+use crate::referral::FieldError;
 use crate::search::{
-    DEFAULT_RADIUS_MILES, InputError, MAX_AGE, OpenFilter, SearchParams, ValidSearch,
+    DEFAULT_RADIUS_MILES, InputError, MAX_AGE, OpenFilter, SearchParams, ValidSearch, parse_flag,
 };
 
 /// The site stylesheet, served at `/static/hearth.css`.
@@ -235,14 +236,7 @@ impl Render for Card<'_> {
                     @if let Some(phone) = s.primary_phone() { (PhoneLink(phone)) }
                     @if let Some(url) = s.safe_url() { a.web href=(url) rel="noopener noreferrer" { "Website" } }
                     @if self.refer {
-                        a.refer href={ "/refer?service=" (s.id) @if let Some(l) = &r.location { "&location=" (l.id) } } { "Refer" }
-                        form.save method="post" action="/lists/mine/items" {
-                            input type="hidden" name="csrf" value=(self.csrf);
-                            input type="hidden" name="service_id" value=(s.id);
-                            @if let Some(l) = &r.location { input type="hidden" name="location_id" value=(l.id); }
-                            input type="hidden" name="next" value=(self.back);
-                            button.link type="submit" { "Save to my list" }
-                        }
+                        (refer_and_save(&s.id, r.location.as_ref().map(|l| l.id.as_str()), self.csrf, self.back, false))
                     }
                     label.handout-pick {
                         input type="checkbox" form="handout" name="s"
@@ -253,14 +247,6 @@ impl Render for Card<'_> {
             }
         }
     }
-}
-
-/// True for a true/false parameter that says true (as the search reads it).
-fn flag_on(value: &Option<String>) -> bool {
-    value
-        .as_deref()
-        .map(|v| v.trim().to_ascii_lowercase())
-        .is_some_and(|v| matches!(v.as_str(), "true" | "1" | "on" | "yes"))
 }
 
 /// What a menu of a list parameter shows as chosen: one of its own options
@@ -315,6 +301,71 @@ impl MenuChoice {
                 },
             },
         }
+    }
+}
+
+/// Text made safe to put in one part of a URL's path or query.
+pub(super) fn enc(value: &str) -> String {
+    form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+/// Where "Refer" goes for a listing (at one of its locations, when given).
+pub(super) fn refer_href(service_id: &str, location_id: Option<&str>) -> String {
+    match location_id {
+        Some(l) => format!("/refer?service={}&location={}", enc(service_id), enc(l)),
+        None => format!("/refer?service={}", enc(service_id)),
+    }
+}
+
+/// A client handout of one listing (at one of its locations, when given), in `lang`.
+pub(super) fn handout_href(service_id: &str, location_id: Option<&str>, lang: Lang) -> String {
+    let mut href = format!("/handout?s={}", enc(service_id));
+    if let Some(l) = location_id {
+        href.push(':');
+        href.push_str(&enc(l));
+    }
+    if lang == Lang::Es {
+        href.push_str("&lang=es");
+    }
+    href
+}
+
+/// A listing's "Refer" link and "Save to my list" form, for people who refer;
+/// the form comes back to `back`, and with `note` it takes a private note.
+fn refer_and_save(
+    service_id: &str,
+    location_id: Option<&str>,
+    csrf: &str,
+    back: &str,
+    note: bool,
+) -> Markup {
+    html! {
+        a.refer href=(refer_href(service_id, location_id)) { "Refer" }
+        form.save method="post" action="/lists/mine/items" {
+            input type="hidden" name="csrf" value=(csrf);
+            input type="hidden" name="service_id" value=(service_id);
+            @if let Some(l) = location_id { input type="hidden" name="location_id" value=(l); }
+            input type="hidden" name="next" value=(back);
+            @if note {
+                label.sr-only for="save-note" { "Private note" }
+                input #save-note name="note" maxlength="200" placeholder="Private note (optional)";
+            }
+            button.link type="submit" { "Save to my list" }
+        }
+    }
+}
+
+/// One problem with a form's field, shown beside it; `id` is what the field's
+/// `aria-describedby` names, when it names one.
+pub(super) fn field_problem(id: Option<&str>, message: &str) -> Markup {
+    html! { p.field-error id=[id] role="alert" { "⚠ " (message) } }
+}
+
+/// Each of `errors` about `field`, with the id `err-FIELD`.
+pub(super) fn field_errors(errors: &[FieldError], field: &str) -> Markup {
+    let id = format!("err-{field}");
+    html! {
+        @for e in errors.iter().filter(|e| e.field == field) { (field_problem(Some(&id), &e.message)) }
     }
 }
 
@@ -495,7 +546,7 @@ fn search_form(params: &SearchParams, error: Option<&InputError>) -> Markup {
                 div.checks {
                     div.field.check {
                         label for="open_now" {
-                            input #open_now type="checkbox" name="open_now" value="true" checked[flag_on(&params.open_now)]
+                            input #open_now type="checkbox" name="open_now" value="true" checked[parse_flag("open_now", &params.open_now).unwrap_or(false)]
                                 aria-invalid=[invalid("open_now")] aria-describedby=[described("open_now")];
                             " Open now"
                         }
@@ -503,7 +554,7 @@ fn search_form(params: &SearchParams, error: Option<&InputError>) -> Markup {
                     }
                     div.field.check {
                         label for="free" {
-                            input #free type="checkbox" name="free" value="true" checked[flag_on(&params.free)]
+                            input #free type="checkbox" name="free" value="true" checked[parse_flag("free", &params.free).unwrap_or(false)]
                                 aria-invalid=[invalid("free")] aria-describedby=[described("free")];
                             " Free"
                         }
@@ -511,7 +562,7 @@ fn search_form(params: &SearchParams, error: Option<&InputError>) -> Markup {
                     }
                     div.field.check {
                         label for="accessible" {
-                            input #accessible type="checkbox" name="accessible" value="true" checked[flag_on(&params.accessible)]
+                            input #accessible type="checkbox" name="accessible" value="true" checked[parse_flag("accessible", &params.accessible).unwrap_or(false)]
                                 aria-invalid=[invalid("accessible")] aria-describedby=[described("accessible")];
                             " Wheelchair accessible"
                         }
@@ -907,19 +958,10 @@ pub fn service_page(s: &Service, hours: &[HoursView], who: Option<&Who>) -> Mark
                     @if let Some(url) = s.safe_url() { a.web href=(url) rel="noopener noreferrer" { "Website" } }
                     @if let Some(email) = &s.email { a.web href={ "mailto:" (email) } { (email) } }
                     @if let Some(who) = who.filter(|w| w.refers) {
-                        a.refer href={ "/refer?service=" (s.id) @if let Some(l) = s.locations.first() { "&location=" (l.id) } } { "Refer" }
-                        form.save method="post" action="/lists/mine/items" {
-                            input type="hidden" name="csrf" value=(who.csrf);
-                            input type="hidden" name="service_id" value=(s.id);
-                            @if let Some(l) = s.locations.first() { input type="hidden" name="location_id" value=(l.id); }
-                            input type="hidden" name="next" value={ "/services/" (s.id) };
-                            label.sr-only for="save-note" { "Private note" }
-                            input #save-note name="note" maxlength="200" placeholder="Private note (optional)";
-                            button.link type="submit" { "Save to my list" }
-                        }
+                        (refer_and_save(&s.id, s.locations.first().map(|l| l.id.as_str()), &who.csrf, &format!("/services/{}", s.id), true))
                     }
-                    a.web href={ "/handout?s=" (s.id) } { "Handout" }
-                    a.web href={ "/handout?s=" (s.id) "&lang=es" } { "Handout en español" }
+                    a.web href=(handout_href(&s.id, None, Lang::En)) { "Handout" }
+                    a.web href=(handout_href(&s.id, None, Lang::Es)) { "Handout en español" }
                 }
                 dl.facts {
                     @for (label, value) in &facts {

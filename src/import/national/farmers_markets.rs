@@ -8,6 +8,7 @@
 use super::super::flat::CsvRow;
 use super::super::{FlatRecord, parse_coordinate};
 use super::common::{FlatList, meaningful, web_url};
+use crate::geo::state_code;
 use crate::model::{Attribute, TaxonomyTerm};
 
 const DATASET: &str = "usda-farmers-markets";
@@ -74,76 +75,6 @@ const PRODUCTS: [(&str, &str); 30] = [
     ("Crafts", "crafts"),
     ("PetFood", "pet food"),
 ];
-
-/// US states, DC and territories by their full name, as the directory writes them.
-const STATES: [(&str, &str); 57] = [
-    ("Alabama", "AL"),
-    ("Alaska", "AK"),
-    ("Arizona", "AZ"),
-    ("Arkansas", "AR"),
-    ("California", "CA"),
-    ("Colorado", "CO"),
-    ("Connecticut", "CT"),
-    ("Delaware", "DE"),
-    ("District of Columbia", "DC"),
-    ("Florida", "FL"),
-    ("Georgia", "GA"),
-    ("Hawaii", "HI"),
-    ("Idaho", "ID"),
-    ("Illinois", "IL"),
-    ("Indiana", "IN"),
-    ("Iowa", "IA"),
-    ("Kansas", "KS"),
-    ("Kentucky", "KY"),
-    ("Louisiana", "LA"),
-    ("Maine", "ME"),
-    ("Maryland", "MD"),
-    ("Massachusetts", "MA"),
-    ("Michigan", "MI"),
-    ("Minnesota", "MN"),
-    ("Mississippi", "MS"),
-    ("Missouri", "MO"),
-    ("Montana", "MT"),
-    ("Nebraska", "NE"),
-    ("Nevada", "NV"),
-    ("New Hampshire", "NH"),
-    ("New Jersey", "NJ"),
-    ("New Mexico", "NM"),
-    ("New York", "NY"),
-    ("North Carolina", "NC"),
-    ("North Dakota", "ND"),
-    ("Ohio", "OH"),
-    ("Oklahoma", "OK"),
-    ("Oregon", "OR"),
-    ("Pennsylvania", "PA"),
-    ("Rhode Island", "RI"),
-    ("South Carolina", "SC"),
-    ("South Dakota", "SD"),
-    ("Tennessee", "TN"),
-    ("Texas", "TX"),
-    ("Utah", "UT"),
-    ("Vermont", "VT"),
-    ("Virginia", "VA"),
-    ("Washington", "WA"),
-    ("West Virginia", "WV"),
-    ("Wisconsin", "WI"),
-    ("Wyoming", "WY"),
-    ("Puerto Rico", "PR"),
-    ("Guam", "GU"),
-    ("Virgin Islands", "VI"),
-    ("U.S. Virgin Islands", "VI"),
-    ("American Samoa", "AS"),
-    ("Northern Mariana Islands", "MP"),
-];
-
-/// The two-letter code of a state or territory written out in full (or already a code).
-fn state_code(name: &str) -> Option<&'static str> {
-    let name = name.trim();
-    STATES
-        .iter()
-        .find(|(full, code)| full.eq_ignore_ascii_case(name) || code.eq_ignore_ascii_case(name))
-        .map(|(_, code)| *code)
-}
 
 /// The USDA farmers market directory.
 pub(super) const LIST: FlatList = FlatList {
