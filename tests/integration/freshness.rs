@@ -3,12 +3,12 @@
 //! re-verification queue, and `GET /api/v1/services?modified_after=`.
 
 use chrono::{Months, Utc};
-use hearth::directory::{SessionLookup, Silent};
+use hearth::directory::Silent;
 use hearth::import::ReadOptions;
 use hearth::model::{Role, ServiceStatus};
 use serde_json::Value;
 
-use crate::common::{TestApp, enc, fixture};
+use crate::common::{PASSWORD, TestApp, enc, fixture, set_cookie, user_with_token};
 
 /// A Hearth with the Miami fixture under its real dataset name, the made-up
 /// freshness listings below, and a user of each role that matters, each with a token.
@@ -19,7 +19,6 @@ struct World {
     clinician: String,
     /// A Miami listing (never reviewed).
     miami_id: String,
-    _dir: tempfile::TempDir,
 }
 
 /// Test-only HSDS 3 listings: reviewed 13 months ago, 2 months ago, never;
@@ -57,40 +56,28 @@ fn months_ago(months: u32) -> String {
 
 fn world() -> World {
     let app = TestApp::empty();
-    let dir = tempfile::tempdir().unwrap();
-    let json = dir.path().join("freshness-test.json");
-    std::fs::write(
-        &json,
-        FRESHNESS_JSON
-            .replace("{OLD}", &months_ago(13))
-            .replace("{RECENT}", &months_ago(2)),
-    )
-    .unwrap();
     let directory = &app.state.directory;
     directory
         .import(
-            &[
-                (
-                    fixture("miami"),
-                    ReadOptions {
-                        format: None,
-                        dataset: Some("miami-211-2019".into()),
-                    },
-                ),
-                (json, ReadOptions::default()),
-            ],
+            &[(
+                fixture("miami"),
+                ReadOptions {
+                    format: None,
+                    dataset: Some("miami-211-2019".into()),
+                },
+            )],
             &Silent,
         )
         .unwrap()
         .into_result()
         .unwrap();
-    let now = Utc::now();
-    let token = |email: &str, role: Role| {
-        directory
-            .add_user(email, role, Some("correct horse battery"), "test", now)
-            .unwrap();
-        directory.create_token(email, "test", "test", now).unwrap()
-    };
+    app.import_json(
+        "freshness-test.json",
+        &FRESHNESS_JSON
+            .replace("{OLD}", &months_ago(13))
+            .replace("{RECENT}", &months_ago(2)),
+    );
+    let token = |email: &str, role: Role| user_with_token(directory, email, role);
     let moderator = token("mod@hearth.test", Role::Moderator);
     let admin = token("admin@hearth.test", Role::Admin);
     let clinician = token("a@clinic.test", Role::Clinician);
@@ -106,21 +93,13 @@ fn world() -> World {
         admin,
         clinician,
         miami_id,
-        _dir: dir,
     }
 }
 
 impl World {
     /// A request with a bearer token (or none); the status and the body as JSON (or text).
     async fn api(&self, method: &str, uri: &str, token: Option<&str>) -> (u16, Value) {
-        let auth = token.map(|t| format!("Bearer {t}"));
-        let mut headers = vec![];
-        if let Some(a) = &auth {
-            headers.push(("authorization", a.as_str()));
-        }
-        let (status, _, text) = self.app.send(method, uri, &headers, "").await;
-        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        (status.as_u16(), value)
+        self.app.api(method, uri, token, &Value::Null).await
     }
 
     /// The id of a listing by its name.
@@ -187,56 +166,16 @@ impl World {
 
 /// Signs in through the form: the session cookie and its CSRF token.
 async fn sign_in(app: &TestApp, email: &str) -> (String, String) {
-    let (_, headers, _) = app.send("GET", "/login", &[], "").await;
-    let csrf = headers
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .find(|c| c.starts_with("hearth_csrf="))
-        .unwrap()
-        .trim_start_matches("hearth_csrf=")
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let body = format!(
-        "email={}&password={}&csrf={csrf}&next=%2F",
-        enc(email),
-        enc("correct horse battery")
-    );
-    let cookie = format!("hearth_csrf={csrf}");
-    let (status, headers, _) = app
-        .send(
-            "POST",
-            "/login",
-            &[
-                ("content-type", "application/x-www-form-urlencoded"),
-                ("cookie", &cookie),
-            ],
-            &body,
-        )
-        .await;
+    let (status, headers) = app.sign_in(email, PASSWORD, "/").await;
     assert_eq!(status.as_u16(), 303);
-    let session = headers
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .find(|c| c.starts_with("hearth_session="))
+    let session = set_cookie(&headers, "hearth_session")
         .unwrap()
         .split(';')
         .next()
         .unwrap()
         .to_owned();
-    let signed = match app
-        .state
-        .directory
-        .session(session.trim_start_matches("hearth_session="), Utc::now())
-        .unwrap()
-    {
-        SessionLookup::Active(s) => s,
-        other => panic!("{other:?}"),
-    };
-    (session, signed.session.csrf.clone())
+    let csrf = app.session_csrf(&session);
+    (session, csrf)
 }
 
 #[tokio::test]
@@ -381,15 +320,7 @@ async fn the_verify_form_needs_the_sessions_csrf_token() {
     let id = w.miami_id.clone();
     let (cookie, csrf) = sign_in(&w.app, "mod@hearth.test").await;
     // The listing page offers the form to a moderator, with the token.
-    let (_, _, page) = w
-        .app
-        .send(
-            "GET",
-            &format!("/services/{id}"),
-            &[("cookie", &cookie)],
-            "",
-        )
-        .await;
+    let (_, page) = w.app.get_as(&format!("/services/{id}"), &cookie).await;
     assert!(
         page.contains(&format!("action=\"/services/{id}/verify\"")),
         "{page}"
@@ -455,15 +386,7 @@ async fn the_verify_form_needs_the_sessions_csrf_token() {
     assert_eq!(headers["location"], format!("/services/{id}").as_str());
     // A clinician's listing page has no Verify form.
     let (cookie, _) = sign_in(&w.app, "a@clinic.test").await;
-    let (_, _, page) = w
-        .app
-        .send(
-            "GET",
-            &format!("/services/{id}"),
-            &[("cookie", &cookie)],
-            "",
-        )
-        .await;
+    let (_, page) = w.app.get_as(&format!("/services/{id}"), &cookie).await;
     assert!(!page.contains("/verify"), "{page}");
 }
 
@@ -542,13 +465,11 @@ async fn a_review_13_months_old_is_due_and_one_2_months_old_is_not() {
     );
     // The page lists them with Verify buttons and counts.
     let (cookie, _) = sign_in(&w.app, "mod@hearth.test").await;
-    let (status, _, page) = w
+    let (status, page) = w
         .app
-        .send(
-            "GET",
+        .get_as(
             "/moderation/stale?only=lapsed&source=freshness-test",
-            &[("cookie", &cookie)],
-            "",
+            &cookie,
         )
         .await;
     assert_eq!(status.as_u16(), 200, "{page}");
@@ -679,7 +600,7 @@ async fn a_reimport_keeps_the_review_date_and_the_history() {
         .add_user(
             "m@hearth.test",
             hearth::model::Role::Moderator,
-            Some("correct horse battery"),
+            Some(PASSWORD),
             "test",
             now,
         )

@@ -5,14 +5,11 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::Utc;
 use hearth::model::Role;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-use crate::common::{TestApp, enc, fixture};
-
-const PASSWORD: &str = "correct horse battery";
+use crate::common::{TestApp, enc, fixture, user_with_token};
 
 /// A Hearth with the Miami slice, plus copies of a HUD list and the HSDS 3
 /// example that a test can change and import again; users of several roles,
@@ -51,13 +48,7 @@ fn world() -> World {
         sources.path().join("hsds3"),
     ]);
     let directory = &app.state.directory;
-    let now = Utc::now();
-    let token = |email: &str, role: Role| {
-        directory
-            .add_user(email, role, Some(PASSWORD), "test", now)
-            .unwrap();
-        directory.create_token(email, "test", "test", now).unwrap()
-    };
+    let token = |email: &str, role: Role| user_with_token(directory, email, role);
     let clinician_a = token("a@clinic.test", Role::Clinician);
     let clinician_b = token("b@clinic.test", Role::Clinician);
     let clinician_c = token("c@clinic.test", Role::Clinician);
@@ -74,35 +65,12 @@ fn world() -> World {
 
 impl World {
     async fn api(&self, method: &str, uri: &str, token: Option<&str>, body: Value) -> (u16, Value) {
-        let auth = token.map(|t| format!("Bearer {t}"));
-        let mut headers = vec![("content-type", "application/json")];
-        if let Some(a) = &auth {
-            headers.push(("authorization", a));
-        }
-        let body = if body.is_null() {
-            String::new()
-        } else {
-            body.to_string()
-        };
-        let (status, _, text) = self.app.send(method, uri, &headers, &body).await;
-        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        (status.as_u16(), value)
+        self.app.api(method, uri, token, &body).await
     }
 
     /// A form POST from a browser session; returns status, `location` and body.
     async fn form(&self, uri: &str, cookie: &str, body: &str) -> (u16, String, String) {
-        let (status, headers, text) = self
-            .app
-            .send(
-                "POST",
-                uri,
-                &[
-                    ("content-type", "application/x-www-form-urlencoded"),
-                    ("cookie", cookie),
-                ],
-                body,
-            )
-            .await;
+        let (status, headers, text) = self.app.post_form(uri, &[("cookie", cookie)], body).await;
         let location = headers
             .get("location")
             .map(|v| v.to_str().unwrap().to_owned())
@@ -112,13 +80,7 @@ impl World {
 
     /// Signs in (as the login form would); returns the cookie header and the session's CSRF token.
     fn session(&self, email: &str) -> (String, String) {
-        let (cookie, signed) = self
-            .app
-            .state
-            .directory
-            .login(email, PASSWORD, "127.0.0.1", Utc::now())
-            .unwrap();
-        (format!("hearth_session={cookie}"), signed.session.csrf)
+        self.app.session(email)
     }
 
     /// The id and first location of the listing whose name contains `name`.
@@ -248,15 +210,8 @@ async fn a_clinician_saves_two_services_with_notes_and_finds_them_after_a_restar
         app, clinician_a, ..
     } = w;
     let (app, _) = app.reopen();
-    let (cookie, _) = {
-        let (c, signed) = app
-            .state
-            .directory
-            .login("a@clinic.test", PASSWORD, "127.0.0.1", Utc::now())
-            .unwrap();
-        (format!("hearth_session={c}"), signed)
-    };
-    let (status, _, page) = app.send("GET", "/lists", &[("cookie", &cookie)], "").await;
+    let (cookie, _) = app.session("a@clinic.test");
+    let (status, page) = app.get_as("/lists", &cookie).await;
     assert_eq!(status.as_u16(), 200);
     assert!(page.contains("Ask for Rosa at intake"), "{page}");
     let auth = format!("Bearer {clinician_a}");
@@ -434,10 +389,7 @@ async fn lists_are_a_clinician_tool() {
         assert_eq!(status, 401, "anonymous {method} {uri}");
     }
     let (cookie, csrf) = w.session("adv@org.test");
-    let (status, _, _) = w
-        .app
-        .send("GET", "/lists", &[("cookie", &cookie)], "")
-        .await;
+    let (status, _) = w.app.get_as("/lists", &cookie).await;
     assert_eq!(status.as_u16(), 403);
     let (status, _, _) = w
         .form(
@@ -601,10 +553,7 @@ async fn a_listing_whose_phone_changed_after_saving_is_flagged_changed() {
     );
     assert_eq!(list["flagged"], 1);
     let (cookie, _) = w.session("a@clinic.test");
-    let (_, _, page) = w
-        .app
-        .send("GET", "/lists", &[("cookie", &cookie)], "")
-        .await;
+    let (_, page) = w.app.get_as("/lists", &cookie).await;
     assert!(page.contains("changed since you saved it"), "{page}");
 
     // Saving it again takes the listing as it is now.
@@ -635,10 +584,7 @@ async fn a_listing_that_became_inactive_is_flagged_closed() {
     assert_eq!(saved["state"], "closed", "{list}");
     assert_eq!(saved["flag"], "closed");
     let (cookie, _) = w.session("a@clinic.test");
-    let (_, _, page) = w
-        .app
-        .send("GET", "/lists", &[("cookie", &cookie)], "")
-        .await;
+    let (_, page) = w.app.get_as("/lists", &cookie).await;
     assert!(page.contains(">closed<"), "{page}");
     assert!(
         !page.contains(&format!("/refer?service={}", counselling.0)),
@@ -660,10 +606,7 @@ async fn the_list_page_links_each_item_to_its_listing_the_referral_form_and_a_ha
         .await;
     }
     let (cookie, csrf) = w.session("a@clinic.test");
-    let (status, _, page) = w
-        .app
-        .send("GET", "/lists", &[("cookie", &cookie)], "")
-        .await;
+    let (status, page) = w.app.get_as("/lists", &cookie).await;
     assert_eq!(status.as_u16(), 200);
     let (_, mine) = w
         .api(

@@ -5,11 +5,10 @@
 
 use std::time::Instant;
 
-use chrono::Utc;
 use hearth::model::Role;
 use serde_json::{Value, json};
 
-use crate::common::{TestApp, enc, fixture};
+use crate::common::{TestApp, enc, fixture, user_with_token};
 
 struct World {
     app: TestApp,
@@ -20,14 +19,8 @@ struct World {
 fn world() -> World {
     let app = TestApp::with(&[fixture("miami")]);
     let d = &app.state.directory;
-    let now = Utc::now();
-    let token = |email: &str, role: Role| {
-        d.add_user(email, role, Some("correct horse battery"), "test", now)
-            .unwrap();
-        d.create_token(email, "test", "test", now).unwrap()
-    };
-    let moderator = token("mod@hearth.test", Role::Moderator);
-    let clinician = token("c@clinic.test", Role::Clinician);
+    let moderator = user_with_token(d, "mod@hearth.test", Role::Moderator);
+    let clinician = user_with_token(d, "c@clinic.test", Role::Clinician);
     World {
         app,
         moderator,
@@ -43,21 +36,27 @@ impl World {
         token: Option<&str>,
         body: &Value,
     ) -> (u16, Value) {
-        let auth = token.map(|t| format!("Bearer {t}"));
-        let mut headers = vec![("content-type", "application/json")];
-        if let Some(a) = &auth {
-            headers.push(("authorization", a));
-        }
-        let body = if body.is_null() {
-            String::new()
-        } else {
-            body.to_string()
-        };
-        let (status, _, text) = self.app.send(method, uri, &headers, &body).await;
-        (
-            status.as_u16(),
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        self.app.api(method, uri, token, body).await
+    }
+
+    /// The moderator approves the first item in the queue; returns the reply.
+    async fn approve_first(&self) -> (u16, Value) {
+        let (_, queue) = self
+            .json(
+                "GET",
+                "/api/v1/moderation",
+                Some(&self.moderator),
+                &Value::Null,
+            )
+            .await;
+        let id = queue["items"][0]["id"].as_str().unwrap().to_owned();
+        self.json(
+            "POST",
+            &format!("/api/v1/moderation/{id}/approve"),
+            Some(&self.moderator),
+            &Value::Null,
         )
+        .await
     }
 
     async fn search_total(&self, q: &str) -> u64 {
@@ -229,12 +228,7 @@ async fn corrections_show_a_diff_and_closing_hides_the_listing() {
     let body = "name=Zyxwvut+Renamed&note=New+name+on+the+door&submitter_email=kim%40org.test";
     let (status, _, _) = w
         .app
-        .send(
-            "POST",
-            &format!("/services/{service_id}/correct"),
-            &[("content-type", "application/x-www-form-urlencoded")],
-            body,
-        )
+        .post_form(&format!("/services/{service_id}/correct"), &[], body)
         .await;
     assert_eq!(status.as_u16(), 202);
     let auth = format!("Bearer {}", w.moderator);
@@ -247,23 +241,7 @@ async fn corrections_show_a_diff_and_closing_hides_the_listing() {
         "the proposed name in the diff: {page}"
     );
     assert!(page.contains("New name on the door"));
-    let (_, queue) = w
-        .json(
-            "GET",
-            "/api/v1/moderation",
-            Some(&w.moderator),
-            &Value::Null,
-        )
-        .await;
-    let id = queue["items"][0]["id"].as_str().unwrap().to_owned();
-    let (status, _) = w
-        .json(
-            "POST",
-            &format!("/api/v1/moderation/{id}/approve"),
-            Some(&w.moderator),
-            &Value::Null,
-        )
-        .await;
+    let (status, _) = w.approve_first().await;
     assert_eq!(status, 200);
     let (_, listing) = w
         .app
@@ -282,30 +260,14 @@ async fn corrections_show_a_diff_and_closing_hides_the_listing() {
     // "This service has closed": approved, it leaves search but stays in the record.
     let (status, _, _) = w
         .app
-        .send(
-            "POST",
+        .post_form(
             &format!("/services/{service_id}/correct"),
-            &[("content-type", "application/x-www-form-urlencoded")],
+            &[],
             "closed=true",
         )
         .await;
     assert_eq!(status.as_u16(), 202);
-    let (_, queue) = w
-        .json(
-            "GET",
-            "/api/v1/moderation",
-            Some(&w.moderator),
-            &Value::Null,
-        )
-        .await;
-    let id = queue["items"][0]["id"].as_str().unwrap().to_owned();
-    w.json(
-        "POST",
-        &format!("/api/v1/moderation/{id}/approve"),
-        Some(&w.moderator),
-        &Value::Null,
-    )
-    .await;
+    w.approve_first().await;
     assert_eq!(w.search_total("Zyxwvut").await, 0);
     let (status, listing) = w
         .app
@@ -368,10 +330,9 @@ async fn rejection_is_sent_back_and_limits_hold() {
     let service_id = w.app.state.directory.services().next().unwrap().unwrap().id;
     let (status, _, _) = w
         .app
-        .send(
-            "POST",
+        .post_form(
             &format!("/services/{service_id}/correct"),
-            &[("content-type", "application/x-www-form-urlencoded")],
+            &[],
             "name=Spam&company_website=http%3A%2F%2Fspam.example",
         )
         .await;
@@ -506,23 +467,7 @@ async fn the_public_form_keeps_what_was_typed_and_its_weekly_hours_become_schedu
     }
     let (status, _, _) = w.app.send("POST", "/submit", &[form_type], &body).await;
     assert_eq!(status.as_u16(), 202);
-    let (_, queue) = w
-        .json(
-            "GET",
-            "/api/v1/moderation",
-            Some(&w.moderator),
-            &Value::Null,
-        )
-        .await;
-    let id = queue["items"][0]["id"].as_str().unwrap().to_owned();
-    let (_, done) = w
-        .json(
-            "POST",
-            &format!("/api/v1/moderation/{id}/approve"),
-            Some(&w.moderator),
-            &Value::Null,
-        )
-        .await;
+    let (_, done) = w.approve_first().await;
     assert_eq!(done["status"], "approved");
     let (_, results) = w.app.get_json("/api/v1/search?q=Ximenez&near=33136").await;
     assert_eq!(results["total"], 1, "{results}");
@@ -549,22 +494,13 @@ async fn the_public_form_keeps_what_was_typed_and_its_weekly_hours_become_schedu
 async fn organizations_claim_their_listings_by_domain_or_through_the_queue() {
     let w = world();
     let d = &w.app.state.directory;
-    let now = Utc::now();
     let mut staff_token = String::new();
     let mut outsider_token = String::new();
     for (email, slot) in [
         ("ana@testneighbors.org", &mut staff_token),
         ("ana.neighbors@gmail.com", &mut outsider_token),
     ] {
-        d.add_user(
-            email,
-            Role::Organization,
-            Some("correct horse battery"),
-            "test",
-            now,
-        )
-        .unwrap();
-        *slot = d.create_token(email, "test", "test", now).unwrap();
+        *slot = user_with_token(d, email, Role::Organization);
     }
     // A listing whose website is the organization's own domain.
     let mut service = listing("Vexillum Pantry");
@@ -612,13 +548,9 @@ async fn organizations_claim_their_listings_by_domain_or_through_the_queue() {
     let auth = format!("Bearer {staff_token}");
     let (status, _, _) = w
         .app
-        .send(
-            "POST",
+        .post_form(
             &format!("/services/{service_id}/correct"),
-            &[
-                ("content-type", "application/x-www-form-urlencoded"),
-                ("authorization", &auth),
-            ],
+            &[("authorization", &auth)],
             "phone=305-555-0199",
         )
         .await;
@@ -726,22 +658,7 @@ async fn coordinates_given_are_exact_and_a_corrected_zip_moves_the_listing() {
     let body = "organization=Test+Org&name=Okapi+Clinic&address_1=1+Test+Way&city=Miami&state=FL&zip=33136&latitude=25.7862&longitude=-80.2101&phone=305-555-0102";
     let (status, _, _) = w.app.send("POST", "/submit", &[form_type], body).await;
     assert_eq!(status.as_u16(), 202);
-    let (_, queue) = w
-        .json(
-            "GET",
-            "/api/v1/moderation",
-            Some(&w.moderator),
-            &Value::Null,
-        )
-        .await;
-    let id = queue["items"][0]["id"].as_str().unwrap().to_owned();
-    w.json(
-        "POST",
-        &format!("/api/v1/moderation/{id}/approve"),
-        Some(&w.moderator),
-        &Value::Null,
-    )
-    .await;
+    w.approve_first().await;
     let (_, results) = w.app.get_json("/api/v1/search?q=Okapi&near=33136").await;
     let service_id = results["results"][0]["id"].as_str().unwrap().to_owned();
     assert_eq!(
@@ -759,22 +676,7 @@ async fn coordinates_given_are_exact_and_a_corrected_zip_moves_the_listing() {
         )
         .await;
     assert_eq!(status.as_u16(), 202);
-    let (_, queue) = w
-        .json(
-            "GET",
-            "/api/v1/moderation",
-            Some(&w.moderator),
-            &Value::Null,
-        )
-        .await;
-    let id = queue["items"][0]["id"].as_str().unwrap().to_owned();
-    w.json(
-        "POST",
-        &format!("/api/v1/moderation/{id}/approve"),
-        Some(&w.moderator),
-        &Value::Null,
-    )
-    .await;
+    w.approve_first().await;
     let (_, listing) = w
         .app
         .get_json(&format!("/api/v1/services/{service_id}"))

@@ -326,19 +326,11 @@ async fn every_acknowledged_referral_survives_sigkill() {
     let token = {
         let (directory, _) =
             hearth::directory::Directory::open(&home, &hearth::directory::Silent).unwrap();
-        let now = chrono::Utc::now();
-        directory
-            .add_user(
-                "kill@clinic.test",
-                hearth::model::Role::Clinician,
-                Some("correct horse battery"),
-                "test",
-                now,
-            )
-            .unwrap();
-        directory
-            .create_token("kill@clinic.test", "test", "test", now)
-            .unwrap()
+        crate::common::user_with_token(
+            &directory,
+            "kill@clinic.test",
+            hearth::model::Role::Clinician,
+        )
     };
     let http = client();
     let auth = format!("Bearer {token}");

@@ -7,7 +7,7 @@ use hearth::directory::SessionLookup;
 use hearth::model::Role;
 use serde_json::{Value, json};
 
-use crate::common::{TestApp, fixture};
+use crate::common::{PASSWORD, TestApp, bearer, fixture, set_cookie, user_with_token};
 
 /// A Hearth with Miami fixtures, and users of every role, each with an API token.
 struct World {
@@ -22,13 +22,7 @@ struct World {
 fn world() -> World {
     let app = TestApp::with(&[fixture("miami")]);
     let directory = &app.state.directory;
-    let now = Utc::now();
-    let token = |email: &str, role: Role| {
-        directory
-            .add_user(email, role, Some("correct horse battery"), "test", now)
-            .unwrap();
-        directory.create_token(email, "test", "test", now).unwrap()
-    };
+    let token = |email: &str, role: Role| user_with_token(directory, email, role);
     let clinician_a = token("a@clinic.test", Role::Clinician);
     let clinician_b = token("b@clinic.test", Role::Clinician);
     let advocate = token("adv@org.test", Role::Advocate);
@@ -44,25 +38,9 @@ fn world() -> World {
     }
 }
 
-fn bearer(token: &str) -> String {
-    format!("Bearer {token}")
-}
-
 impl World {
     async fn api(&self, method: &str, uri: &str, token: Option<&str>, body: Value) -> (u16, Value) {
-        let auth = token.map(bearer);
-        let mut headers = vec![("content-type", "application/json")];
-        if let Some(a) = &auth {
-            headers.push(("authorization", a));
-        }
-        let body = if body.is_null() {
-            String::new()
-        } else {
-            body.to_string()
-        };
-        let (status, _, text) = self.app.send(method, uri, &headers, &body).await;
-        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        (status.as_u16(), value)
+        self.app.api(method, uri, token, &body).await
     }
 
     async fn create(&self, token: &str) -> Value {
@@ -280,46 +258,12 @@ async fn the_fhir_bundle_holds_the_referral_resources() {
 
 /// Signs in through the form: returns the session cookie and the page's CSRF token.
 async fn sign_in(app: &TestApp, email: &str, password: &str) -> Result<(String, String), u16> {
-    let (_, headers, _) = app.send("GET", "/login", &[], "").await;
-    let csrf_cookie = headers
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .find(|c| c.starts_with("hearth_csrf="))
-        .unwrap();
-    let csrf = csrf_cookie
-        .trim_start_matches("hearth_csrf=")
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let body = format!(
-        "email={}&password={}&csrf={csrf}&next=%2Freferrals",
-        crate::common::enc(email),
-        crate::common::enc(password)
-    );
-    let cookie = format!("hearth_csrf={csrf}");
-    let (status, headers, _) = app
-        .send(
-            "POST",
-            "/login",
-            &[
-                ("content-type", "application/x-www-form-urlencoded"),
-                ("cookie", &cookie),
-            ],
-            &body,
-        )
-        .await;
+    let (status, headers) = app.sign_in(email, password, "/referrals").await;
     if status.as_u16() != 303 {
         return Err(status.as_u16());
     }
     assert_eq!(headers["location"], "/referrals");
-    let session = headers
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .find(|c| c.starts_with("hearth_session="))
-        .unwrap();
+    let session = set_cookie(&headers, "hearth_session").unwrap();
     assert!(
         session.contains("HttpOnly") && session.contains("SameSite=Lax"),
         "{session}"
@@ -327,19 +271,10 @@ async fn sign_in(app: &TestApp, email: &str, password: &str) -> Result<(String, 
     assert!(!session.contains("Secure"), "not Secure over plain http");
     let value = session.split(';').next().unwrap().to_owned();
     // The CSRF token of the session is in every form it serves.
-    let (_, _, page) = app
-        .send("GET", "/referrals", &[("cookie", &value)], "")
-        .await;
+    let (_, page) = app.get_as("/referrals", &value).await;
     assert!(page.contains("My referrals"), "{page}");
-    let directory = &app.state.directory;
-    let signed = match directory
-        .session(value.trim_start_matches("hearth_session="), Utc::now())
-        .unwrap()
-    {
-        SessionLookup::Active(s) => s,
-        other => panic!("{other:?}"),
-    };
-    Ok((value, signed.session.csrf.clone()))
+    let csrf = app.session_csrf(&value);
+    Ok((value, csrf))
 }
 
 #[tokio::test]
@@ -350,9 +285,7 @@ async fn sign_in_sessions_csrf_and_limits() {
         sign_in(app, "a@clinic.test", "wrong password!!").await,
         Err(401)
     );
-    let (cookie, csrf) = sign_in(app, "A@Clinic.test", "correct horse battery")
-        .await
-        .unwrap();
+    let (cookie, csrf) = sign_in(app, "A@Clinic.test", PASSWORD).await.unwrap();
 
     // A JSON change from a browser session needs the session's CSRF token.
     let body = json!({"service_id": w.service_id, "need": "food-insecurity"}).to_string();
@@ -394,25 +327,13 @@ async fn sign_in_sessions_csrf_and_limits() {
     // The referral form too.
     let form = format!("service_id={}&need=housing-instability", w.service_id);
     let (status, _, _) = app
-        .send(
-            "POST",
-            "/referrals",
-            &[
-                ("cookie", &cookie),
-                ("content-type", "application/x-www-form-urlencoded"),
-            ],
-            &form,
-        )
+        .post_form("/referrals", &[("cookie", &cookie)], &form)
         .await;
     assert_eq!(status.as_u16(), 403, "a form without its CSRF token");
     let (status, headers, _) = app
-        .send(
-            "POST",
+        .post_form(
             "/referrals",
-            &[
-                ("cookie", &cookie),
-                ("content-type", "application/x-www-form-urlencoded"),
-            ],
+            &[("cookie", &cookie)],
             &format!("{form}&csrf={csrf}"),
         )
         .await;
@@ -433,9 +354,7 @@ async fn sign_in_sessions_csrf_and_limits() {
             .unwrap(),
         SessionLookup::Expired(_)
     ));
-    let (status, _, page) = app
-        .send("GET", "/referrals", &[("cookie", &cookie)], "")
-        .await;
+    let (status, page) = app.get_as("/referrals", &cookie).await;
     assert_eq!(
         status.as_u16(),
         303,
@@ -449,10 +368,7 @@ async fn sign_in_sessions_csrf_and_limits() {
             Err(401)
         );
     }
-    assert_eq!(
-        sign_in(app, "b@clinic.test", "correct horse battery").await,
-        Err(429)
-    );
+    assert_eq!(sign_in(app, "b@clinic.test", PASSWORD).await, Err(429));
 }
 
 #[tokio::test]
@@ -532,9 +448,7 @@ async fn the_search_page_offers_refer_to_clinicians_and_handouts_to_everyone() {
         anonymous.contains("form=\"handout\""),
         "handout checkboxes for anyone"
     );
-    let (cookie, _) = sign_in(&w.app, "a@clinic.test", "correct horse battery")
-        .await
-        .unwrap();
+    let (cookie, _) = sign_in(&w.app, "a@clinic.test", PASSWORD).await.unwrap();
     // A referral whose follow-up is due today shows in the header.
     let today = Utc::now().date_naive().to_string();
     let (status, _) = w
@@ -546,10 +460,7 @@ async fn the_search_page_offers_refer_to_clinicians_and_handouts_to_everyone() {
         )
         .await;
     assert_eq!(status, 201);
-    let (_, _, page) = w
-        .app
-        .send("GET", "/?near=33136&radius=10", &[("cookie", &cookie)], "")
-        .await;
+    let (_, page) = w.app.get_as("/?near=33136&radius=10", &cookie).await;
     assert!(
         page.contains("href=\"/refer?service="),
         "Refer on each card"

@@ -6,7 +6,7 @@ use hearth::geo::{Gazetteer, distance_miles};
 use hearth::import::{CategoryMap, ImportContext, read_source};
 use hearth::model::ServiceStatus;
 
-use crate::common::{TestApp, all_fixtures, enc};
+use crate::common::{MADE_UP_HOTLINE, MADE_UP_LEGAL_LINE, TestApp, all_fixtures, enc};
 
 /// Every (service id, location id) → point of the active fixture services, read
 /// straight from the files (not through the store or index).
@@ -389,29 +389,14 @@ async fn suggest_completes_categories_and_service_names_from_a_prefix() {
 /// Two made-up HSDS 3.0 services, only for this test (never bundled): a legal
 /// line in Fort Lauderdale that serves Miami-Dade County, and a statewide
 /// phone line with no location.
-const SERVING_AREA_JSON: &str = r#"[
- {"id": "test-broward-legal", "name": "Test Tenant Legal Line", "status": "active",
-  "description": "Eviction defense for tenants.",
-  "organization": {"id": "test-org-1", "name": "Test Legal Org"},
-  "service_areas": [{"id": "a1", "name": "Miami-Dade County, FL"}],
-  "service_at_locations": [{"id": "sal1", "location": {"id": "loc1", "location_type": "physical",
-     "latitude": 26.1224, "longitude": -80.1373,
-     "addresses": [{"id": "ad1", "address_1": "1 Test St", "city": "Fort Lauderdale",
-        "state_province": "FL", "postal_code": "33301", "country": "US", "address_type": "physical"}]}}]},
- {"id": "test-fl-hotline", "name": "Test Statewide Eviction Hotline", "status": "active",
-  "description": "Eviction advice by phone for all of Florida.",
-  "organization": {"id": "test-org-2", "name": "Test Hotline Org"},
-  "service_areas": [{"id": "a2", "name": "Florida"}],
-  "phones": [{"id": "p1", "number": "800-555-0100"}]}
-]"#;
+fn serving_area_json() -> String {
+    format!("[\n{MADE_UP_LEGAL_LINE},\n{MADE_UP_HOTLINE}\n]")
+}
 
 #[tokio::test]
 async fn services_that_serve_the_area_come_after_nearby_ones_and_scope_selects() {
     let app = TestApp::all();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("serving.json");
-    std::fs::write(&path, SERVING_AREA_JSON).unwrap();
-    app.import(&[path]).unwrap();
+    app.import_json("serving.json", &serving_area_json());
 
     let names = |body: &serde_json::Value| -> Vec<(String, String)> {
         body["results"]

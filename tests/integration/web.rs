@@ -2,7 +2,7 @@
 
 use hearth::model::Population;
 
-use crate::common::{TestApp, enc, fixture};
+use crate::common::{MADE_UP_HOTLINE, MADE_UP_LEGAL_LINE, TestApp, enc, fixture};
 
 #[tokio::test]
 async fn the_search_page_shows_results_with_distances_phones_and_approximate_notes() {
@@ -282,21 +282,12 @@ fn field<'a>(page: &'a str, id: &str) -> &'a str {
 /// legal line that serves Miami-Dade from Fort Lauderdale, a statewide phone
 /// line with no location, a pantry with three sites in 33136, and a crisis line
 /// open around the clock.
-const MADE_UP_LISTINGS_JSON: &str = r#"[
- {"id": "test-broward-legal", "name": "Test Tenant Legal Line", "status": "active",
-  "description": "Eviction defense for tenants.",
-  "organization": {"id": "test-org-1", "name": "Test Legal Org"},
-  "service_areas": [{"id": "a1", "name": "Miami-Dade County, FL"}],
-  "service_at_locations": [{"id": "sal1", "location": {"id": "loc1", "location_type": "physical",
-     "latitude": 26.1224, "longitude": -80.1373,
-     "addresses": [{"id": "ad1", "address_1": "1 Test St", "city": "Fort Lauderdale",
-        "state_province": "FL", "postal_code": "33301", "country": "US", "address_type": "physical"}]}}]},
- {"id": "test-fl-hotline", "name": "Test Statewide Eviction Hotline", "status": "active",
-  "description": "Eviction advice by phone for all of Florida.",
-  "organization": {"id": "test-org-2", "name": "Test Hotline Org"},
-  "service_areas": [{"id": "a2", "name": "Florida"}],
-  "phones": [{"id": "p1", "number": "800-555-0100"}]},
- {"id": "test-three-site-pantry", "name": "Test Three-Site Pantry", "status": "active",
+fn made_up_listings_json() -> String {
+    format!("[\n{MADE_UP_LEGAL_LINE},\n{MADE_UP_HOTLINE},\n{MORE_MADE_UP_LISTINGS}\n]")
+}
+
+/// The pantry with three sites and the crisis line of [`made_up_listings_json`].
+const MORE_MADE_UP_LISTINGS: &str = r#" {"id": "test-three-site-pantry", "name": "Test Three-Site Pantry", "status": "active",
   "description": "Free groceries every week.",
   "organization": {"id": "test-org-3", "name": "Test Pantry Org"},
   "service_at_locations": [
@@ -316,16 +307,12 @@ const MADE_UP_LISTINGS_JSON: &str = r#"[
   "service_at_locations": [{"id": "sal4", "location": {"id": "loc4", "location_type": "physical",
       "latitude": 25.788, "longitude": -80.210,
       "addresses": [{"id": "ad4", "address_1": "40 Test Ave", "city": "Miami", "state_province": "FL",
-        "postal_code": "33136", "country": "US", "address_type": "physical"}]}}]}
-]"#;
+        "postal_code": "33136", "country": "US", "address_type": "physical"}]}}]}"#;
 
-/// Every fixture plus [`MADE_UP_LISTINGS_JSON`].
+/// Every fixture plus [`made_up_listings_json`].
 fn app_with_made_up_listings() -> TestApp {
     let app = TestApp::all();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("made-up.json");
-    std::fs::write(&path, MADE_UP_LISTINGS_JSON).unwrap();
-    app.import(&[path]).unwrap();
+    app.import_json("made-up.json", &made_up_listings_json());
     app
 }
 
