@@ -52,6 +52,7 @@ impl Store {
         change: impl Fn(&mut Service),
     ) -> Result<Option<Service>, StoreError> {
         let key = keys::service_key(id);
+        let _in_order = self.listing_writes();
         let result = (&self.services, &self.changes).transaction(|(services, log)| {
             let Some(old) = services.get(key)? else {
                 return Ok(None);

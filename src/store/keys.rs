@@ -126,6 +126,36 @@ pub fn service_key(id: &str) -> &[u8] {
     id.as_bytes()
 }
 
+/// The `meta` key of a named job's saved state (`job/sync/hsds-example-org`).
+pub fn job_key(name: &str) -> Vec<u8> {
+    format!("job/{name}").into_bytes()
+}
+
+/// A change-log entry: the changed listing's key, a unit separator, and the
+/// time of the change in milliseconds since 1970 (8 bytes, big-endian).
+/// Entries written before times were recorded are the key alone.
+pub fn change_entry(service_key: &[u8], at_millis: i64) -> Vec<u8> {
+    let mut entry = Vec::with_capacity(service_key.len() + 9);
+    entry.extend_from_slice(service_key);
+    entry.push(CHANGE_TIME_MARK);
+    entry.extend_from_slice(&at_millis.to_be_bytes());
+    entry
+}
+
+/// Splits a [`change_entry`] into the listing's key and the time, when it has one.
+pub fn split_change_entry(entry: &[u8]) -> (&[u8], Option<i64>) {
+    if let Some(split) = entry.len().checked_sub(9)
+        && entry[split] == CHANGE_TIME_MARK
+        && let Ok(bytes) = <[u8; 8]>::try_from(&entry[split + 1..])
+    {
+        return (&entry[..split], Some(i64::from_be_bytes(bytes)));
+    }
+    (entry, None)
+}
+
+/// Separates a change-log entry's key from its time; listing ids (UUIDs) never hold it.
+const CHANGE_TIME_MARK: u8 = 0x1f;
+
 /// Encodes an organization id as a key.
 pub fn organization_key(id: &str) -> &[u8] {
     id.as_bytes()
@@ -161,6 +191,18 @@ mod tests {
         let decoded: Vec<u64> = keys.iter().filter_map(|k| seq_from_key(k)).collect();
         assert_eq!(decoded, vec![1, 256, 65_536]);
         assert_eq!(seq_from_key(b"short"), None);
+    }
+
+    #[test]
+    fn change_entries_keep_the_key_and_time_and_read_old_entries() {
+        let id = "0b4f1c9e-2d7a-5c3e-9f1a-1234567890ab";
+        let entry = change_entry(id.as_bytes(), 1_764_000_000_123);
+        assert_eq!(
+            split_change_entry(&entry),
+            (id.as_bytes(), Some(1_764_000_000_123))
+        );
+        assert_eq!(split_change_entry(id.as_bytes()), (id.as_bytes(), None));
+        assert_eq!(split_change_entry(b"short"), (&b"short"[..], None));
     }
 
     #[test]

@@ -109,6 +109,10 @@ pub struct Store {
     /// Listings in the store, counted once at open and kept up to date by upserts
     /// (sled's `len` walks the whole tree).
     listings: Arc<AtomicU64>,
+    /// Held while a transaction writes listings and their change-log entries,
+    /// so that entries commit in sequence order: a reader that has seen
+    /// sequence N has seen every change numbered below it.
+    listing_writes: Arc<std::sync::Mutex<()>>,
 }
 
 /// A new store identity: creation time and process, unique enough to tell two stores apart.
@@ -219,6 +223,7 @@ impl Store {
             changes,
             id,
             listings,
+            listing_writes: Arc::default(),
         };
         store.migrate_search_log()?;
         store.backfill_referrals_by_time()?;
@@ -275,6 +280,7 @@ impl Store {
             .collect::<Result<_, serde_json::Error>>()?;
         organizations.sort();
         organizations.dedup_by(|a, b| a.0 == b.0);
+        let _in_order = self.listing_writes();
         let result = (&self.services, &self.organizations, &self.changes).transaction(
             |(tree, orgs, log)| {
                 for (id, value) in &organizations {
@@ -316,6 +322,13 @@ impl Store {
         }
         self.listings.fetch_add(counts.inserted, Ordering::Relaxed);
         Ok(counts)
+    }
+
+    /// The turn to write listings (see `listing_writes`).
+    fn listing_writes(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.listing_writes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Makes every write so far durable on disk.
@@ -376,12 +389,67 @@ impl Store {
         for item in self.changes.range(keys::seq_key(after.saturating_add(1))..) {
             let (key, value) = item?;
             last = keys::seq_from_key(&key).unwrap_or(last);
-            let id = String::from_utf8_lossy(&value).into_owned();
+            let (service_key, _) = keys::split_change_entry(&value);
+            let id = String::from_utf8_lossy(service_key).into_owned();
             if seen.insert(id.clone()) {
                 ids.push(id);
             }
         }
         Ok((ids, last))
+    }
+
+    /// The saved state of one named job (such as a sync from a remote source), if any.
+    pub fn job_state<T: serde::de::DeserializeOwned>(
+        &self,
+        name: &str,
+    ) -> Result<Option<T>, StoreError> {
+        let key = keys::job_key(name);
+        self.meta.get(&key)?.map(|v| decode(&key, &v)).transpose()
+    }
+
+    /// Saves the state of one named job, durably.
+    pub fn put_job_state<T: Serialize>(&self, name: &str, state: &T) -> Result<(), StoreError> {
+        self.meta
+            .insert(keys::job_key(name), serde_json::to_vec(state)?)?;
+        self.wrote();
+        self.durable()
+    }
+
+    /// The saved states of every job whose name starts with `prefix`, in name order.
+    pub fn job_states<T: serde::de::DeserializeOwned>(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<T>, StoreError> {
+        self.meta
+            .scan_prefix(keys::job_key(prefix))
+            .map(|item| {
+                let (key, value) = item?;
+                decode(&key, &value)
+            })
+            .collect()
+    }
+
+    /// When each listing changed after sequence `after` last changed, in
+    /// milliseconds since 1970, from the change log (the latest entry wins), with
+    /// the last sequence seen. Listings last changed before the log recorded
+    /// times are absent.
+    pub fn change_times(
+        &self,
+        after: u64,
+    ) -> Result<(std::collections::HashMap<String, i64>, u64), StoreError> {
+        let mut times = std::collections::HashMap::new();
+        let mut last = after;
+        for item in self.changes.range(keys::seq_key(after.saturating_add(1))..) {
+            let (key, value) = item?;
+            last = keys::seq_from_key(&key).unwrap_or(last);
+            let (service_key, at) = keys::split_change_entry(&value);
+            let id = String::from_utf8_lossy(service_key).into_owned();
+            match at {
+                Some(at) => times.insert(id, at),
+                None => times.remove(&id),
+            };
+        }
+        Ok((times, last))
     }
 
     /// Replaces the record at `key` in `tree` with `after` only if it is still
@@ -483,13 +551,15 @@ fn transaction_error(error: TransactionError<StoreError>) -> StoreError {
     }
 }
 
-/// Appends a change to the listing at `key` to the change log, in a transaction.
+/// Appends a change to the listing at `key` to the change log, in a transaction,
+/// with the time it was made (see [`keys::change_entry`]).
 fn log_change(
     log: &TransactionalTree,
     key: &[u8],
 ) -> ConflictableTransactionResult<(), StoreError> {
     let seq = log.generate_id()? + 1;
-    log.insert(&keys::seq_key(seq), key)?;
+    let now = chrono::Utc::now().timestamp_millis();
+    log.insert(&keys::seq_key(seq), keys::change_entry(key, now))?;
     Ok(())
 }
 
