@@ -6,8 +6,10 @@ use anyhow::{Context, bail};
 
 use super::progress::Bar;
 use crate::config::Config;
-use crate::directory::ImportReport;
-use crate::import::{Format, ReadOptions, SkippedRow, check_dataset_name};
+use crate::directory::{ImportReport, SyncReport};
+use crate::import::{
+    Format, ReadOptions, RemoteSource, SkippedRow, check_dataset_name, looks_remote,
+};
 
 /// Import listings (HSDS 3.0 CSV package or JSON, HSDS 1.x package, or a bundled list).
 ///
@@ -17,8 +19,10 @@ use crate::import::{Format, ReadOptions, SkippedRow, check_dataset_name};
 /// with its name and the reason, and writes nothing.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Files or package directories to import.
-    #[arg(required = true, value_name = "PATH")]
+    /// Files or package directories to import, or the base URL of a remote HSDS 3.0
+    /// API (`https://host/hsds/`) to sync from: the first time everything, then
+    /// only what changed; listings it no longer lists are marked inactive.
+    #[arg(required = true, value_name = "PATH|URL")]
     pub paths: Vec<PathBuf>,
 
     /// The format of every PATH (default: detect). One of: hsds3-csv, hsds3-json,
@@ -37,6 +41,11 @@ pub struct Args {
     /// grouped by the kind of reason, up to 10 row numbers per group).
     #[arg(long)]
     pub all_skipped: bool,
+
+    /// For a remote HSDS API: fetch every service, not only those changed since
+    /// the last sync from it.
+    #[arg(long)]
+    pub full: bool,
 }
 
 fn parse_format(name: &str) -> Result<Format, String> {
@@ -47,22 +56,76 @@ fn parse_dataset(name: &str) -> Result<String, String> {
     check_dataset_name(name).map(|()| name.to_owned())
 }
 
-/// Runs `import`.
+/// Runs `import`: files first, in order, then remote APIs.
 pub fn run(config: &Config, args: Args) -> anyhow::Result<()> {
-    for path in &args.paths {
+    let (remotes, files): (Vec<&PathBuf>, Vec<&PathBuf>) = args
+        .paths
+        .iter()
+        .partition(|p| p.to_str().is_some_and(looks_remote));
+    let remotes = remotes
+        .into_iter()
+        .map(|url| RemoteSource::new(&url.to_string_lossy()))
+        .collect::<Result<Vec<_>, _>>()?;
+    if !remotes.is_empty() && (args.format.is_some() || args.dataset.is_some()) {
+        bail!(
+            "--format and --dataset are for files; a remote HSDS API is read as HSDS 3.0 JSON and its listings are kept under a name made from its address (import the URL without them)"
+        );
+    }
+    if !files.is_empty() {
+        import_files(config, &args, &files)?;
+    }
+    if !remotes.is_empty() {
+        let bar = Bar::default();
+        let (directory, _) = super::open_with(config, &bar)?;
+        for source in &remotes {
+            println!("{}", source.base_url());
+            let report = directory
+                .sync(source, args.full, &bar)
+                .with_context(|| format!("syncing from {}", source.base_url()))?;
+            print!("{}", render_sync(&report, args.all_skipped));
+        }
+    }
+    Ok(())
+}
+
+/// A sync's report as text: the summary, then each record not taken.
+fn render_sync(report: &SyncReport, all: bool) -> String {
+    let mut out = format!("  dataset {}: {}\n", report.dataset, report.summary());
+    let shown = if all { report.invalid.len() } else { 20 };
+    for skip in report.invalid.iter().take(shown) {
+        let id = skip
+            .id
+            .as_deref()
+            .map(|id| format!(" (id {id})"))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "    not taken: record {}{id}: {}\n",
+            skip.record, skip.reason
+        ));
+    }
+    if report.invalid.len() > shown {
+        out.push_str(&format!(
+            "    … and {} more (pass --all-skipped to list them all)\n",
+            report.invalid.len() - shown
+        ));
+    }
+    out
+}
+
+fn import_files(config: &Config, args: &Args, paths: &[&PathBuf]) -> anyhow::Result<()> {
+    for path in paths {
         if !path.exists() {
             bail!("{}: no such file or directory", path.display());
         }
     }
-    let sources: Vec<(PathBuf, ReadOptions)> = args
-        .paths
+    let sources: Vec<(PathBuf, ReadOptions)> = paths
         .iter()
         .map(|p| {
             let options = ReadOptions {
                 format: args.format,
                 dataset: args.dataset.clone(),
             };
-            (p.clone(), options)
+            ((*p).clone(), options)
         })
         .collect();
     let bar = Bar::default();

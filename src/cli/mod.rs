@@ -1,5 +1,6 @@
 //! The command line: one file per subcommand, each with its clap `Args` and a `run`.
 
+mod export;
 mod import;
 mod progress;
 mod reindex;
@@ -7,6 +8,7 @@ mod report;
 mod serve;
 mod token;
 mod user;
+mod validate;
 
 use std::path::PathBuf;
 
@@ -36,6 +38,8 @@ pub struct Cli {
 pub enum Command {
     /// Serve the search page and API (imports the bundled data into an empty store first).
     Serve(serve::Args),
+    /// Export the directory as Open Referral HSDS 3.0 (tabular package or NDJSON).
+    Export(export::Args),
     /// Import listings from HSDS files or the bundled lists (idempotent: re-importing updates).
     Import(import::Args),
     /// Rebuild the search index from the store.
@@ -46,6 +50,8 @@ pub enum Command {
     User(user::Args),
     /// Create API tokens for scripts and other systems that call the API.
     Token(token::Args),
+    /// Check an HSDS 3.0 package or JSON file and report each problem with its file, line and field.
+    Validate(validate::Args),
 }
 
 impl Cli {
@@ -54,11 +60,13 @@ impl Cli {
         let config = Config { home: self.dir };
         match self.command {
             Command::Serve(args) => serve::run(&config, args),
+            Command::Export(args) => export::run(&config, args),
             Command::Import(args) => import::run(&config, args),
             Command::Reindex(args) => reindex::run(&config, args),
             Command::Report(args) => report::run(&config, args),
             Command::User(args) => user::run(&config, args),
             Command::Token(args) => token::run(&config, args),
+            Command::Validate(args) => validate::run(args),
         }
     }
 }

@@ -8,8 +8,10 @@ use anyhow::Context;
 
 use super::progress::Bar;
 use crate::config::{Config, DEFAULT_ADDR, DEFAULT_SEED_DIR, ServeConfig};
-use crate::directory::Directory;
-use crate::import::bundled_sources;
+use std::sync::atomic::Ordering;
+
+use crate::directory::{Directory, Silent, SyncSchedule, parse_every};
+use crate::import::{RemoteSource, bundled_sources};
 use crate::web::{AppState, router};
 
 /// Serve the search page and the JSON API.
@@ -30,6 +32,66 @@ pub struct Args {
     /// session cookies `Secure`.
     #[arg(long, env = "HEARTH_SECURE_COOKIES")]
     pub secure_cookies: bool,
+
+    /// Do not import the bundled data into an empty store (for a directory fed
+    /// only by --sync or by `hearth import`).
+    #[arg(long)]
+    pub no_seed: bool,
+
+    /// Keep in step with another directory's HSDS 3.0 API (its base URL, such as
+    /// https://host/hsds/): synced at start, then every --sync-every. Repeat for
+    /// several. Each run and its result show at /admin/sync.
+    #[arg(long, value_name = "URL", value_parser = parse_remote)]
+    pub sync: Vec<RemoteSource>,
+
+    /// How often to sync: a number and s, m, h or d (at least 1m).
+    #[arg(long, default_value = "6h", value_name = "PERIOD", value_parser = parse_every)]
+    pub sync_every: std::time::Duration,
+}
+
+fn parse_remote(url: &str) -> Result<RemoteSource, String> {
+    RemoteSource::new(url).map_err(|e| e.to_string())
+}
+
+/// Runs each scheduled sync now and then every period, one run at a time per
+/// remote, on a blocking thread; a failed run is logged and saved for the
+/// status page, and the next run tries again.
+fn spawn_syncs(state: &AppState) {
+    for schedule in state.syncs.iter() {
+        let schedule = schedule.clone();
+        let directory = state.directory.clone();
+        tokio::spawn(async move {
+            loop {
+                schedule.running.store(true, Ordering::Relaxed);
+                if let Ok(mut next) = schedule.next_run.lock() {
+                    *next = None;
+                }
+                let (run_directory, run_schedule) = (directory.clone(), schedule.clone());
+                let result = tokio::task::spawn_blocking(move || {
+                    run_directory.sync(&run_schedule.source, false, &Silent)
+                })
+                .await;
+                match result {
+                    Ok(Ok(report)) => {
+                        tracing::info!(sync.url = %report.url, "{}", report.summary())
+                    }
+                    Ok(Err(e)) => {
+                        tracing::error!(sync.url = %schedule.source.base_url(), error = %e, "sync failed; the next run tries again")
+                    }
+                    Err(e) => {
+                        tracing::error!(sync.url = %schedule.source.base_url(), error = %e, "sync task failed")
+                    }
+                }
+                schedule.running.store(false, Ordering::Relaxed);
+                if let Ok(mut next) = schedule.next_run.lock() {
+                    *next = chrono::Duration::from_std(schedule.every)
+                        .ok()
+                        .map(|every| chrono::Utc::now() + every);
+                }
+                tokio::time::sleep(schedule.every).await;
+            }
+        });
+    }
 }
 
 /// Runs `serve`.
@@ -52,13 +114,31 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<()> {
             "search index caught up with the store"
         );
     }
-    if directory.needs_seed().context("reading the store")? {
+    if !args.no_seed && directory.needs_seed().context("reading the store")? {
         seed(&directory, &serve, &bar)?;
     }
     let listings = directory.listing_count();
     let needs_admin = !directory.has_admin().context("reading the users")?;
     let mut state = AppState::new(directory);
     state.secure_cookies = args.secure_cookies;
+    let mut sources: Vec<RemoteSource> = Vec::new();
+    for source in args.sync {
+        // Two spellings of one remote (http and https, a trailing slash) are one sync.
+        if sources
+            .iter()
+            .any(|s| s.dataset_name() == source.dataset_name())
+        {
+            tracing::warn!(sync.url = %source.base_url(), "--sync names this remote twice; syncing it once");
+            continue;
+        }
+        sources.push(source);
+    }
+    state.syncs = std::sync::Arc::new(
+        sources
+            .into_iter()
+            .map(|source| std::sync::Arc::new(SyncSchedule::new(source, args.sync_every)))
+            .collect(),
+    );
     let setup_token = if needs_admin {
         Some(state.start_setup().context("making the admin setup link")?)
     } else {
@@ -86,6 +166,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<()> {
             ready_in_s = format!("{:.1}", started.elapsed().as_secs_f64()),
             "Hearth is ready: open http://{local}/ in a browser"
         );
+        spawn_syncs(&state);
         if let Some(token) = &setup_token {
             // Printed, not logged: the link grants the first admin account, once.
             // Written, not logged, and never a panic when stdout is closed.

@@ -7,15 +7,21 @@
 
 mod accounts;
 mod freshness;
+mod hsds;
 mod lists;
 mod referrals;
 mod submissions;
+mod sync;
 
 pub use crate::store::ReferralFilter;
 pub use accounts::{AccountError, LoginError, SessionLookup, SignedIn};
 pub use freshness::{
     ChangedEntry, ChangedPage, Freshness, FreshnessError, REVIEW_MONTHS, SourceCount, StaleEntry,
     StaleKind, StaleQueue, StaleRequest, may_verify, parse_instant, review_cutoff, snapshot_year,
+};
+pub use hsds::{
+    DEFAULT_PER_PAGE, HsdsError, HsdsList, HsdsPage, HsdsQuery, HsdsSelection, MAX_PER_PAGE,
+    Postcode, parse_flag, parse_modified_after,
 };
 pub use lists::{
     ListAccess, ListError, ListItemView, ListPerson, ListView, MAX_LIST_ITEMS, MAX_LIST_MEMBERS,
@@ -26,6 +32,7 @@ pub use submissions::{
     ModeratorEdits, SUBMITTED_DATASET, SubmissionError, UPDATED_BY_ORGANIZATION,
     check_service_json, email_matches_website, field_changes,
 };
+pub use sync::{SyncError, SyncReport, SyncSchedule, SyncSkip, SyncState, parse_every};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -335,6 +342,8 @@ pub struct Directory {
     limiter: crate::auth::LoginLimiter,
     /// Supply counts already made, and the index generation they were made on.
     supply_cache: Mutex<(u64, HashMap<String, Supply>)>,
+    /// What the HSDS API filters on, built on first use (see [`hsds`]).
+    hsds: std::sync::RwLock<hsds::Catalog>,
 }
 
 const INDEX_BATCH: usize = 2_000;
@@ -369,6 +378,7 @@ impl Directory {
             categories: CategoryMap::bundled()?,
             limiter: crate::auth::LoginLimiter::default(),
             supply_cache: Mutex::default(),
+            hsds: std::sync::RwLock::default(),
         };
         let rebuild_reason = directory.rebuild_reason(&outcome)?;
         if let (Some(reason), OpenOutcome::Opened) = (&rebuild_reason, &outcome) {

@@ -98,6 +98,23 @@ impl CategoryMap {
         })
     }
 
+    /// Whether any rule is written for `taxonomy` (`airs`, `open-eligibility`, or a
+    /// bundled dataset's name): a term under such a name is classified by those rules,
+    /// so an import keeps the name as it is (a Hearth export names its terms' taxonomies).
+    pub fn has_rules_for(&self, taxonomy: &str) -> bool {
+        self.rules.iter().any(|r| r.taxonomy == taxonomy)
+    }
+
+    /// The Open Eligibility taxonomy compiled into Hearth, as (id, title, parent
+    /// id) in tree order, a parent before its children. The parent is the tree's:
+    /// mostly the id's own prefix (`101-02` under `101`), but not always
+    /// (`104-05-01` sits under `104-04`).
+    pub fn open_eligibility_tree() -> Result<Vec<(String, String, Option<String>)>, CategoryMapError>
+    {
+        let (file, text) = OE_TAXONOMY;
+        open_eligibility_nodes(file, text)
+    }
+
     /// Whether `code` is an Open Eligibility id (`102-01`).
     pub fn is_open_eligibility_id(&self, code: &str) -> bool {
         self.oe_ids.contains(code.trim())
@@ -257,12 +274,25 @@ fn agreed<T: Clone + Ord>(rules: &[&Rule], items: impl Fn(&Rule) -> &Vec<T>) -> 
     all.into_iter().collect()
 }
 
-/// Reads the Open Eligibility tree (`taxonomy.top_level[]`, each node with `@id`,
-/// `@title` and its children under `second_level`, `third_level`, ...) into ids by title.
+/// Reads the Open Eligibility tree into ids by title (lower case), in tree order.
 fn open_eligibility_titles(
     file: &str,
     text: &str,
 ) -> Result<HashMap<String, Vec<String>>, CategoryMapError> {
+    let mut titles: HashMap<String, Vec<String>> = HashMap::new();
+    for (id, title, _) in open_eligibility_nodes(file, text)? {
+        titles.entry(title.to_lowercase()).or_default().push(id);
+    }
+    Ok(titles)
+}
+
+/// Reads the Open Eligibility tree (`taxonomy.top_level[]`, each node with `@id`,
+/// `@title` and its children under `second_level`, `third_level`, ...) into
+/// (id, title, parent id), depth first in file order.
+fn open_eligibility_nodes(
+    file: &str,
+    text: &str,
+) -> Result<Vec<(String, String, Option<String>)>, CategoryMapError> {
     let err = |line: u64, message: String| CategoryMapError {
         file: file.to_owned(),
         line,
@@ -274,19 +304,17 @@ fn open_eligibility_titles(
         .pointer("/taxonomy/top_level")
         .and_then(Value::as_array)
         .ok_or_else(|| err(1, "no taxonomy.top_level list".into()))?;
-    let mut titles: HashMap<String, Vec<String>> = HashMap::new();
-    let mut stack: Vec<&Value> = top.iter().rev().collect();
-    while let Some(node) = stack.pop() {
+    let mut nodes: Vec<(String, String, Option<String>)> = Vec::new();
+    let mut stack: Vec<(&Value, Option<String>)> = top.iter().rev().map(|n| (n, None)).collect();
+    while let Some((node, parent)) = stack.pop() {
         let (Some(id), Some(title)) = (
             node.get("@id").and_then(Value::as_str),
             node.get("@title").and_then(Value::as_str),
         ) else {
             return Err(err(0, "a term without an @id and an @title".into()));
         };
-        titles
-            .entry(title.trim().to_lowercase())
-            .or_default()
-            .push(id.trim().to_owned());
+        let id = id.trim().to_owned();
+        nodes.push((id.clone(), title.trim().to_owned(), parent));
         // Children in file order, depth first, so ids stay in tree order.
         let children: Vec<&Value> = node
             .as_object()
@@ -296,9 +324,9 @@ fn open_eligibility_titles(
             .filter_map(|(_, v)| v.as_array())
             .flatten()
             .collect();
-        stack.extend(children.into_iter().rev());
+        stack.extend(children.into_iter().rev().map(|c| (c, Some(id.clone()))));
     }
-    Ok(titles)
+    Ok(nodes)
 }
 
 fn parse(file: &str, text: &str) -> Result<Vec<Rule>, CategoryMapError> {
@@ -488,6 +516,30 @@ mod tests {
             map.classify("x", &[term("airs", "BD")]).categories,
             vec![Category::Food]
         );
+    }
+
+    #[test]
+    fn rules_are_known_by_taxonomy_and_the_tree_gives_parents() {
+        let map = CategoryMap::bundled().unwrap_or_else(|e| panic!("{e}"));
+        for taxonomy in [
+            "airs",
+            OPEN_ELIGIBILITY,
+            "hrsa-health-centers",
+            "va-facilities",
+        ] {
+            assert!(map.has_rules_for(taxonomy), "{taxonomy}");
+        }
+        assert!(!map.has_rules_for("springfield"));
+        let tree = CategoryMap::open_eligibility_tree().unwrap_or_else(|e| panic!("{e}"));
+        let parent = |id: &str| {
+            tree.iter()
+                .find(|(i, _, _)| i == id)
+                .map(|(_, _, p)| p.clone())
+        };
+        assert_eq!(parent("101"), Some(None));
+        assert_eq!(parent("101-02"), Some(Some("101".into())));
+        assert_eq!(parent("104-05-01"), Some(Some("104-04".into())));
+        assert_eq!(tree.len(), map.oe_ids.len());
     }
 
     #[test]

@@ -21,9 +21,9 @@ use serde_json::{Map, Value};
 
 use crate::geo::{Counties, Gazetteer, area_from_geojson, state_code};
 use crate::model::{
-    Address, Attribute, CostOption, Coverage, Language, Location, LocationType, Organization,
-    Phone, Schedule, Service, ServiceArea, ServiceStatus, SourceRef, TaxonomyTerm, clean_text,
-    is_http_url, normalize_zip, record_id,
+    Address, Attribute, Category, CostOption, Coverage, Language, Location, LocationType, Need,
+    Organization, Phone, Schedule, Service, ServiceArea, ServiceStatus, SourceRef, TaxonomyTerm,
+    clean_text, is_http_url, normalize_zip, record_id,
 };
 
 use super::categories::{is_airs_term_code, is_open_eligibility_shape};
@@ -1778,6 +1778,31 @@ fn extent_coverage(raw: &RawServiceArea, at: &AreaContext<'_>, notes: &mut Notes
     coverage
 }
 
+/// Coverage written as `;`-separated terms, as a Hearth export writes a service
+/// area's extent (`national; state:FL; county:12086; zip:33157`); `None` unless
+/// every part is such a term (a county as its 5-digit FIPS code).
+fn coverage_list(text: &str) -> Option<Vec<Coverage>> {
+    let mut coverage = Vec::new();
+    for part in text.split(';').map(str::trim) {
+        let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+        let term = match part.split_once(':') {
+            None if part == "national" => Coverage::National,
+            Some(("state", code))
+                if code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase()) =>
+            {
+                Coverage::State(code.to_owned())
+            }
+            Some(("county", fips)) if digits(fips, 5) => Coverage::County(fips.to_owned()),
+            Some(("zip", zip)) if digits(zip, 5) => Coverage::Zip(zip.to_owned()),
+            _ => return None,
+        };
+        if !coverage.contains(&term) {
+            coverage.push(term);
+        }
+    }
+    Some(coverage)
+}
+
 fn build_service_area(
     raw: &RawServiceArea,
     at: &AreaContext<'_>,
@@ -1792,6 +1817,14 @@ fn build_service_area(
         .then(|| tidy(raw.extent.as_deref()))
         .flatten()
         .filter(|e| !e.trim_start().starts_with(['{', '[', '<']));
+    // Coverage a Hearth export wrote out term by term is taken as it is.
+    if let Some(listed) = textual_extent.as_deref().and_then(coverage_list) {
+        return Some(ServiceArea {
+            name,
+            description,
+            coverage: listed,
+        });
+    }
     // The shape, when there is one, is what the source drew; the name only describes it.
     let mut coverage = extent_coverage(raw, at, notes);
     if coverage.is_empty() {
@@ -1825,12 +1858,64 @@ fn build_cost_option(raw: &RawCostOption) -> Option<CostOption> {
         .then_some(cost)
 }
 
-/// The service's terms, each under its Hearth taxonomy: `airs` or
-/// `open-eligibility` when its taxonomy's name (or else its code's shape) says so,
-/// else the dataset's own. Repeats are left out.
+/// The taxonomy under which a Hearth export (`crate::export::hsds`) writes a
+/// listing's categories, whose terms set the categories as they are.
+const CATEGORY_TAXONOMY: &str = "hearth-category";
+/// The taxonomy under which a Hearth export writes a listing's SDOH needs.
+const NEED_TAXONOMY: &str = "sdoh-need";
+/// The taxonomy of the terms a Hearth export names its attributes' tags with.
+const ATTRIBUTE_TAXONOMY: &str = "hearth-attribute";
+/// The attribute tag under which a Hearth export writes the note about a listing's source.
+const SOURCE_NOTE_TAG: &str = "source_note";
+
+/// Whether a term is one of Hearth's own categories, needs or attribute tags
+/// (not a source term).
+fn is_hearth_term(term: &RawTerm) -> bool {
+    matches!(
+        term.taxonomy.as_deref().map(str::trim),
+        Some(CATEGORY_TAXONOMY | NEED_TAXONOMY | ATTRIBUTE_TAXONOMY)
+    )
+}
+
+/// The categories and needs a Hearth export wrote as terms, each `None` when
+/// there were none of that kind (then the listing is classified as usual).
+fn hearth_classification(raw: &[RawTerm]) -> (Option<Vec<Category>>, Option<Vec<Need>>) {
+    let mut categories: Vec<Category> = Vec::new();
+    let mut needs: Vec<Need> = Vec::new();
+    let (mut any_category, mut any_need) = (false, false);
+    for t in raw {
+        let code = t.code.as_deref().or(t.name.as_deref()).unwrap_or("");
+        match t.taxonomy.as_deref().map(str::trim) {
+            Some(CATEGORY_TAXONOMY) => {
+                any_category = true;
+                if let Some(c) = Category::parse(code).filter(|c| !categories.contains(c)) {
+                    categories.push(c);
+                }
+            }
+            Some(NEED_TAXONOMY) => {
+                any_need = true;
+                if let Some(n) = Need::parse(code).filter(|n| !needs.contains(n)) {
+                    needs.push(n);
+                }
+            }
+            _ => {}
+        }
+    }
+    (
+        any_category.then_some(categories),
+        any_need.then_some(needs),
+    )
+}
+
+/// The service's terms, each under its Hearth taxonomy: a name the category map
+/// has rules for (`airs`, `open-eligibility`, a bundled dataset's name, as a
+/// Hearth export writes them) as it is; else `airs` or `open-eligibility` when
+/// its taxonomy's name (or else its code's shape) says so, else the dataset's
+/// own. Hearth's own categories, needs and attribute tags are not source terms
+/// and are left out, as are repeats.
 fn resolve_terms(ctx: ImportContext<'_>, dataset: &str, raw: &[RawTerm]) -> Vec<TaxonomyTerm> {
     let mut terms: Vec<TaxonomyTerm> = Vec::new();
-    for t in raw {
+    for t in raw.iter().filter(|t| !is_hearth_term(t)) {
         let name = tidy(t.name.as_deref()).unwrap_or_default();
         let code = t
             .code
@@ -1842,13 +1927,15 @@ fn resolve_terms(ctx: ImportContext<'_>, dataset: &str, raw: &[RawTerm]) -> Vec<
         if code.is_empty() {
             continue;
         }
-        let taxonomy = t
-            .taxonomy
-            .as_deref()
-            .and_then(known_taxonomy)
-            .or_else(|| taxonomy_by_shape(ctx, &code))
-            .unwrap_or(dataset)
-            .to_owned();
+        let named = t.taxonomy.as_deref().map(str::trim);
+        let taxonomy = match named.filter(|n| ctx.categories.has_rules_for(n)) {
+            Some(name) => name.to_owned(),
+            None => named
+                .and_then(known_taxonomy)
+                .or_else(|| taxonomy_by_shape(ctx, &code))
+                .unwrap_or(dataset)
+                .to_owned(),
+        };
         if !terms
             .iter()
             .any(|k| k.code == code && k.taxonomy == taxonomy)
@@ -2042,6 +2129,8 @@ pub(super) fn build_service(
     };
     let terms = resolve_terms(ctx, dataset, &raw.terms);
     let classification = ctx.categories.classify(dataset, &terms);
+    // What a Hearth export says a listing is about is kept as it is.
+    let (hearth_categories, hearth_needs) = hearth_classification(&raw.terms);
     let mut locations: Vec<Location> = Vec::new();
     for (i, l) in raw.locations.iter().enumerate() {
         let location = build_location(ctx, dataset, &format!("{source_id}/{}", i + 1), l, notes);
@@ -2050,10 +2139,15 @@ pub(super) fn build_service(
         }
     }
     let mut attributes: Vec<Attribute> = Vec::new();
+    let mut exported_note: Option<String> = None;
     for a in &raw.attributes {
         let (Some(tag), Some(value)) = (tidy(Some(&a.tag)), tidy(Some(&a.value))) else {
             continue;
         };
+        if tag == SOURCE_NOTE_TAG && source_note.is_none() {
+            exported_note.get_or_insert(value);
+            continue;
+        }
         let attribute = Attribute { tag, value };
         if !attributes.contains(&attribute) {
             attributes.push(attribute);
@@ -2127,9 +2221,9 @@ pub(super) fn build_service(
         alert: tidy(raw.alert.as_deref()),
         assured_date: tidy(raw.assured_date.as_deref()),
         last_modified: tidy(raw.last_modified.as_deref()),
-        source_note: source_note.map(str::to_owned),
-        categories: classification.categories,
-        needs: classification.needs,
+        source_note: source_note.map(str::to_owned).or(exported_note),
+        categories: hearth_categories.unwrap_or(classification.categories),
+        needs: hearth_needs.unwrap_or(classification.needs),
         taxonomy_terms: terms,
         languages: build_languages(&raw.languages),
         phones: build_phones(&raw.phones),
@@ -2515,6 +2609,110 @@ mod tests {
             .is_empty()
         );
         assert!(coverage(service(Vec::new())).is_empty());
+    }
+
+    #[test]
+    fn what_a_hearth_export_says_is_kept_as_it_is() {
+        let term = |taxonomy: &str, code: &str, name: &str| RawTerm {
+            code: Some(code.into()),
+            name: Some(name.into()),
+            taxonomy: Some(taxonomy.into()),
+        };
+        let raw = RawService {
+            id: Some("s1".into()),
+            name: Some("Mobile Pantry".into()),
+            terms: vec![
+                // A bundled dataset's own label, under its dataset's name.
+                term("food-pantries", "Food pantry", "Food pantry"),
+                term("airs", "BD-1800.2000", "Food Pantries"),
+                term(CATEGORY_TAXONOMY, "goods", "Goods"),
+                term(NEED_TAXONOMY, "material-hardship", "Material Hardship"),
+                term(ATTRIBUTE_TAXONOMY, "accepts", "accepts"),
+            ],
+            attributes: vec![
+                Attribute {
+                    tag: "accepts".into(),
+                    value: "SNAP".into(),
+                },
+                Attribute {
+                    tag: SOURCE_NOTE_TAG.into(),
+                    value: "Pantry locator, 2025".into(),
+                },
+            ],
+            service_areas: vec![RawServiceArea {
+                name: Some("Where the truck stops".into()),
+                extent: Some("county:12086; zip:33157; state:PR; national".into()),
+                extent_type: Some("text".into()),
+                ..RawServiceArea::default()
+            }],
+            ..RawService::default()
+        };
+        let mut notes = Notes::default();
+        let service = build_service(context(), "hearth-export", None, raw.clone(), &mut notes)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let taxonomies: Vec<&str> = service
+            .taxonomy_terms
+            .iter()
+            .map(|t| t.taxonomy.as_str())
+            .collect();
+        assert_eq!(taxonomies, ["food-pantries", "airs"]);
+        // Categories and needs as written, not as the terms would classify them (Food).
+        assert_eq!(service.categories, vec![Category::Goods]);
+        assert_eq!(
+            service.needs,
+            Need::parse("material-hardship")
+                .into_iter()
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            service.attributes,
+            vec![Attribute {
+                tag: "accepts".into(),
+                value: "SNAP".into()
+            }]
+        );
+        assert_eq!(service.source_note.as_deref(), Some("Pantry locator, 2025"));
+        let area = &service.service_areas[0];
+        assert_eq!(area.name.as_deref(), Some("Where the truck stops"));
+        assert_eq!(
+            area.coverage,
+            vec![
+                Coverage::County("12086".into()),
+                Coverage::Zip("33157".into()),
+                Coverage::State("PR".into()),
+                Coverage::National
+            ]
+        );
+        // Without Hearth's terms, the source terms classify the listing as before.
+        let plain = RawService {
+            terms: raw.terms[..2].to_vec(),
+            ..raw
+        };
+        let service = build_service(
+            context(),
+            "hearth-export",
+            Some("a list"),
+            plain,
+            &mut notes,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            service.categories.contains(&Category::Food),
+            "{:?}",
+            service.categories
+        );
+        // A source's own note wins over one in the attributes.
+        assert_eq!(service.source_note.as_deref(), Some("a list"));
+        assert!(notes.into_rows().is_empty());
+    }
+
+    #[test]
+    fn a_text_extent_is_a_coverage_list_only_when_every_part_is_a_term() {
+        assert_eq!(coverage_list("national"), Some(vec![Coverage::National]));
+        assert_eq!(coverage_list("Miami-Dade County"), None);
+        assert_eq!(coverage_list("county:12086; Broward"), None);
+        assert_eq!(coverage_list("county:1208"), None);
+        assert_eq!(coverage_list("state:fl"), None);
     }
 
     #[test]

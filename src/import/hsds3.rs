@@ -291,7 +291,7 @@ fn service_from_json(obj: &Map<String, Value>) -> RawService {
 
 /// Splits a JSON file into records: one object, an array of them, NDJSON (one per
 /// line), or an HSDS API page (`contents`). Syntax errors name the record.
-fn json_records(path: &Path, text: &str) -> Result<Vec<Value>, ImportError> {
+pub(super) fn json_records(path: &Path, text: &str) -> Result<Vec<Value>, ImportError> {
     let text = text.trim_start_matches('\u{feff}');
     let mut records = Vec::new();
     for value in serde_json::Deserializer::from_str(text).into_iter::<Value>() {

@@ -13,8 +13,10 @@ mod hsds;
 mod hsds1;
 mod hsds3;
 mod national;
+mod remote;
 #[cfg(test)]
 mod test_support;
+mod validate;
 
 use std::path::{Path, PathBuf};
 
@@ -22,6 +24,10 @@ pub use categories::{CategoryMap, CategoryMapError, Classification};
 pub use detect::{bundled_sources, detect_format};
 pub(crate) use flat::{FlatRecord, RawPhone, build_flat, parse_coordinate, place_location};
 pub use hsds3::service_from_value;
+pub use remote::{FetchReport, Place, RemoteError, RemoteSource, RetryPolicy, looks_remote};
+pub use validate::{
+    Check, Finding, Severity, Validation, validate_as, validate_path, validate_service_value,
+};
 
 use crate::geo::Gazetteer;
 use crate::model::Service;
@@ -307,6 +313,8 @@ pub fn read_source(
 /// default, see [`ReadOptions::dataset`]).
 ///
 /// A dataset name that fails [`check_dataset_name`] is an error before anything is read.
+/// HSDS 3.0 sources are validated too ([`validate_path`]): a service whose record
+/// has an error is skipped with the errors, located; warnings become notes.
 pub fn read_source_with(
     ctx: ImportContext<'_>,
     path: &Path,
@@ -323,12 +331,22 @@ pub fn read_source_with(
         Some(f) => f,
         None => detect_format(path)?,
     };
-    match format {
-        Format::Hsds3Csv => hsds3::read_csv_package(ctx, path, dataset),
-        Format::Hsds3Json => hsds3::read_json(ctx, path, dataset),
-        Format::Hsds1Csv => hsds1::read_package(ctx, path, dataset),
-        Format::Dataset(list) => national::read(ctx, list, path, dataset),
-    }
+    // HSDS 3.0 is also validated: services whose records break its rules are
+    // skipped with the located reasons, and other findings become notes.
+    let (mut parsed, validation) = match format {
+        Format::Hsds3Csv => (
+            hsds3::read_csv_package(ctx, path, dataset)?,
+            validate_as(path, Some(format))?,
+        ),
+        Format::Hsds3Json => (
+            hsds3::read_json(ctx, path, dataset)?,
+            validate_as(path, Some(format))?,
+        ),
+        Format::Hsds1Csv => return hsds1::read_package(ctx, path, dataset),
+        Format::Dataset(list) => return national::read(ctx, list, path, dataset),
+    };
+    validate::apply(&mut parsed, &validation);
+    Ok(parsed)
 }
 
 #[cfg(test)]

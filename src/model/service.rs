@@ -386,7 +386,27 @@ pub struct Metadata {
     pub updated_by: String,
 }
 
+impl Metadata {
+    /// Who made the change, as it may be published: a sync names the remote it
+    /// came from; a person is never named (their account id is staff data).
+    pub fn public_updated_by(&self) -> &str {
+        if self.updated_by.starts_with("sync:") {
+            &self.updated_by
+        } else {
+            "hearth"
+        }
+    }
+}
+
 impl Service {
+    /// The listing as anyone may see it: who changed it is left out of its history.
+    pub fn without_staff(mut self) -> Service {
+        for change in &mut self.metadata {
+            change.updated_by = change.public_updated_by().to_owned();
+        }
+        self
+    }
+
     /// The first phone a client can call: the service's own, else its first location's.
     pub fn primary_phone(&self) -> Option<&Phone> {
         self.phones

@@ -184,7 +184,7 @@ pub async fn api_service_show(
     let lookup = id.clone();
     let service = blocking(move || directory.service(&lookup)).await??;
     match service {
-        Some(service) => Ok(Json(service).into_response()),
+        Some(service) => Ok(Json(service.without_staff()).into_response()),
         None => Err(ApiError(AppError::NotFound(format!(
             "no service with id {id}"
         )))),

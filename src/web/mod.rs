@@ -11,10 +11,13 @@ mod error;
 mod freshness;
 mod handlers;
 pub mod handout;
+mod hsds;
 mod lists;
 mod moderation;
+mod openapi;
 mod referrals;
 mod reports;
+mod sync;
 mod views;
 
 use std::sync::Arc;
@@ -31,6 +34,9 @@ pub use error::{ApiError, AppError};
 use crate::directory::Directory;
 use crate::search::SearchParams;
 
+/// How many HSDS NDJSON streams may run at once.
+const HSDS_STREAMS: usize = 4;
+
 /// What every handler shares: the open directory (store, index, gazetteer).
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -41,6 +47,11 @@ pub struct AppState {
     pub setup: Arc<std::sync::Mutex<Option<String>>>,
     /// Submissions per address: 10 per 15 minutes.
     pub submissions_limiter: Arc<crate::auth::LoginLimiter>,
+    /// The syncs from remote HSDS APIs that `serve --sync` runs, for the status page.
+    pub syncs: Arc<Vec<Arc<crate::directory::SyncSchedule>>>,
+    /// Turns for HSDS NDJSON streams, which each hold a blocking thread while they
+    /// last: a few at a time, so that slow readers cannot starve other requests.
+    pub hsds_streams: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -55,6 +66,8 @@ impl AppState {
                 10,
                 chrono::Duration::minutes(15),
             )),
+            syncs: Arc::new(Vec::new()),
+            hsds_streams: Arc::new(tokio::sync::Semaphore::new(HSDS_STREAMS)),
         }
     }
 
@@ -85,6 +98,20 @@ pub fn router(state: AppState) -> Router {
         .route("/moderation/stale", get(freshness::stale_page))
         .route("/api/v1/moderation/stale", get(freshness::api_stale))
         .route("/healthz", get(handlers::healthz))
+        .route("/hsds", get(hsds::hsds_root))
+        .route("/hsds/", get(hsds::hsds_root))
+        .route("/hsds/openapi.json", get(hsds::openapi_document))
+        .route("/api/v1/openapi.json", get(openapi::api_v1_openapi))
+        .route("/hsds/services", get(hsds::services_list))
+        .route("/hsds/services/{id}", get(hsds::service_show))
+        .route("/hsds/organizations", get(hsds::organizations_list))
+        .route("/hsds/organizations/{id}", get(hsds::organization_show))
+        .route("/hsds/taxonomies", get(hsds::taxonomies_list))
+        .route("/hsds/taxonomies/{id}", get(hsds::taxonomy_show))
+        .route("/hsds/taxonomy_terms", get(hsds::taxonomy_terms_list))
+        .route("/hsds/taxonomy_terms/{id}", get(hsds::taxonomy_term_show))
+        .route("/hsds/service_at_locations", get(hsds::service_at_locations_list))
+        .route("/hsds/service_at_locations/{id}", get(hsds::service_at_location_show))
         .route("/login", get(account::login_page).post(account::login))
         .route("/logout", post(account::logout))
         .route("/setup", get(account::setup_page).post(account::setup))
@@ -95,6 +122,7 @@ pub fn router(state: AppState) -> Router {
         .route("/referrals/{id}/status", post(referrals::status_form))
         .route("/handout", get(referrals::handout))
         .route("/admin/audit", get(referrals::audit_page))
+        .route("/admin/sync", get(sync::sync_page))
         .route("/reports/gaps", get(reports::gaps_page))
         .route("/api/v1/reports/gaps", get(reports::api_gaps))
         .route(

@@ -95,7 +95,7 @@ pub fn layout_with(title: &str, body: Markup, who: Option<&Who>) -> Markup {
                                     a href="/lists" { "My lists" } " "
                                 }
                                 @if who.reports { a href="/reports/gaps" { "Gap report" } " " }
-                                @if who.admin { a href="/admin/audit" { "Audit log" } " " }
+                                @if who.admin { a href="/admin/audit" { "Audit log" } " " a href="/admin/sync" { "Sync" } " " }
                                 span.signed-in { (who.email) }
                                 form.signout method="post" action="/logout" {
                                     input type="hidden" name="csrf" value=(who.csrf);

@@ -4,22 +4,11 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use hearth::directory::{Directory, Silent};
 
-/// The binary with `--dir home` and no `HEARTH_*` settings from the environment.
-fn hearth(home: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_hearth"));
-    command
-        .env_remove("HEARTH_DIR")
-        .env_remove("HEARTH_ADDR")
-        .env("RUST_LOG", "warn")
-        .arg("--dir")
-        .arg(home)
-        .stdin(Stdio::null());
-    command
-}
+use crate::common::hearth_at as hearth;
 
 /// Runs `hearth --dir home ARGS...`, feeding `stdin` when given.
 fn run(home: &Path, args: &[&str], stdin: Option<&str>) -> Output {

@@ -248,13 +248,20 @@ async fn corrections_show_a_diff_and_closing_hides_the_listing() {
         .get_json(&format!("/api/v1/services/{service_id}"))
         .await;
     assert_eq!(listing["name"], "Zyxwvut Renamed");
-    // The listing's history says what changed, from what, and who approved it.
+    // The listing's history says what changed and from what; who approved it is
+    // kept in the store, never published.
     let history = listing["metadata"].as_array().unwrap();
     let name_change = history.iter().find(|m| m["field_name"] == "Name").unwrap();
     assert_eq!(name_change["replacement_value"], "Zyxwvut Renamed");
     assert_eq!(name_change["last_action_type"], "update");
     assert!(!name_change["previous_value"].as_str().unwrap().is_empty());
-    assert!(!name_change["updated_by"].as_str().unwrap().is_empty());
+    assert_eq!(name_change["updated_by"], "hearth");
+    let stored = w.app.state.directory.service(&service_id).unwrap().unwrap();
+    assert!(
+        stored.metadata.iter().any(|m| m.field_name == "Name"
+            && !m.updated_by.is_empty()
+            && m.updated_by != "hearth")
+    );
     assert_eq!(w.search_total("Zyxwvut").await, 1);
 
     // "This service has closed": approved, it leaves search but stays in the record.

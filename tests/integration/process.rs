@@ -300,7 +300,7 @@ fn rows_imported_with_changed_data_are_listed_as_notes() {
 }
 
 /// Starts `hearth serve` on a free port over `home` (seeding from `seed`).
-fn serve(home: &Path, seed: &Path) -> (Child, String, mpsc::Receiver<String>) {
+pub(crate) fn serve(home: &Path, seed: &Path) -> (Child, String, mpsc::Receiver<String>) {
     let mut child = hearth()
         .args(["serve", "--addr", "127.0.0.1:0", "--seed-dir"])
         .arg(seed)

@@ -305,6 +305,19 @@ pub const MADE_UP_HOTLINE: &str = r#" {"id": "test-fl-hotline", "name": "Test St
   "service_areas": [{"id": "a2", "name": "Florida"}],
   "phones": [{"id": "p1", "number": "800-555-0100"}]}"#;
 
+/// The real binary with `--dir home` and no `HEARTH_*` settings from the environment.
+pub fn hearth_at(home: &Path) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_hearth"));
+    command
+        .env_remove("HEARTH_DIR")
+        .env_remove("HEARTH_ADDR")
+        .env("RUST_LOG", "warn")
+        .arg("--dir")
+        .arg(home)
+        .stdin(std::process::Stdio::null());
+    command
+}
+
 /// Percent-encodes a query value.
 pub fn enc(value: &str) -> String {
     form_urlencoded::byte_serialize(value.as_bytes()).collect()
