@@ -187,6 +187,21 @@ pub struct ParsedSource {
 }
 
 impl ParsedSource {
+    /// Adds a later batch of the same source to this one.
+    pub(crate) fn absorb(&mut self, batch: ParsedSource) {
+        self.rows_read += batch.rows_read;
+        self.services.extend(batch.services);
+        self.skipped.extend(batch.skipped);
+        self.notes.extend(batch.notes);
+    }
+
+    /// Adds a batch's rows, skipped rows and notes to this summary of a whole
+    /// source (its listings are not kept).
+    pub(crate) fn count(&mut self, batch: &ParsedSource) {
+        self.skipped.extend(batch.skipped.iter().cloned());
+        self.notes.extend(batch.notes.iter().cloned());
+    }
+
     /// A source with nothing read yet, for a reader to fill row by row.
     pub(crate) fn empty(path: &Path, format: Format, dataset: &str) -> ParsedSource {
         ParsedSource {
@@ -338,15 +353,52 @@ pub fn read_source_with(
             hsds3::read_csv_package(ctx, path, dataset)?,
             validate_as(path, Some(format))?,
         ),
-        Format::Hsds3Json => (
-            hsds3::read_json(ctx, path, dataset)?,
-            validate_as(path, Some(format))?,
-        ),
+        // JSON is checked record by record as it is read.
+        Format::Hsds3Json => return hsds3::read_json(ctx, path, dataset),
         Format::Hsds1Csv => return hsds1::read_package(ctx, path, dataset),
         Format::Dataset(list) => return national::read(ctx, list, path, dataset),
     };
     validate::apply(&mut parsed, &validation);
     Ok(parsed)
+}
+
+/// Reads a source as [`read_source_with`] does, handing its listings to
+/// `on_batch` a part at a time where the format allows (HSDS 3.0 JSON, `batch`
+/// records at a time, never held whole), else all at once. Returns the whole
+/// source's counts, skipped rows and notes (no listings), or the first error of
+/// `on_batch`. A source that cannot be read fails before `on_batch` sees anything.
+pub fn read_source_batches<E>(
+    ctx: ImportContext<'_>,
+    path: &Path,
+    options: &ReadOptions,
+    batch: usize,
+    mut on_batch: impl FnMut(ParsedSource) -> Result<(), E>,
+) -> Result<Result<ParsedSource, E>, ImportError> {
+    let format = match options.format {
+        Some(f) => f,
+        None => detect_format(path)?,
+    };
+    if format == Format::Hsds3Json {
+        if let Some(name) = options.dataset.as_deref() {
+            check_dataset_name(name).map_err(|message| ImportError::DatasetName {
+                name: name.to_owned(),
+                message,
+            })?;
+        }
+        return hsds3::read_json_batches(ctx, path, options.dataset.as_deref(), batch, on_batch);
+    }
+    let mut whole = read_source_with(
+        ctx,
+        path,
+        &ReadOptions {
+            format: Some(format),
+            dataset: options.dataset.clone(),
+        },
+    )?;
+    let services = std::mem::take(&mut whole.services);
+    let mut part = ParsedSource::empty(&whole.path, whole.format, &whole.dataset);
+    part.services = services;
+    Ok(on_batch(part).map(|()| whole))
 }
 
 #[cfg(test)]

@@ -66,7 +66,7 @@ fn the_broken_package_is_reported_by_file_row_and_field() {
     assert!(!output.status.success(), "{stdout}");
     for line in [
         "  services.csv:3: error: status: \"open\" is not an HSDS status (active, inactive, defunct, temporarily closed)",
-        "  services.csv:4: error: status: missing; HSDS 3.0 requires one for a service",
+        "  services.csv:4: error: name: missing; HSDS 3.0 requires one for a service",
         "  services.csv:5: error: organization_id: \"0e4b7c9d-5a1f-4e3b-8c2d-6f7a8b9c0d1e\" is not the id of any row of organizations.csv; add that organization or correct the id",
         "  services.csv:6: error: assured_date: \"31/02/2024\" is not a date; write it as YYYY-MM-DD",
         "  services.csv:7: error: id: \"ac148810-d857-441c-9679-408f346de14b\" is also the id of line 2; each row of services.csv needs its own id",
@@ -188,7 +188,7 @@ fn importing_the_broken_fixtures_keeps_the_valid_services_and_reports_the_rest()
     );
     for line in [
         "    skipped services.csv line 3: not valid HSDS 3.0: status: \"open\" is not an HSDS status (active, inactive, defunct, temporarily closed)",
-        "    skipped services.csv line 4: not valid HSDS 3.0: status: missing; HSDS 3.0 requires one for a service",
+        "    skipped services.csv line 4: no name",
         "    skipped services.csv line 5: not valid HSDS 3.0: organization_id: \"0e4b7c9d-5a1f-4e3b-8c2d-6f7a8b9c0d1e\" is not the id of any row of organizations.csv; add that organization or correct the id",
         "    skipped services.csv line 6: not valid HSDS 3.0: assured_date: \"31/02/2024\" is not a date; write it as YYYY-MM-DD",
         "    skipped services.csv line 7: same id \"ac148810-d857-441c-9679-408f346de14b\" as line 2; kept the first",

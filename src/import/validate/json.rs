@@ -8,30 +8,50 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use super::super::hsds3::json_records as records;
-use super::super::{Format, ImportError};
+use super::super::{Format, ImportError, ParsedSource};
 use super::rules::{self, Spec};
 use super::{Check, Finding, Record, Severity, Validation, check_record, quoted};
 
 /// Validates a JSON file of HSDS 3.0 services.
 pub(super) fn validate_file(path: &Path) -> Result<Validation, ImportError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ImportError::io(path, e))?;
-    let records = records(path, &text)?;
-    let mut validation = Validation {
-        path: path.to_owned(),
-        format: Format::Hsds3Json,
-        findings: Vec::new(),
-        records_checked: records.len() as u64,
-        services_checked: records.len() as u64,
-        service_rows: HashMap::new(),
-    };
-    let mut first_record: HashMap<String, u64> = HashMap::new();
-    for (i, record) in records.iter().enumerate() {
-        let number = i as u64 + 1;
+    let mut checker = RecordChecker::new(path);
+    for (i, record) in super::super::hsds3::json_stream(path)?.enumerate() {
+        checker.check(&record?, i as u64 + 1);
+    }
+    Ok(checker.validation)
+}
+
+/// Checks JSON records one at a time, as a stream reads them: each record's
+/// findings, and a record repeating an earlier record's id.
+pub(crate) struct RecordChecker {
+    validation: Validation,
+    first_record: HashMap<String, u64>,
+}
+
+impl RecordChecker {
+    /// A checker for the records of the file at `path`.
+    pub(crate) fn new(path: &Path) -> RecordChecker {
+        RecordChecker {
+            validation: Validation {
+                path: path.to_owned(),
+                format: Format::Hsds3Json,
+                findings: Vec::new(),
+                records_checked: 0,
+                services_checked: 0,
+                service_rows: HashMap::new(),
+            },
+            first_record: HashMap::new(),
+        }
+    }
+
+    /// Checks record `number`.
+    pub(crate) fn check(&mut self, record: &Value, number: u64) {
+        self.validation.records_checked += 1;
+        self.validation.services_checked += 1;
         let mut found = validate_service_value(record, number);
         let id = record.as_object().and_then(|o| o.text("id"));
         if let Some(id) = id {
-            if let Some(first) = first_record.get(&id) {
+            if let Some(first) = self.first_record.get(&id) {
                 // The reader keeps the first record with an id; this one is no service.
                 for finding in &mut found {
                     finding.services.clear();
@@ -52,13 +72,21 @@ pub(super) fn validate_file(path: &Path) -> Result<Validation, ImportError> {
                     },
                 );
             } else {
-                first_record.insert(id.clone(), number);
-                validation.service_rows.insert(id, (None, number));
+                self.first_record.insert(id.clone(), number);
+                self.validation.service_rows.insert(id, (None, number));
             }
         }
-        validation.findings.extend(found);
+        self.validation.findings.extend(found);
     }
-    Ok(validation)
+
+    /// Applies the findings so far to a batch read from the same records (see
+    /// `validate::apply`), then forgets them (the ids seen are kept, to catch
+    /// repeats in later batches).
+    pub(crate) fn apply(&mut self, batch: &mut ParsedSource) {
+        super::apply(batch, &self.validation);
+        self.validation.findings.clear();
+        self.validation.service_rows.clear();
+    }
 }
 
 /// Validates one HSDS 3.0 service record (the shape of `service_full.json`, as

@@ -25,6 +25,7 @@ use serde_json::Value;
 
 use super::{Format, ImportError, ParsedSource, SkippedRow, detect_format, quoted};
 
+pub(crate) use json::RecordChecker;
 pub use json::validate_service_value;
 
 /// How bad a finding is.
@@ -310,9 +311,13 @@ pub(super) fn apply(parsed: &mut ParsedSource, validation: &Validation) {
     for finding in &validation.findings {
         let at = key(&finding.file, finding.row);
         let text = format!("{}: {}", finding.field, finding.message);
-        // A row the reader skipped: its reason says why; add what else is wrong with it.
+        // A row the reader skipped: its reason says why; add what else is wrong
+        // with it (errors only: a warning about a row not imported helps nobody).
         if let Some(&i) = skipped_at.get(&at) {
-            if !says_why_skipped(finding) && !parsed.skipped[i].reason.contains(&text) {
+            if finding.severity == Severity::Error
+                && !says_why_skipped(finding)
+                && !parsed.skipped[i].reason.contains(&text)
+            {
                 parsed.skipped[i].reason.push_str(&format!("; {text}"));
             }
             continue;
@@ -589,8 +594,14 @@ fn check_record(
                     field,
                     format!("{} {what}", quoted(&value)),
                 ),
+                // Hours that cannot be read keep the schedule's own words (the
+                // importer notes it), so the listing is still worth having.
                 None => Issue::new(
-                    Error,
+                    if form.check == Check::Time {
+                        Warning
+                    } else {
+                        Error
+                    },
                     form.check,
                     field,
                     format!("{} is not {}", quoted(&value), form.what),
@@ -646,7 +657,7 @@ fn check_record(
                 && !rules::is_byday(&days)
             {
                 issues.push(Issue::new(
-                    Error,
+                    Warning,
                     Check::Time,
                     "byday",
                     format!(

@@ -122,9 +122,12 @@ pub(super) const PROGRAM: Spec = Spec {
 pub(super) const SERVICE: Spec = Spec {
     file: SERVICES,
     object: "service",
-    required: &["id", "name", "status"],
-    // Required in the tabular form, but a service without one stands for its own organization.
-    wanted: &["organization_id"],
+    required: &["id", "name"],
+    // Required in the tabular form, but a service without one stands for its own
+    // organization. HSDS requires a status too, but most real exports leave it
+    // blank for an active service, and Hearth takes it so (a status that is not
+    // one of the four is still an error).
+    wanted: &["organization_id", "status"],
     enums: &[("status", STATUS, Error)],
     refs: &[
         ("organization_id", ORGANIZATIONS, Error),
@@ -310,8 +313,10 @@ pub(super) const TAXONOMY: Spec = Spec {
 pub(super) const TAXONOMY_TERM: Spec = Spec {
     file: TAXONOMY_TERMS,
     object: "taxonomy_term",
-    required: &["id", "name"],
-    wanted: &["description"],
+    // A nested term without an id still says what the service is (its code and
+    // name); in a package, the links that need the id are checked as references.
+    required: &["name"],
+    wanted: &["id", "description"],
     refs: &[
         ("parent_id", TAXONOMY_TERMS, Warning),
         ("taxonomy_id", TAXONOMIES, Warning),
