@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use hdrhistogram::Histogram;
 use serde::Serialize;
 use serde_json::json;
 
@@ -23,6 +22,7 @@ use hearth::index::{Hits, Radius, Scope, SearchRequest};
 use hearth::model::{Lang, record_id};
 
 use crate::oracle::{self, Answer, DATASET, Query};
+use crate::shared::{Measure, Recorder, nanos};
 
 /// A limit larger than any query's match count, for the gate.
 const EVERY_MATCH: usize = 100_000_000;
@@ -541,33 +541,6 @@ fn example(
     })
 }
 
-/// Latency percentiles of one kind of query, in milliseconds.
-#[derive(Debug, Serialize)]
-struct Latency {
-    count: u64,
-    mean_ms: f64,
-    p50_ms: f64,
-    p90_ms: f64,
-    p99_ms: f64,
-    p999_ms: f64,
-    max_ms: f64,
-}
-
-impl Latency {
-    fn of(h: &Histogram<u64>) -> Latency {
-        let ms = |ns: u64| ns as f64 / 1e6;
-        Latency {
-            count: h.len(),
-            mean_ms: h.mean() / 1e6,
-            p50_ms: ms(h.value_at_quantile(0.50)),
-            p90_ms: ms(h.value_at_quantile(0.90)),
-            p99_ms: ms(h.value_at_quantile(0.99)),
-            p999_ms: ms(h.value_at_quantile(0.999)),
-            max_ms: ms(h.max()),
-        }
-    }
-}
-
 /// The closed-loop timings.
 #[derive(Debug, Serialize)]
 struct Timing {
@@ -578,8 +551,8 @@ struct Timing {
     /// The sum of the timed searches alone.
     search_seconds: f64,
     queries_per_second: f64,
-    all: Latency,
-    by_kind: BTreeMap<String, Latency>,
+    #[serde(flatten)]
+    latency: Measure,
 }
 
 /// Runs every query `rounds` times, one after another, timing each.
@@ -589,9 +562,7 @@ fn time(
     requests: &[SearchRequest],
     rounds: u32,
 ) -> anyhow::Result<Timing> {
-    let histogram = || Histogram::<u64>::new_with_bounds(1, 600_000_000_000, 3);
-    let mut all = histogram()?;
-    let mut by_kind: BTreeMap<String, Histogram<u64>> = BTreeMap::new();
+    let mut recorder = Recorder::new()?;
     let mut results = 0usize;
     let mut busy = Duration::ZERO;
     let started_all = Instant::now();
@@ -604,47 +575,27 @@ fn time(
             let took = started.elapsed();
             busy += took;
             results += hits.hits.len();
-            let ns = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX).max(1);
-            all.saturating_record(ns);
-            let kind = match by_kind.get_mut(&query.kind) {
-                Some(h) => h,
-                None => by_kind.entry(query.kind.clone()).or_insert(histogram()?),
-            };
-            kind.saturating_record(ns);
+            recorder.record(&query.kind, nanos(took))?;
         }
     }
     let wall = started_all.elapsed().as_secs_f64();
     std::hint::black_box(results);
-    let queries_run = all.len();
+    let latency = recorder.report();
+    let queries_run = latency.all.count;
     Ok(Timing {
         rounds,
         queries: queries_run,
         seconds: wall,
         search_seconds: busy.as_secs_f64(),
         queries_per_second: queries_run as f64 / wall.max(1e-9),
-        all: Latency::of(&all),
-        by_kind: by_kind
-            .iter()
-            .map(|(kind, h)| (kind.clone(), Latency::of(h)))
-            .collect(),
+        latency,
     })
 }
 
 fn print_table(timing: &Timing) {
-    println!(
-        "{:<16} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
-        "kind", "count", "mean ms", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms"
-    );
-    let row = |name: &str, l: &Latency| {
-        println!(
-            "{:<16} {:>8} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9.3}",
-            name, l.count, l.mean_ms, l.p50_ms, l.p90_ms, l.p99_ms, l.p999_ms, l.max_ms
-        );
-    };
-    for (kind, latency) in &timing.by_kind {
-        row(kind, latency);
-    }
-    row("all", &timing.all);
+    timing
+        .latency
+        .print("Hearth's engine, closed loop, one client");
     println!(
         "{} queries in {:.2} s ({} rounds): {:.0} queries/s",
         timing.queries, timing.seconds, timing.rounds, timing.queries_per_second
@@ -751,7 +702,7 @@ mod tests {
         assert_eq!(differing.examples[0].extra[0].id, "far-open");
 
         let timing = time(&directory, &queries, &requests, 2).expect("timings");
-        assert_eq!(timing.all.count, 8);
-        assert_eq!(timing.by_kind.len(), 4);
+        assert_eq!(timing.latency.all.count, 8);
+        assert_eq!(timing.latency.by_kind.len(), 4);
     }
 }

@@ -9,6 +9,7 @@ mod generate;
 mod oracle;
 mod postgres_baseline;
 mod queries;
+mod shared;
 mod sqlite_baseline;
 
 use clap::{Parser, Subcommand};

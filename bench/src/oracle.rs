@@ -614,8 +614,10 @@ fn bit_of(i: Option<usize>) -> u64 {
     i.map_or(0, |i| 1u64 << i)
 }
 
-/// Reads one NDJSON line as Hearth would; `None` for a listing that is not active.
-fn parse_line(ctx: ImportContext<'_>, line: &str) -> Result<Option<Parsed>, String> {
+/// Reads one NDJSON line as Hearth's import would: `None` for a listing that
+/// is not active, an error for a record Hearth would skip (and why). The SQL
+/// baselines read their rows with it too.
+pub fn read_service(ctx: ImportContext<'_>, line: &str) -> Result<Option<Service>, String> {
     let value: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
     // Hearth's import skips a record that HSDS 3.0 validation finds an error in.
     let errors: Vec<String> = validate_service_value(&value, 0)
@@ -634,9 +636,14 @@ fn parse_line(ctx: ImportContext<'_>, line: &str) -> Result<Option<Parsed>, Stri
         .ok_or("no id")?
         .to_owned();
     let service = service_from_value(ctx, DATASET, &id, &value)?;
-    if service.status != ServiceStatus::Active {
+    Ok((service.status == ServiceStatus::Active).then_some(service))
+}
+
+/// Reads one NDJSON line as Hearth would; `None` for a listing that is not active.
+fn parse_line(ctx: ImportContext<'_>, line: &str) -> Result<Option<Parsed>, String> {
+    let Some(service) = read_service(ctx, line)? else {
         return Ok(None);
-    }
+    };
     let mut own: Vec<String> = words(&service.name)
         .chain(service.description.iter().flat_map(|d| words(d)))
         .collect();
@@ -647,7 +654,7 @@ fn parse_line(ctx: ImportContext<'_>, line: &str) -> Result<Option<Parsed>, Stri
         .iter()
         .map(|c| bit_of(Category::ALL.iter().position(|a| a == c)))
         .fold(0, |a, b| a | b);
-    let languages = language_codes(&service)
+    let languages = hearth::index::language_codes(&service)
         .into_iter()
         .map(|code| bit_of(LANGUAGES.iter().position(|(c, _)| *c == code)))
         .fold(0, |a, b| a | b);
@@ -660,33 +667,13 @@ fn parse_line(ctx: ImportContext<'_>, line: &str) -> Result<Option<Parsed>, Stri
         places.push(place(&service, None, None));
     }
     Ok(Some(Parsed {
-        id,
+        id: service.source.id.clone(),
         words: own,
         categories,
         languages,
         free: is_free(&service),
         places,
     }))
-}
-
-/// The ISO codes of a service's languages: each one's code, or the one
-/// recognised from its name (as Hearth's index reads them; its own function is
-/// not public).
-fn language_codes(service: &Service) -> Vec<&'static str> {
-    let mut codes = Vec::new();
-    for language in &service.languages {
-        let code = language
-            .code
-            .as_deref()
-            .and_then(hearth::model::language_code)
-            .or_else(|| hearth::model::language_code(&language.name));
-        if let Some(code) = code
-            && !codes.contains(&code)
-        {
-            codes.push(code);
-        }
-    }
-    codes
 }
 
 /// One place of a listing with its hours: the same rules and time zone that

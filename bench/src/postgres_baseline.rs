@@ -42,11 +42,8 @@
 //! Time" are recorded; then the plain query runs and its client round trip
 //! (prepared statement, loopback TCP, rows read) is recorded separately.
 
-pub mod shared;
-
 use std::collections::HashMap;
 use std::io::Write;
-use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
@@ -55,7 +52,7 @@ use postgres::{Client, NoTls, Statement};
 use serde_json::json;
 
 use crate::oracle::{self, Query};
-use shared::{Gate, Got, Horizon, ListingRow, Recorder, Rows};
+use crate::shared::{Gate, Got, Horizon, ListingRow, Recorder, Rows};
 
 /// A limit larger than any query's match count, for the gate.
 const EVERY_MATCH: usize = 100_000_000;
@@ -66,27 +63,8 @@ pub struct Args {
     /// The server (`bench/postgres.sh start` prints it).
     #[arg(long, default_value = "postgres://bench@127.0.0.1:55432/bench")]
     url: String,
-    /// The listings, one HSDS 3.0 `service_full` object per line.
-    #[arg(long)]
-    listings: PathBuf,
-    /// The queries, one JSON object per line.
-    #[arg(long)]
-    queries: PathBuf,
-    /// The oracle's answers for the same listings and queries.
-    #[arg(long)]
-    oracle: PathBuf,
-    /// `typical` (as an app would write it) or `tuned`.
-    #[arg(long, default_value = "typical")]
-    variant: String,
-    /// Passes over the query file while timing.
-    #[arg(long, default_value_t = 3)]
-    rounds: u32,
-    /// Where to write the results as JSON.
-    #[arg(long)]
-    out: Option<PathBuf>,
-    /// Time even when the gate finds differences (they are reported either way).
-    #[arg(long)]
-    time_anyway: bool,
+    #[command(flatten)]
+    common: crate::shared::BaselineArgs,
 }
 
 /// Which way the schema and queries are written.
@@ -117,10 +95,10 @@ impl Variant {
 
 /// Runs `hearth-bench postgres`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let variant = Variant::parse(&args.variant)?;
-    let queries = oracle::read_queries(&args.queries)?;
-    let answers = shared::answers_by_id(oracle::read_answers(&args.oracle)?);
-    let rows = shared::read_rows(&args.listings, Horizon::of(&queries))?;
+    let variant = Variant::parse(&args.common.variant)?;
+    let queries = oracle::read_queries(&args.common.queries)?;
+    let answers = crate::shared::answers_by_id(oracle::read_answers(&args.common.oracle)?);
+    let rows = crate::shared::read_rows(&args.common.listings, Horizon::of(&queries))?;
     eprintln!(
         "postgres: read {} listings ({} places, {} open intervals, {} hours patterns; {} lines skipped) in {:.1} s",
         rows.listings.len(),
@@ -158,13 +136,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let got = runner
             .search(query, EVERY_MATCH)
             .with_context(|| format!("query {}", query.id))?;
-        gate.check(query, &shared::query_text(query), answer, &got);
+        gate.check(query, &crate::shared::query_text(query), answer, &got);
     }
     gate.seconds = gating.elapsed().as_secs_f64();
     gate.print(&format!("postgres ({})", variant.name()));
 
-    let timing = if gate.passed() || args.time_anyway {
-        Some(runner.time(&queries, args.rounds)?)
+    let timing = if gate.passed() || args.common.time_anyway {
+        Some(runner.time(&queries, args.common.rounds)?)
     } else {
         eprintln!(
             "postgres ({}): not timed: the gate found differences",
@@ -184,7 +162,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             t.queries, t.seconds, t.rounds
         );
     }
-    if let Some(out) = &args.out {
+    if let Some(out) = &args.common.out {
         let report = json!({
             "backend": "postgres",
             "variant": variant.name(),
@@ -194,7 +172,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "timed": timing.is_some(),
             "timing": timing,
         });
-        shared::write_json(out, &report)?;
+        crate::shared::write_json(out, &report)?;
     }
     Ok(())
 }
@@ -512,11 +490,11 @@ struct Timing {
     queries: u64,
     seconds: f64,
     /// Planning + execution time, as the server reports it.
-    engine: shared::Measure,
+    engine: crate::shared::Measure,
     /// Execution time alone.
-    execution: shared::Measure,
+    execution: crate::shared::Measure,
     /// Client round trip of the plain query (prepared; rows read).
-    round_trip: shared::Measure,
+    round_trip: crate::shared::Measure,
 }
 
 impl Runner {
@@ -592,7 +570,7 @@ impl Runner {
                 execution.record(&query.kind, ms_to_ns(executing))?;
                 let t = Instant::now();
                 let rows = self.run(&sql)?;
-                round_trip.record(&query.kind, shared::nanos(t.elapsed()))?;
+                round_trip.record(&query.kind, crate::shared::nanos(t.elapsed()))?;
                 rows_read += rows.len();
                 count += 1;
             }
@@ -693,7 +671,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("listings.ndjson");
         std::fs::write(&path, lines.join("\n")).unwrap();
-        let rows = shared::read_rows(&path, Horizon::of(&queries)).unwrap();
+        let rows = crate::shared::read_rows(&path, Horizon::of(&queries)).unwrap();
         for variant in [Variant::Typical, Variant::Tuned] {
             let mut client = Client::connect(&url, NoTls).unwrap();
             load(&mut client, &rows, variant).unwrap();

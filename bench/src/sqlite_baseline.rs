@@ -48,7 +48,7 @@ use hearth::model::{Category, LANGUAGES};
 
 use crate::oracle::{self, Query, words};
 use crate::postgres_baseline::Variant;
-use crate::postgres_baseline::shared::{self, Gate, Got, Horizon, Recorder, Rows};
+use crate::shared::{self, Gate, Got, Horizon, Recorder, Rows};
 
 /// A limit larger than any query's match count, for the gate.
 const EVERY_MATCH: usize = 100_000_000;
@@ -59,35 +59,16 @@ pub struct Args {
     /// The database file (replaced).
     #[arg(long)]
     db: PathBuf,
-    /// The listings, one HSDS 3.0 `service_full` object per line.
-    #[arg(long)]
-    listings: PathBuf,
-    /// The queries, one JSON object per line.
-    #[arg(long)]
-    queries: PathBuf,
-    /// The oracle's answers for the same listings and queries.
-    #[arg(long)]
-    oracle: PathBuf,
-    /// `typical` (as an app would write it) or `tuned`.
-    #[arg(long, default_value = "typical")]
-    variant: String,
-    /// Passes over the query file while timing.
-    #[arg(long, default_value_t = 3)]
-    rounds: u32,
-    /// Where to write the results as JSON.
-    #[arg(long)]
-    out: Option<PathBuf>,
-    /// Time even when the gate finds differences (they are reported either way).
-    #[arg(long)]
-    time_anyway: bool,
+    #[command(flatten)]
+    common: crate::shared::BaselineArgs,
 }
 
 /// Runs `hearth-bench sqlite`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let variant = Variant::parse(&args.variant)?;
-    let queries = oracle::read_queries(&args.queries)?;
-    let answers = shared::answers_by_id(oracle::read_answers(&args.oracle)?);
-    let rows = shared::read_rows(&args.listings, Horizon::of(&queries))?;
+    let variant = Variant::parse(&args.common.variant)?;
+    let queries = oracle::read_queries(&args.common.queries)?;
+    let answers = shared::answers_by_id(oracle::read_answers(&args.common.oracle)?);
+    let rows = shared::read_rows(&args.common.listings, Horizon::of(&queries))?;
     eprintln!(
         "sqlite: read {} listings ({} places, {} open intervals, {} hours patterns; {} lines skipped) in {:.1} s",
         rows.listings.len(),
@@ -127,8 +108,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     gate.seconds = gating.elapsed().as_secs_f64();
     gate.print(&format!("sqlite ({})", variant.name()));
 
-    let timing = if gate.passed() || args.time_anyway {
-        Some(time(&conn, &queries, variant, args.rounds)?)
+    let timing = if gate.passed() || args.common.time_anyway {
+        Some(time(&conn, &queries, variant, args.common.rounds)?)
     } else {
         eprintln!(
             "sqlite ({}): not timed: the gate found differences",
@@ -146,7 +127,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             t.queries, t.seconds, t.rounds
         );
     }
-    if let Some(out) = &args.out {
+    if let Some(out) = &args.common.out {
         let report = json!({
             "backend": "sqlite",
             "variant": variant.name(),

@@ -16,7 +16,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{Directory, DirectoryError, Progress};
-use crate::import::{ImportContext, RemoteError, RemoteSource, Severity, service_from_value};
+use crate::import::{
+    ImportContext, RemoteError, RemoteSource, Severity, remote_id, service_from_value,
+};
 use crate::model::{Metadata, Service, ServiceStatus};
 
 /// Listings written to the store at a time while a sync reads.
@@ -158,15 +160,6 @@ impl SyncState {
     /// The job name the state is saved under.
     fn job(dataset: &str) -> String {
         format!("sync/{dataset}")
-    }
-}
-
-/// A record's id at the remote: text, or a number written as text.
-fn remote_id(record: &Value) -> Option<String> {
-    match record.get("id") {
-        Some(Value::String(id)) if !id.trim().is_empty() => Some(id.trim().to_owned()),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        _ => None,
     }
 }
 

@@ -24,7 +24,10 @@ pub use categories::{CategoryMap, CategoryMapError, Classification};
 pub use detect::{bundled_sources, detect_format};
 pub(crate) use flat::{FlatRecord, RawPhone, build_flat, parse_coordinate, place_location};
 pub use hsds3::service_from_value;
-pub use remote::{FetchReport, Place, RemoteError, RemoteSource, RetryPolicy, looks_remote};
+pub use remote::{
+    FetchReport, Place, RemoteError, RemoteSource, RetryPolicy, looks_remote,
+    record_id as remote_id,
+};
 pub use validate::{
     Check, Finding, Severity, Validation, validate_as, validate_path, validate_service_value,
 };

@@ -45,6 +45,15 @@ pub fn looks_remote(arg: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
+/// A record's id at the remote: text (trimmed), or a number written as text.
+pub fn record_id(record: &Value) -> Option<String> {
+    match record.get("id") {
+        Some(Value::String(id)) if !id.trim().is_empty() => Some(id.trim().to_owned()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
 /// How often and how patiently a failed request is tried again.
 ///
 /// The delay before retry `n` (1-based) is `base_delay · 2ⁿ⁻¹`, capped at
@@ -344,10 +353,8 @@ impl RemoteSource {
     pub async fn fetch_ids(&self) -> Result<HashSet<String>, RemoteError> {
         let mut ids = HashSet::new();
         self.fetch_objects(&[("minimal", "true".to_owned())], |record| {
-            let id = match record.get("id") {
-                Some(Value::String(id)) if !id.trim().is_empty() => id.trim().to_owned(),
-                Some(Value::Number(n)) => n.to_string(),
-                _ => return Err(Reject::Invalid("the record has no `id`".to_owned())),
+            let Some(id) = record_id(&record) else {
+                return Err(Reject::Invalid("the record has no `id`".to_owned()));
             };
             ids.insert(id);
             Ok(())

@@ -29,6 +29,7 @@ use crate::geo::{cells_covering, distance_miles};
 use crate::model::{Category, Lang, Need, Population, Service};
 use schema::Fields;
 
+pub use document::language_codes;
 pub use schema::SCHEMA_VERSION;
 pub use suggest::{NameSuggestion, folded_words};
 

@@ -1,10 +1,8 @@
-//! What the two SQL baselines (PostgreSQL + PostGIS and SQLite) share: the
-//! listings read into plain rows, opening hours turned into intervals SQL can
-//! compare, the correctness gate against the oracle, and the latency report.
-//!
-//! It lives under `postgres_baseline` only so that the baselines stay in their
-//! own two files; `sqlite_baseline` uses it the same way. Nothing here talks to
-//! a database.
+//! What the runners share: the arguments and the listings read into plain
+//! rows of the two SQL baselines (PostgreSQL + PostGIS and SQLite), opening
+//! hours turned into intervals SQL can compare, the correctness gate against
+//! the oracle, and the latency report every runner (Hearth's too) writes.
+//! Nothing here talks to a database.
 //!
 //! # Rows
 //!
@@ -45,14 +43,13 @@ use chrono::{DateTime, Duration, FixedOffset, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use hdrhistogram::Histogram;
 use serde::Serialize;
-use serde_json::Value;
 
 use hearth::geo::Gazetteer;
 use hearth::hours::{Hours, Span, Zone as RuleZone};
-use hearth::import::{CategoryMap, ImportContext, Severity, service_from_value};
-use hearth::model::{Service, ServiceStatus, is_free};
+use hearth::import::{CategoryMap, ImportContext};
+use hearth::model::{Service, is_free};
 
-use crate::oracle::{Answer, DATASET, Query};
+use crate::oracle::{Answer, Query};
 
 /// One listing as the SQL tables hold it.
 #[derive(Debug, Clone, PartialEq)]
@@ -152,7 +149,13 @@ pub fn read_rows(path: &Path, horizon: Option<Horizon>) -> anyhow::Result<Rows> 
     let parsed: Vec<Vec<Result<Option<Service>, String>>> = std::thread::scope(|s| {
         let handles: Vec<_> = lines
             .chunks(half)
-            .map(|part| s.spawn(move || part.iter().map(|l| parse_line(ctx, l)).collect()))
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|l| crate::oracle::read_service(ctx, l))
+                        .collect()
+                })
+            })
             .collect();
         handles
             .into_iter()
@@ -185,31 +188,6 @@ pub fn read_rows(path: &Path, horizon: Option<Horizon>) -> anyhow::Result<Rows> 
         patterns: patterns.len(),
         seconds: started.elapsed().as_secs_f64(),
     })
-}
-
-/// One line: a service, `None` for an inactive one, or why it was skipped.
-fn parse_line(ctx: ImportContext<'_>, line: &str) -> Result<Option<Service>, String> {
-    let value: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
-    let errors = hearth::import::validate_service_value(&value, 1)
-        .into_iter()
-        .any(|f| f.severity == Severity::Error);
-    if errors {
-        return Err("not valid HSDS 3.0".into());
-    }
-    let id = value
-        .get("id")
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|id| !id.is_empty())
-        .ok_or("no id")?
-        .to_owned();
-    let mut service = service_from_value(ctx, DATASET, &id, &value)?;
-    if service.status != ServiceStatus::Active {
-        return Ok(None);
-    }
-    // The id the oracle names the listing by.
-    service.source.id = id;
-    Ok(Some(service))
 }
 
 /// A service's row, with its places' hours (walked once per distinct pattern).
@@ -249,28 +227,10 @@ pub fn row_of(
         name: service.name.clone(),
         description: service.description.clone().unwrap_or_default(),
         categories,
-        languages: language_codes(service),
+        languages: hearth::index::language_codes(service),
         free: is_free(service),
         places,
     }
-}
-
-/// The ISO codes of a service's languages, as the oracle reads them.
-fn language_codes(service: &Service) -> Vec<&'static str> {
-    let mut codes = Vec::new();
-    for language in &service.languages {
-        let code = language
-            .code
-            .as_deref()
-            .and_then(hearth::model::language_code)
-            .or_else(|| hearth::model::language_code(&language.name));
-        if let Some(code) = code
-            && !codes.contains(&code)
-        {
-            codes.push(code);
-        }
-    }
-    codes
 }
 
 /// The UTC intervals within `horizon` in which `hours` are open (see the module documentation).
@@ -549,6 +509,32 @@ impl Recorder {
     }
 }
 
+/// What both SQL baselines take besides where their database is.
+#[derive(Debug, clap::Args)]
+pub struct BaselineArgs {
+    /// The listings, one HSDS 3.0 `service_full` object per line.
+    #[arg(long)]
+    pub listings: std::path::PathBuf,
+    /// The queries, one JSON object per line.
+    #[arg(long)]
+    pub queries: std::path::PathBuf,
+    /// The oracle's answers for the same listings and queries.
+    #[arg(long)]
+    pub oracle: std::path::PathBuf,
+    /// `typical` (as an app would write it) or `tuned`.
+    #[arg(long, default_value = "typical")]
+    pub variant: String,
+    /// Passes over the query file while timing.
+    #[arg(long, default_value_t = 3)]
+    pub rounds: u32,
+    /// Where to write the results as JSON.
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
+    /// Time even when the gate finds differences (they are reported either way).
+    #[arg(long)]
+    pub time_anyway: bool,
+}
+
 /// One measure's percentiles.
 #[derive(Debug, Serialize)]
 pub struct Measure {
@@ -607,14 +593,14 @@ mod tests {
     #[test]
     fn weekday_hours_become_utc_intervals_in_the_locations_zone() {
         let text = line("a", "Pantry", "Food", vec![location("1", NYC, true)]);
-        let value: Value = serde_json::from_str(&text).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
         let gazetteer = Gazetteer::bundled().unwrap();
         let categories = CategoryMap::bundled().unwrap();
         let ctx = ImportContext {
             gazetteer: &gazetteer,
             categories: &categories,
         };
-        let service = parse_line(ctx, &text).unwrap().unwrap();
+        let service = crate::oracle::read_service(ctx, &text).unwrap().unwrap();
         assert_eq!(service.source.id, "a");
         let _ = value;
         // Monday 23 November 2026 to Sunday 29 November, UTC.
