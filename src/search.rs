@@ -53,6 +53,9 @@ pub struct SearchParams {
     /// Keeps only listings known to be open at this local time at the search centre
     /// (`2026-12-01T18:00`), or at this instant when it carries an offset.
     pub open_at: Option<String>,
+    /// `most` (the default: when nothing has every word of `q`, match fewer, down
+    /// to half) or `all` (every word must match, even when nothing then does).
+    pub words: Option<String>,
 }
 
 /// Which listings to keep by their opening hours.
@@ -384,6 +387,16 @@ pub fn validate(params: &SearchParams, gazetteer: &Gazetteer) -> Result<ValidSea
             )
         })?,
     };
+    let every_word = match given(&params.words).map(str::to_ascii_lowercase).as_deref() {
+        None | Some("most") => false,
+        Some("all") => true,
+        Some(other) => {
+            return Err(bad(
+                "words",
+                format!("words must be all or most (got {other:?})"),
+            ));
+        }
+    };
     let needs = parse_needs(given(&params.need))?;
     let languages = parse_languages(given(&params.language))?;
     let limit = given(&params.limit)
@@ -421,6 +434,7 @@ pub fn validate(params: &SearchParams, gazetteer: &Gazetteer) -> Result<ValidSea
             open_at: None,
             now: None,
             count_within: Vec::new(),
+            every_word,
             limit,
             offset,
         },
@@ -456,6 +470,7 @@ mod tests {
                 "need" => p.need = v,
                 "language" => p.language = v,
                 "open_at" => p.open_at = v,
+                "words" => p.words = v,
                 _ => panic!("unknown key {k}"),
             }
         }
@@ -495,6 +510,11 @@ mod tests {
             (vec![("accessible", "2")], "accessible", "true or false"),
             (vec![("scope", "far")], "scope", "nearby, serving or all"),
             (vec![("lang", "fr")], "lang", "en or es"),
+            (
+                vec![("q", "food"), ("words", "every")],
+                "words",
+                "all or most",
+            ),
             (vec![("population", "martians")], "population", "veterans"),
             (vec![("age", "-4")], "age", "from 0 to 120"),
             (vec![("age", "200")], "age", "from 0 to 120"),

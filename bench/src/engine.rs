@@ -228,6 +228,7 @@ fn request(query: &Query, lang: Option<Lang>) -> anyhow::Result<SearchRequest> {
         lang,
         flags: if query.free { vec!["free"] } else { Vec::new() },
         open_at: query.open_at()?,
+        every_word: true,
         limit: query.limit,
         ..SearchRequest::default()
     })

@@ -22,8 +22,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, TermQuery, TermSetQuery};
-use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
 
 use crate::geo::{cells_covering, distance_miles};
 use crate::model::{Category, Lang, Need, Population, Service};
@@ -185,6 +185,9 @@ pub struct SearchRequest {
     /// Count the results located within each of these distances (miles) of
     /// `near`, in [`Hits::within`]; for supply reports, one query for every ring.
     pub count_within: Vec<f64>,
+    /// Every concept of the text must match, even when nothing then does (no
+    /// relaxing to fewer words): exact match sets, for the benchmark's oracle.
+    pub every_word: bool,
     pub limit: usize,
     pub offset: usize,
 }
@@ -593,17 +596,23 @@ impl SearchIndex {
         searcher: &tantivy::Searcher,
         c: &collect::Candidate,
     ) -> Result<(String, Option<String>), IndexError> {
-        let doc: TantivyDocument = searcher
-            .doc(DocAddress::new(c.segment, c.doc))
-            .map_err(|e| self.err(e))?;
-        let text = |field| {
-            doc.get_first(field)
-                .and_then(|v| v.as_str())
-                .map(str::to_owned)
+        let fast = searcher.segment_reader(c.segment).fast_fields();
+        let text = |name: &str| -> Result<Option<String>, IndexError> {
+            let Some(column) = fast.str(name).map_err(|e| self.err(e))? else {
+                return Ok(None);
+            };
+            let Some(ord) = column.term_ords(c.doc).next() else {
+                return Ok(None);
+            };
+            let mut text = String::new();
+            let found = column
+                .ord_to_str(ord, &mut text)
+                .map_err(|e| self.err(e.into()))?;
+            Ok(found.then_some(text))
         };
         Ok((
-            text(self.fields.service_id).unwrap_or_default(),
-            text(self.fields.location_id),
+            text("service_id")?.unwrap_or_default(),
+            text("location_id")?,
         ))
     }
 
@@ -746,7 +755,11 @@ impl SearchIndex {
         // so on down to half of them (rounded up), so that a long plain-language
         // request still finds what matches most of it.
         let concepts = text.required.len();
-        let fewest = concepts.div_ceil(2).max(1);
+        let fewest = if request.every_word {
+            concepts
+        } else {
+            concepts.div_ceil(2).max(1)
+        };
         let mut required = concepts;
         let mut found = loop {
             let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();

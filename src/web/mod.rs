@@ -272,6 +272,7 @@ pub fn search_params(raw: Option<&str>) -> SearchParams {
             "lang" => params.lang = Some(value),
             "population" => params.population = Some(join(params.population.take(), value)),
             "age" => params.age = Some(value),
+            "words" => params.words = Some(value),
             _ => {}
         }
     }

@@ -219,3 +219,32 @@ fn five_hundred_random_searches_return_exactly_what_a_plain_scan_finds() {
     );
     eprintln!("oracle: 500 cases, {non_empty} with results");
 }
+
+#[test]
+fn every_word_keeps_a_search_from_relaxing_to_fewer_words() {
+    let app = TestApp::all();
+    let directory = &app.state.directory;
+    let now = Utc.with_ymd_and_hms(2026, 12, 1, 17, 0, 0).unwrap();
+    // Two words no one listing has together: by default Hearth finds what has
+    // one of them (and says so); with `every_word` nothing matches.
+    let request = SearchRequest {
+        text: "pantry dialysis".into(),
+        limit: 100,
+        ..SearchRequest::default()
+    };
+    let relaxed = directory.search(&request, now, None).unwrap();
+    assert!(relaxed.total > 0);
+    assert_eq!(relaxed.matched_concepts, Some((1, 2)));
+    let strict = SearchRequest {
+        every_word: true,
+        ..request
+    };
+    let page = directory.search(&strict, now, None).unwrap();
+    assert_eq!(
+        page.total,
+        0,
+        "{:?}",
+        page.results.first().map(|r| &r.service.name)
+    );
+    assert_eq!(page.matched_concepts, Some((2, 2)));
+}
