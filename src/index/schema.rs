@@ -1,7 +1,7 @@
 //! The tantivy schema, in one place, and the text analyzer it uses.
 
 use tantivy::schema::{
-    BytesOptions, Field, IndexRecordOption, NumericOptions, STORED, STRING, Schema,
+    BytesOptions, FAST, Field, IndexRecordOption, NumericOptions, STRING, Schema,
     TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{
@@ -11,7 +11,7 @@ use tantivy::tokenizer::{
 
 /// The version of this schema and its document layout; an index with another
 /// version is rebuilt at start.
-pub const SCHEMA_VERSION: u32 = 9;
+pub const SCHEMA_VERSION: u32 = 10;
 
 /// The name the English analyzer is registered under.
 pub const ENGLISH: &str = "hearth_en";
@@ -95,11 +95,13 @@ pub fn build() -> (Schema, Fields) {
             .set_tokenizer(SPANISH)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
-    let fast_f64 = NumericOptions::default().set_fast().set_stored();
+    // Nothing is stored: a hit's ids are read from fast fields (columns), which
+    // costs far less than decompressing a block of stored documents for each.
+    let fast_f64 = NumericOptions::default().set_fast();
     let fields = Fields {
-        doc_key: b.add_text_field("doc_key", STRING | STORED),
-        service_id: b.add_text_field("service_id", STRING | STORED),
-        location_id: b.add_text_field("location_id", STRING | STORED),
+        doc_key: b.add_text_field("doc_key", STRING),
+        service_id: b.add_text_field("service_id", STRING | FAST),
+        location_id: b.add_text_field("location_id", STRING | FAST),
         name: b.add_text_field("name", text.clone()),
         organization: b.add_text_field("organization", text.clone()),
         body: b.add_text_field("body", text),
