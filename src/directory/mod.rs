@@ -465,12 +465,23 @@ impl Directory {
 
     /// Indexes the listings changed since the index's last commit.
     pub fn catch_up(&self, progress: &dyn Progress) -> Result<u64, DirectoryError> {
+        self.catch_up_except(progress, &[])
+    }
+
+    /// [`Directory::catch_up`], except for the changes with sequence numbers in
+    /// `indexed` (inclusive ranges), whose listings the caller has already given
+    /// the index as they were written.
+    fn catch_up_except(
+        &self,
+        progress: &dyn Progress,
+        indexed: &[(u64, u64)],
+    ) -> Result<u64, DirectoryError> {
         let from = self.index.covered()?.seq;
-        let (ids, last) = self.store.changed_since(from)?;
-        if ids.is_empty() {
+        let (ids, last) = self.store.changed_since_except(from, indexed)?;
+        if last == from {
             return Ok(0);
         }
-        if from > 0 {
+        if from > 0 && !ids.is_empty() {
             tracing::info!(
                 index.seq = from,
                 store.seq = last,
@@ -513,6 +524,41 @@ impl Directory {
         self.catch_up(progress)
     }
 
+    /// Writes a batch of imported listings to the store and gives the ones
+    /// written straight to the index (uncommitted: [`Directory::import`] commits
+    /// once the store is durable), recording the change-log sequence numbers
+    /// they took in `indexed`, so the catch-up after the import need not read them back.
+    fn import_batch(
+        &self,
+        services: &[Service],
+        counts: &mut crate::store::UpsertCounts,
+        indexed: &mut Vec<(u64, u64)>,
+    ) -> Result<(), DirectoryError> {
+        let started = Instant::now();
+        let written = self.store.upsert_services_logged(services)?;
+        let store_time = started.elapsed();
+        counts.inserted += written.counts.inserted;
+        counts.updated += written.counts.updated;
+        counts.unchanged += written.counts.unchanged;
+        let mut merged = written.merged.iter().peekable();
+        let stored = written.written.iter().map(|&i| match merged.peek() {
+            Some((at, service)) if *at == i => {
+                merged.next();
+                service
+            }
+            _ => &services[i],
+        });
+        self.index.upsert(stored)?;
+        indexed.extend(written.seqs);
+        tracing::debug!(
+            listings = services.len(),
+            store_ms = store_time.as_millis() as u64,
+            index_ms = (started.elapsed() - store_time).as_millis() as u64,
+            "import batch written"
+        );
+        Ok(())
+    }
+
     /// Imports sources, flushes the store, then indexes what changed. A source
     /// that cannot be read stops the import: the report names it and why
     /// ([`ImportReport::failed`]); it writes nothing, and the sources before it
@@ -532,18 +578,44 @@ impl Directory {
             categories: &self.categories,
         };
         let mut report = ImportReport::default();
+        // Listings are indexed as they are written; what else changed the store
+        // meanwhile is caught up at the end, from the store.
+        self.catch_up(progress)?;
+        let mut indexed = Vec::new();
         progress.begin("importing", Some(sources.len() as u64));
         for (path, options) in sources {
-            let mut counts = crate::store::UpsertCounts::default();
-            let read = import::read_source_batches(ctx, path, options, IMPORT_BATCH, |part| {
-                let written = self.store.upsert_services(&part.services)?;
-                counts.inserted += written.inserted;
-                counts.updated += written.updated;
-                counts.unchanged += written.unchanged;
-                Ok::<(), StoreError>(())
+            // Two threads: this one reads and checks the next batch while the
+            // other writes the last one to the store and the index.
+            let (read, written) = std::thread::scope(|scope| {
+                let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Service>>(1);
+                let writer = scope.spawn(|| {
+                    let mut counts = crate::store::UpsertCounts::default();
+                    let mut indexed = Vec::new();
+                    for services in receive {
+                        self.import_batch(&services, &mut counts, &mut indexed)?;
+                    }
+                    Ok::<_, DirectoryError>((counts, indexed))
+                });
+                let read = import::read_source_batches(ctx, path, options, IMPORT_BATCH, |part| {
+                    // Fails only when the writer stopped, with the error it returns.
+                    send.send(part.services)
+                });
+                drop(send);
+                let written = writer
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (read, written)
             });
+            let (counts, batches) = written?;
+            indexed.extend(batches);
             let parsed = match read {
-                Ok(written) => written?,
+                // A send fails only when the writer stopped, and then `written` was its error.
+                Ok(read) => read.map_err(|_| {
+                    DirectoryError::SourceFailed(format!(
+                        "{}: the import stopped writing part way",
+                        path.display()
+                    ))
+                })?,
                 Err(e) => {
                     report.failed = Some((path.clone(), e.to_string()));
                     break;
@@ -564,7 +636,13 @@ impl Directory {
             progress.advance(1);
         }
         progress.end();
-        report.reindexed = self.listings_written(None, progress)?;
+        self.store.durable()?;
+        let written = report
+            .sources
+            .iter()
+            .map(|s| s.inserted + s.updated)
+            .sum::<u64>();
+        report.reindexed = written + self.catch_up_except(progress, &indexed)?;
         report.took = started.elapsed();
         Ok(report)
     }

@@ -306,7 +306,7 @@ pub(super) fn json_stream(
         file.rewind().map_err(|e| ImportError::io(path, e))?;
     }
     let values =
-        serde_json::Deserializer::from_reader(std::io::BufReader::new(file)).into_iter::<Value>();
+        super::json_values::TopLevelValues::new(std::io::BufReader::with_capacity(1 << 20, file));
     let path = path.to_owned();
     let mut count: u64 = 0;
     let mut failed = false;
@@ -315,12 +315,16 @@ pub(super) fn json_stream(
             Vec::new()
         } else {
             match value {
-                Err(e) => {
+                Err(super::json_values::ValueError::Io(e)) => {
+                    failed = true;
+                    vec![Err(ImportError::io(&path, e))]
+                }
+                Err(super::json_values::ValueError::Syntax(message)) => {
                     failed = true;
                     vec![Err(ImportError::Json {
                         path: path.clone(),
                         record: count + 1,
-                        message: e.to_string(),
+                        message,
                     })]
                 }
                 Ok(Value::Array(items)) => items.into_iter().map(Ok).collect(),

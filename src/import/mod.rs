@@ -12,6 +12,7 @@ mod flat;
 mod hsds;
 mod hsds1;
 mod hsds3;
+mod json_values;
 mod national;
 mod remote;
 #[cfg(test)]

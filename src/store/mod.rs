@@ -78,6 +78,21 @@ pub struct UpsertCounts {
     pub unchanged: u64,
 }
 
+/// What a batch upsert wrote, for a caller that indexes it at once (a bulk import).
+#[derive(Debug, Default)]
+pub struct Upserted {
+    pub counts: UpsertCounts,
+    /// The positions in the batch of the listings that were written (inserted or changed).
+    pub written: Vec<usize>,
+    /// Of those, the ones stored as something other than given: the new record
+    /// merged with what Hearth itself had recorded (see `Service::keep_hearth_record`).
+    pub merged: Vec<(usize, Service)>,
+    /// The first and last change-log sequence numbers the batch took (none when
+    /// it changed nothing). Listing writes are serialized, so no other write's
+    /// changes lie between them.
+    pub seqs: Option<(u64, u64)>,
+}
+
 /// The sled store. Open once per process.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -150,6 +165,7 @@ impl Store {
             let opened = sled::Config::new()
                 .path(path)
                 .cache_capacity(CACHE_BYTES)
+                .mode(sled::Mode::HighThroughput)
                 .open();
             match opened {
                 Err(e) if is_lock_error(&e) && attempts < 20 => {
@@ -265,6 +281,12 @@ impl Store {
     /// same data changes nothing. Call [`Store::flush`] or [`Store::durable`]
     /// before acknowledging.
     pub fn upsert_services(&self, services: &[Service]) -> Result<UpsertCounts, StoreError> {
+        Ok(self.upsert_services_logged(services)?.counts)
+    }
+
+    /// [`Store::upsert_services`], saying which listings were written, as what,
+    /// and under which change-log sequence numbers.
+    pub fn upsert_services_logged(&self, services: &[Service]) -> Result<Upserted, StoreError> {
         let encoded: Vec<(&str, Vec<u8>)> = services
             .iter()
             .map(|s| Ok((s.id.as_str(), serde_json::to_vec(s)?)))
@@ -289,7 +311,8 @@ impl Store {
                         orgs.insert(key, value.as_slice())?;
                     }
                 }
-                let mut counts = UpsertCounts::default();
+                let mut upserted = Upserted::default();
+                let counts = &mut upserted.counts;
                 for (index, (id, value)) in encoded.iter().enumerate() {
                     let key = keys::service_key(id);
                     let old = tree.get(key)?;
@@ -298,10 +321,14 @@ impl Store {
                     let merged = old.as_ref().and_then(|old| {
                         let old: Service = serde_json::from_slice(old).ok()?;
                         let mut new = services[index].clone();
-                        new.keep_hearth_record(&old)
-                            .then(|| serde_json::to_vec(&new).ok())?
+                        let bytes = new
+                            .keep_hearth_record(&old)
+                            .then(|| serde_json::to_vec(&new).ok())??;
+                        Some((new, bytes))
                     });
-                    let value = merged.as_deref().unwrap_or(value.as_slice());
+                    let value = merged
+                        .as_ref()
+                        .map_or(value.as_slice(), |(_, bytes)| bytes.as_slice());
                     match old {
                         Some(old) if old.as_ref() == value => {
                             counts.unchanged += 1;
@@ -311,17 +338,24 @@ impl Store {
                         None => counts.inserted += 1,
                     }
                     tree.insert(key, value)?;
-                    log_change(log, key)?;
+                    let seq = log_change(log, key)?;
+                    upserted.seqs =
+                        Some(upserted.seqs.map_or((seq, seq), |(first, _)| (first, seq)));
+                    upserted.written.push(index);
+                    if let Some((service, _)) = merged {
+                        upserted.merged.push((index, service));
+                    }
                 }
-                Ok(counts)
+                Ok(upserted)
             },
         );
-        let counts = result.map_err(transaction_error)?;
+        let upserted = result.map_err(transaction_error)?;
+        let counts = upserted.counts;
         if counts.inserted + counts.updated > 0 {
             self.wrote();
         }
         self.listings.fetch_add(counts.inserted, Ordering::Relaxed);
-        Ok(counts)
+        Ok(upserted)
     }
 
     /// The turn to write listings (see `listing_writes`).
@@ -383,12 +417,33 @@ impl Store {
     /// Ids of the services changed after sequence `after`, without repeats, with
     /// the last sequence seen.
     pub fn changed_since(&self, after: u64) -> Result<(Vec<String>, u64), StoreError> {
+        self.changed_since_except(after, &[])
+    }
+
+    /// [`Store::changed_since`], leaving out the changes whose sequence numbers
+    /// lie in any of the (inclusive) ranges `except` (those a caller has already
+    /// dealt with); a listing changed again outside them is still listed.
+    pub fn changed_since_except(
+        &self,
+        after: u64,
+        except: &[(u64, u64)],
+    ) -> Result<(Vec<String>, u64), StoreError> {
+        let mut except = except.to_vec();
+        except.sort_unstable();
+        let excepted = |seq: u64| {
+            let i = except.partition_point(|&(first, _)| first <= seq);
+            i > 0 && seq <= except[i - 1].1
+        };
         let mut ids = Vec::new();
         let mut seen = std::collections::HashSet::new();
         let mut last = after;
         for item in self.changes.range(keys::seq_key(after.saturating_add(1))..) {
             let (key, value) = item?;
-            last = keys::seq_from_key(&key).unwrap_or(last);
+            let seq = keys::seq_from_key(&key);
+            last = seq.unwrap_or(last);
+            if seq.is_some_and(excepted) {
+                continue;
+            }
             let (service_key, _) = keys::split_change_entry(&value);
             let id = String::from_utf8_lossy(service_key).into_owned();
             if seen.insert(id.clone()) {
@@ -553,14 +608,15 @@ fn transaction_error(error: TransactionError<StoreError>) -> StoreError {
 
 /// Appends a change to the listing at `key` to the change log, in a transaction,
 /// with the time it was made (see [`keys::change_entry`]).
+/// Appends a change of `key` to the change log; returns its sequence number.
 fn log_change(
     log: &TransactionalTree,
     key: &[u8],
-) -> ConflictableTransactionResult<(), StoreError> {
+) -> ConflictableTransactionResult<u64, StoreError> {
     let seq = log.generate_id()? + 1;
     let now = chrono::Utc::now().timestamp_millis();
     log.insert(&keys::seq_key(seq), keys::change_entry(key, now))?;
-    Ok(())
+    Ok(seq)
 }
 
 /// [`decode`], inside a transaction: a record that does not decode aborts it.
@@ -656,6 +712,47 @@ mod tests {
             reopened.organization("org").ok().flatten().map(|o| o.name),
             Some("Org".into())
         );
+    }
+
+    #[test]
+    fn a_logged_upsert_says_what_it_wrote_and_under_which_sequence_numbers() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let store = Store::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        let first = vec![service("a", "Food pantry"), service("b", "Legal aid")];
+        let done = store
+            .upsert_services_logged(&first)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(done.written, [0, 1]);
+        assert_eq!(done.seqs, Some((1, 2)));
+        assert!(done.merged.is_empty());
+        // Unchanged `a`, changed `b`, new `c`: only the last two are written.
+        let second = vec![
+            service("a", "Food pantry"),
+            service("b", "Legal aid clinic"),
+            service("c", "Shelter"),
+        ];
+        let again = store
+            .upsert_services_logged(&second)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(again.written, [1, 2]);
+        assert_eq!(again.seqs, Some((3, 4)));
+        assert_eq!(again.counts.unchanged, 1);
+        let none = store
+            .upsert_services_logged(&second)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(none.written.is_empty() && none.seqs.is_none());
+        // Another change to `a` after the batches: only it is left to deal with.
+        store
+            .upsert_services(&[service("a", "Food pantry and closet")])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (ids, last) = store
+            .changed_since_except(0, &[(3, 4), (1, 2)])
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((ids, last), (vec!["a".to_owned()], 5));
+        let (ids, _) = store
+            .changed_since_except(0, &[(3, 3)])
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(ids, ["a", "b", "c"]);
     }
 
     #[test]
