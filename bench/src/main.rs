@@ -6,6 +6,7 @@
 
 mod engine;
 mod generate;
+mod http;
 mod oracle;
 mod postgres_baseline;
 mod queries;
@@ -13,6 +14,10 @@ mod shared;
 mod sqlite_baseline;
 
 use clap::{Parser, Subcommand};
+
+/// The allocator the `hearth` binary uses, so Hearth in process runs as it serves.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Debug, Parser)]
 #[command(name = "hearth-bench", about)]
@@ -35,6 +40,8 @@ enum Command {
     Postgres(postgres_baseline::Args),
     /// SQLite FTS5 + R*Tree, in process: load, check against the oracle, then time.
     Sqlite(sqlite_baseline::Args),
+    /// A running `hearth serve` over HTTP: closed and open loop, mixed load, approval to searchable, cold start.
+    Http(http::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -45,5 +52,6 @@ fn main() -> anyhow::Result<()> {
         Command::Hearth(args) => engine::run(args),
         Command::Postgres(args) => postgres_baseline::run(args),
         Command::Sqlite(args) => sqlite_baseline::run(args),
+        Command::Http(args) => http::run(args),
     }
 }
