@@ -344,6 +344,9 @@ pub struct Directory {
     supply_cache: Mutex<(u64, HashMap<String, Supply>)>,
     /// What the HSDS API filters on, built on first use (see [`hsds`]).
     hsds: std::sync::RwLock<hsds::Catalog>,
+    /// One catch-up of the index at a time: writers that arrive while one
+    /// commits wait, and the next commit covers all of them (group commit).
+    index_turn: Mutex<()>,
 }
 
 const INDEX_BATCH: usize = 2_000;
@@ -381,6 +384,7 @@ impl Directory {
             limiter: crate::auth::LoginLimiter::default(),
             supply_cache: Mutex::default(),
             hsds: std::sync::RwLock::default(),
+            index_turn: Mutex::default(),
         };
         let rebuild_reason = directory.rebuild_reason(&outcome)?;
         if let (Some(reason), OpenOutcome::Opened) = (&rebuild_reason, &outcome) {
@@ -465,18 +469,28 @@ impl Directory {
 
     /// Indexes the listings changed since the index's last commit.
     pub fn catch_up(&self, progress: &dyn Progress) -> Result<u64, DirectoryError> {
-        self.catch_up_except(progress, &[])
+        self.catch_up_except(progress, &[], None)
     }
 
     /// [`Directory::catch_up`], except for the changes with sequence numbers in
     /// `indexed` (inclusive ranges), whose listings the caller has already given
     /// the index as they were written.
+    /// With `through`, nothing is done when the index already covers that
+    /// sequence number (a catch-up that ran while this one waited its turn).
     fn catch_up_except(
         &self,
         progress: &dyn Progress,
         indexed: &[(u64, u64)],
+        through: Option<u64>,
     ) -> Result<u64, DirectoryError> {
+        let _turn = self
+            .index_turn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let from = self.index.covered()?.seq;
+        if through.is_some_and(|through| from >= through) {
+            return Ok(0);
+        }
         let (ids, last) = self.store.changed_since_except(from, indexed)?;
         if last == from {
             return Ok(0);
@@ -521,7 +535,9 @@ impl Directory {
             self.audit(actor, action, "service", service_id, now)?;
         }
         self.store.durable()?;
-        self.catch_up(progress)
+        // Every change so far, this one included, is at or before `through`.
+        let through = self.store.last_seq()?;
+        self.catch_up_except(progress, &[], Some(through))
     }
 
     /// Writes a batch of imported listings to the store and gives the ones
@@ -642,7 +658,7 @@ impl Directory {
             .iter()
             .map(|s| s.inserted + s.updated)
             .sum::<u64>();
-        report.reindexed = written + self.catch_up_except(progress, &indexed)?;
+        report.reindexed = written + self.catch_up_except(progress, &indexed, None)?;
         report.took = started.elapsed();
         Ok(report)
     }

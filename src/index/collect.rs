@@ -47,6 +47,8 @@ pub struct Candidates {
     pub instants: Vec<DateTime<Utc>>,
     /// Keep only listings whose age limits (where they have any) admit this age.
     pub age: Option<u32>,
+    /// Read each match's point (a search with a place needs it; one without does not).
+    pub points: bool,
 }
 
 pub struct SegmentCandidates {
@@ -63,6 +65,7 @@ pub struct SegmentCandidates {
     age_min: Column<u64>,
     age_max: Column<u64>,
     age: Option<u32>,
+    points: bool,
     hours: Option<BytesColumn>,
     instants: Vec<DateTime<Utc>>,
     /// The same weekly hours are shared by many listings: judge each once.
@@ -95,6 +98,7 @@ impl Collector for Candidates {
             age_min: fast.u64("age_min")?,
             age_max: fast.u64("age_max")?,
             age: self.age,
+            points: self.points,
             hours: fast.bytes("hours")?,
             instants: self.instants.clone(),
             judged: HashMap::new(),
@@ -158,9 +162,13 @@ impl SegmentCollector for SegmentCandidates {
                 return;
             }
         }
-        let point = match (self.lat.first(doc), self.lon.first(doc)) {
-            (Some(lat), Some(lon)) => Some((lat, lon)),
-            _ => None,
+        let point = if self.points {
+            match (self.lat.first(doc), self.lon.first(doc)) {
+                (Some(lat), Some(lon)) => Some((lat, lon)),
+                _ => None,
+            }
+        } else {
+            None
         };
         let open = self.opening(doc);
         self.found.push(Candidate {

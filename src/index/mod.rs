@@ -591,31 +591,6 @@ impl SearchIndex {
             .map_err(|e| self.err(e))
     }
 
-    fn ids(
-        &self,
-        searcher: &tantivy::Searcher,
-        c: &collect::Candidate,
-    ) -> Result<(String, Option<String>), IndexError> {
-        let fast = searcher.segment_reader(c.segment).fast_fields();
-        let text = |name: &str| -> Result<Option<String>, IndexError> {
-            let Some(column) = fast.str(name).map_err(|e| self.err(e))? else {
-                return Ok(None);
-            };
-            let Some(ord) = column.term_ords(c.doc).next() else {
-                return Ok(None);
-            };
-            let mut text = String::new();
-            let found = column
-                .ord_to_str(ord, &mut text)
-                .map_err(|e| self.err(e.into()))?;
-            Ok(found.then_some(text))
-        };
-        Ok((
-            text("service_id")?.unwrap_or_default(),
-            text("location_id")?,
-        ))
-    }
-
     /// Service names with a word starting with `prefix` (see [`suggest::names`]).
     pub fn suggest_names(
         &self,
@@ -734,6 +709,7 @@ impl SearchIndex {
         dated: &dyn DatedHours,
     ) -> Result<Hits, IndexError> {
         let searcher = self.reader.searcher();
+        let mut ids = IdReader::new(self, &searcher);
         let spanish = request.lang.map(|l| l == Lang::Es);
         let text = text::build(&self.fields, &searcher, &request.text, spanish);
         if text.required.is_empty() && !request.text.trim().is_empty() {
@@ -750,6 +726,7 @@ impl SearchIndex {
             scoring,
             instants: instants.clone(),
             age: request.age,
+            points: request.near.is_some(),
         };
         // Every concept of the text must match; when nothing does, one fewer, and
         // so on down to half of them (rounded up), so that a long plain-language
@@ -794,13 +771,13 @@ impl SearchIndex {
         if !instants.is_empty() {
             for Found { c, .. } in &mut found {
                 let snapshot = *c;
-                let mut ids = None;
+                let mut known = None;
                 for (slot, when) in c.open.iter_mut().zip(&instants) {
                     if *slot == collect::Opening::Dated {
-                        if ids.is_none() {
-                            ids = Some(self.ids(&searcher, &snapshot)?);
+                        if known.is_none() {
+                            known = Some(ids.of(&snapshot)?);
                         }
-                        let (service_id, location_id) = ids.clone().unwrap_or_default();
+                        let (service_id, location_id) = known.clone().unwrap_or_default();
                         *slot = if dated.open_at(&service_id, location_id.as_deref(), *when) {
                             collect::Opening::Open
                         } else {
@@ -817,7 +794,9 @@ impl SearchIndex {
         }
 
         // One entry per service: its best location (nearest within the radius).
-        let mut groups: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+        // Keyed by a hash already: no need to hash it again.
+        let mut groups: std::collections::HashMap<u64, usize, BuildIdentity> =
+            std::collections::HashMap::with_capacity_and_hasher(found.len(), BuildIdentity);
         let mut ranked: Vec<Ranked> = Vec::new();
         for found in found {
             let order = |f: &Found| (f.kind, f.distance.unwrap_or(f64::MAX), f.c.key_hash);
@@ -873,7 +852,7 @@ impl SearchIndex {
                 0.95 * closeness + 0.05 * freshness
             };
         }
-        ranked.sort_by(|a, b| {
+        let order = |a: &Ranked, b: &Ranked| {
             let group = |r: &Ranked| {
                 u8::from(matches!(
                     r.best.kind,
@@ -890,7 +869,18 @@ impl SearchIndex {
                         .total_cmp(&b.best.distance.unwrap_or(0.0))
                 })
                 .then_with(|| a.best.c.key_hash.cmp(&b.best.c.key_hash))
-        });
+        };
+        // Only the page asked for needs its order: put the first `offset + limit`
+        // in front (linear time), then sort those.
+        let wanted = request.offset.saturating_add(request.limit);
+        if wanted < ranked.len() {
+            if wanted > 0 {
+                ranked.select_nth_unstable_by(wanted - 1, order);
+            }
+            ranked[..wanted].sort_unstable_by(order);
+        } else {
+            ranked.sort_unstable_by(order);
+        }
         let total = ranked.len();
         let nearby = ranked
             .iter()
@@ -921,7 +911,7 @@ impl SearchIndex {
         });
         let mut hits = Vec::new();
         for r in ranked.into_iter().skip(request.offset).take(request.limit) {
-            let (service_id, location_id) = self.ids(&searcher, &r.best.c)?;
+            let (service_id, location_id) = ids.of(&r.best.c)?;
             hits.push(Hit {
                 service_id,
                 location_id,
@@ -943,6 +933,82 @@ impl SearchIndex {
             within,
             facets,
         })
+    }
+}
+
+/// A hasher for keys that are hashes already (FNV of a service id): it passes them through.
+#[derive(Default)]
+struct Identity(u64);
+
+impl std::hash::Hasher for Identity {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+#[derive(Default, Clone, Copy)]
+struct BuildIdentity;
+
+impl std::hash::BuildHasher for BuildIdentity {
+    type Hasher = Identity;
+    fn build_hasher(&self) -> Identity {
+        Identity::default()
+    }
+}
+
+/// Reads hits' service and location ids from the fast fields, opening each
+/// segment's columns once per search (opening one loads its term dictionary's index).
+struct IdReader<'a> {
+    index: &'a SearchIndex,
+    searcher: &'a tantivy::Searcher,
+    columns: std::collections::HashMap<u32, [Option<tantivy::columnar::StrColumn>; 2]>,
+}
+
+impl<'a> IdReader<'a> {
+    fn new(index: &'a SearchIndex, searcher: &'a tantivy::Searcher) -> IdReader<'a> {
+        IdReader {
+            index,
+            searcher,
+            columns: std::collections::HashMap::new(),
+        }
+    }
+
+    /// The service id and location id (if any) of a candidate.
+    fn of(&mut self, c: &collect::Candidate) -> Result<(String, Option<String>), IndexError> {
+        let index = self.index;
+        let columns = match self.columns.entry(c.segment) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let fast = self.searcher.segment_reader(c.segment).fast_fields();
+                let service = fast.str("service_id").map_err(|e| index.err(e))?;
+                let location = fast.str("location_id").map_err(|e| index.err(e))?;
+                e.insert([service, location])
+            }
+        };
+        let read = |column: &Option<tantivy::columnar::StrColumn>| {
+            let Some(column) = column else {
+                return Ok(None);
+            };
+            let Some(ord) = column.term_ords(c.doc).next() else {
+                return Ok(None);
+            };
+            let mut text = String::new();
+            let found = column
+                .ord_to_str(ord, &mut text)
+                .map_err(|e| index.err(e.into()))?;
+            Ok::<_, IndexError>(found.then_some(text))
+        };
+        let service_id = read(&columns[0])?.unwrap_or_default();
+        let location_id = read(&columns[1])?;
+        Ok((service_id, location_id))
     }
 }
 

@@ -702,3 +702,46 @@ async fn coordinates_given_are_exact_and_a_corrected_zip_moves_the_listing() {
         .await;
     assert_eq!(status.as_u16(), 422, "a bad ZIP is refused");
 }
+
+/// Approvals at the same moment share index commits (one catch-up at a time,
+/// the next covering every writer that waited); each must still be searchable
+/// when its own approval answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_approvals_are_each_searchable_when_they_answer() {
+    let w = world();
+    let words = [
+        "Quokka", "Narwhal", "Axolotl", "Pangolin", "Okapi", "Tapir", "Kinkajou", "Fossa",
+    ];
+    let mut ids = Vec::new();
+    for word in words {
+        let (status, body) = w
+            .json(
+                "POST",
+                "/api/v1/submissions",
+                Some(&w.moderator),
+                &json!({
+                    "service": listing(&format!("{word} Test Pantry")),
+                    "submitter": {"name": "Ana", "email": "ana@neighbors.test"},
+                }),
+            )
+            .await;
+        assert_eq!(status, 202, "{body}");
+        ids.push(body["id"].as_str().unwrap().to_owned());
+    }
+    let w = &w;
+    let approvals = ids.iter().zip(words).map(|(id, word)| async move {
+        let (status, body) = w
+            .json(
+                "POST",
+                &format!("/api/v1/moderation/{id}/approve"),
+                Some(&w.moderator),
+                &Value::Null,
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        (word, w.search_total(word).await)
+    });
+    for (word, total) in futures_util::future::join_all(approvals).await {
+        assert_eq!(total, 1, "{word} not searchable when its approval answered");
+    }
+}
