@@ -133,8 +133,12 @@ struct Build {
     reused: bool,
     /// Opening plus importing (and indexing) the listings, or only opening.
     seconds: f64,
-    /// The process's peak resident memory after the build (`VmHWM`).
+    /// The process's peak resident memory after the build (`VmHWM`): it counts
+    /// the pages of the index and store files mapped into memory too.
     peak_rss_mb: Option<f64>,
+    /// The highest anonymous resident memory (`RssAnon`: what the process
+    /// allocated, without mapped files) seen while building, sampled every 20 ms.
+    peak_anon_mb: Option<f64>,
     /// Lines the import skipped, and failures.
     skipped: usize,
     /// The first few skipped lines and why.
@@ -144,9 +148,12 @@ struct Build {
 
 impl Build {
     fn describe(&self) -> String {
-        let rss = self
-            .peak_rss_mb
-            .map_or_else(|| "?".to_owned(), |mb| format!("{mb:.0} MB"));
+        let mb = |v: Option<f64>| v.map_or_else(|| "?".to_owned(), |mb| format!("{mb:.0} MB"));
+        let rss = format!(
+            "{} (anonymous {})",
+            mb(self.peak_rss_mb),
+            mb(self.peak_anon_mb)
+        );
         if self.reused {
             format!(
                 "opened an existing home in {:.2} s (peak RSS {rss})",
@@ -171,6 +178,7 @@ fn open_or_build(home: &Path, listings: &Path) -> anyhow::Result<(Directory, Bui
             reused: true,
             seconds: started.elapsed().as_secs_f64(),
             peak_rss_mb: peak_rss_mb(),
+            peak_anon_mb: None,
             skipped: 0,
             skipped_examples: Vec::new(),
             failed: None,
@@ -181,13 +189,28 @@ fn open_or_build(home: &Path, listings: &Path) -> anyhow::Result<(Directory, Bui
         format: Some(Format::Hsds3Json),
         dataset: Some(DATASET.into()),
     };
-    let report = directory
-        .import(&[(listings.to_owned(), options)], &Silent)
-        .with_context(|| format!("importing {}", listings.display()))?;
+    let sampling = std::sync::atomic::AtomicBool::new(true);
+    let (report, peak_anon_mb) = std::thread::scope(|scope| {
+        let sampler = scope.spawn(|| {
+            let mut peak: Option<f64> = None;
+            while sampling.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Some(now) = status_mb("RssAnon:") {
+                    peak = Some(peak.map_or(now, |p: f64| p.max(now)));
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            peak
+        });
+        let report = directory.import(&[(listings.to_owned(), options)], &Silent);
+        sampling.store(false, std::sync::atomic::Ordering::Relaxed);
+        (report, sampler.join().ok().flatten())
+    });
+    let report = report.with_context(|| format!("importing {}", listings.display()))?;
     let build = Build {
         reused: false,
         seconds: started.elapsed().as_secs_f64(),
         peak_rss_mb: peak_rss_mb(),
+        peak_anon_mb,
         skipped: report.sources.iter().map(|s| s.skipped.len()).sum(),
         skipped_examples: report
             .sources
@@ -209,8 +232,13 @@ fn open_or_build(home: &Path, listings: &Path) -> anyhow::Result<(Directory, Bui
 
 /// The process's peak resident set size in MB (`VmHWM` in `/proc/self/status`).
 fn peak_rss_mb() -> Option<f64> {
+    status_mb("VmHWM:")
+}
+
+/// A `/proc/self/status` figure given in kB (`VmHWM:`, `RssAnon:`), in MB.
+fn status_mb(key: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(key))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
 }

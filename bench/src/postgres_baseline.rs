@@ -96,7 +96,7 @@ impl Variant {
 /// Runs `hearth-bench postgres`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let variant = Variant::parse(&args.common.variant)?;
-    let queries = oracle::read_queries(&args.common.queries)?;
+    let queries = args.common.read_queries()?;
     let answers = crate::shared::answers_by_id(oracle::read_answers(&args.common.oracle)?);
     let rows = crate::shared::read_rows(&args.common.listings, Horizon::of(&queries))?;
     eprintln!(

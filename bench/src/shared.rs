@@ -533,6 +533,21 @@ pub struct BaselineArgs {
     /// Time even when the gate finds differences (they are reported either way).
     #[arg(long)]
     pub time_anyway: bool,
+    /// Check and time only the first N queries of the file (for a variant too
+    /// slow to run them all; the counts in the report say how many were run).
+    #[arg(long)]
+    pub max_queries: Option<usize>,
+}
+
+impl BaselineArgs {
+    /// The query file, cut to `--max-queries` when given.
+    pub fn read_queries(&self) -> anyhow::Result<Vec<crate::oracle::Query>> {
+        let mut queries = crate::oracle::read_queries(&self.queries)?;
+        if let Some(n) = self.max_queries {
+            queries.truncate(n);
+        }
+        Ok(queries)
+    }
 }
 
 /// One measure's percentiles.

@@ -66,7 +66,7 @@ pub struct Args {
 /// Runs `hearth-bench sqlite`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let variant = Variant::parse(&args.common.variant)?;
-    let queries = oracle::read_queries(&args.common.queries)?;
+    let queries = args.common.read_queries()?;
     let answers = shared::answers_by_id(oracle::read_answers(&args.common.oracle)?);
     let rows = shared::read_rows(&args.common.listings, Horizon::of(&queries))?;
     eprintln!(

@@ -742,7 +742,12 @@ impl SearchIndex {
             let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             match concepts {
                 0 => {}
-                1 => clauses.push((Occur::Must, text.required[0].box_clone())),
+                // Every concept: an intersection, which leaps through the rarest
+                // concept's documents (a "at least n of n" disjunction would visit
+                // every document of the commonest).
+                _ if required == concepts => {
+                    clauses.extend(text.required.iter().map(|q| (Occur::Must, q.box_clone())))
+                }
                 _ => clauses.push((
                     Occur::Must,
                     Box::new(BooleanQuery::with_minimum_required_clauses(
