@@ -34,6 +34,8 @@ pub enum AppError {
     TooMany { message: String, retry_after: u64 },
     /// The request body is larger than this route takes.
     TooLarge(String),
+    /// The server is too busy to take this now; try again after this many seconds.
+    Busy { message: String, retry_after: u64 },
 }
 
 impl AppError {
@@ -48,6 +50,7 @@ impl AppError {
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -60,7 +63,8 @@ impl AppError {
             | AppError::Forbidden(m)
             | AppError::Conflict(m)
             | AppError::TooLarge(m)
-            | AppError::TooMany { message: m, .. } => m,
+            | AppError::TooMany { message: m, .. }
+            | AppError::Busy { message: m, .. } => m,
             AppError::Invalid(_) => "Some fields need fixing; each says what is wrong.",
             AppError::Internal(_) => {
                 "Something went wrong on our side. Please try again; if it keeps happening, tell the people who run this Hearth."
@@ -76,7 +80,7 @@ impl AppError {
 
     /// Adds what the error asks of the response beyond its body: `Retry-After` when too many.
     fn finish(&self, mut response: Response) -> Response {
-        if let AppError::TooMany { retry_after, .. } = self {
+        if let AppError::TooMany { retry_after, .. } | AppError::Busy { retry_after, .. } = self {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
                 axum::http::HeaderValue::from(*retry_after),

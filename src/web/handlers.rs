@@ -27,12 +27,14 @@ pub async fn search_page(
     let directory = state.directory.clone();
     let form = params.clone();
     let now = chrono::Utc::now();
+    let turn = super::search_turn(&state).await?;
     let outcome = blocking(move || match validate(&params, directory.gazetteer()) {
         Err(e) => Ok(Err(e)),
         Ok(valid) if valid.is_empty() => Ok(Ok((valid, None))),
         Ok(valid) => directory
             .search(&valid.request, now, valid.open_filter(now))
             .map(|page| {
+                drop(turn);
                 directory.log_search(&valid.request, &page, now);
                 Ok((valid, Some(page)))
             }),
@@ -118,7 +120,9 @@ pub async fn api_search(
 ) -> Result<Json<SearchResponse>, ApiError> {
     let params = search_params(raw.as_deref());
     let directory = state.directory.clone();
+    let turn = super::search_turn(&state).await.map_err(ApiError)?;
     let response = blocking(move || -> Result<SearchResponse, ApiError> {
+        let _turn = turn;
         let valid = validate(&params, directory.gazetteer())?;
         if valid.is_empty() {
             return Err(ApiError(AppError::BadInput(

@@ -52,6 +52,10 @@ pub struct AppState {
     /// Turns for HSDS NDJSON streams, which each hold a blocking thread while they
     /// last: a few at a time, so that slow readers cannot starve other requests.
     pub hsds_streams: Arc<tokio::sync::Semaphore>,
+    /// Turns for searches: a few more than the cores, so that a burst queues
+    /// (cheaply, as waiting tasks) instead of running hundreds of searches at
+    /// once, each holding its matches in memory (see [`search_turn`]).
+    pub searches: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -68,6 +72,9 @@ impl AppState {
             )),
             syncs: Arc::new(Vec::new()),
             hsds_streams: Arc::new(tokio::sync::Semaphore::new(HSDS_STREAMS)),
+            searches: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()) * 2,
+            )),
         }
     }
 
@@ -174,6 +181,21 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Runs blocking work (search, store reads) off the async threads, keeping the tracing span.
+/// How long a search waits for its turn before it is refused as busy.
+const SEARCH_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Waits for a turn to run a search (hold it until the search is done); after
+/// [`SEARCH_WAIT`] the server is too busy and says so (503, `Retry-After`).
+pub async fn search_turn(state: &AppState) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
+    match tokio::time::timeout(SEARCH_WAIT, state.searches.clone().acquire_owned()).await {
+        Ok(Ok(turn)) => Ok(turn),
+        _ => Err(AppError::Busy {
+            message: "Hearth is answering many searches at the moment; please try again in a few seconds.".into(),
+            retry_after: 5,
+        }),
+    }
+}
+
 pub async fn blocking<T, F>(work: F) -> Result<T, AppError>
 where
     F: FnOnce() -> T + Send + 'static,

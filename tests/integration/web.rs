@@ -1,5 +1,6 @@
 //! The pages people open: search, listing, about, errors.
 
+use axum::http::StatusCode;
 use hearth::model::Population;
 
 use crate::common::{MADE_UP_HOTLINE, MADE_UP_LEGAL_LINE, TestApp, enc, fixture};
@@ -741,4 +742,24 @@ async fn more_filters_fold_away_unless_one_is_set() {
             "{set}: the filters that are set stay in view"
         );
     }
+}
+
+/// Searches take turns: when every turn is taken, a search waits, and after
+/// ten seconds it is refused as busy (503 with `Retry-After`, on the page and
+/// in the API) rather than piling up in memory; a freed turn serves it.
+#[tokio::test(start_paused = true)]
+async fn a_search_without_a_turn_waits_then_is_refused_as_busy() {
+    let mut app = TestApp::with(&[crate::common::fixture("miami")]);
+    app.state.searches = std::sync::Arc::new(tokio::sync::Semaphore::new(0));
+    let (status, body) = app.get_json("/api/v1/search?q=food&near=33136").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(body.to_string().contains("try again"), "{body}");
+    let (status, page) = app.get("/?q=food&near=33136").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(page.contains("try again"));
+    // With a turn free, the same search is answered.
+    app.state.searches.add_permits(1);
+    let (status, body) = app.get_json("/api/v1/search?q=food&near=33136").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["total"].as_u64().unwrap_or(0) > 0);
 }
