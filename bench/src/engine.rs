@@ -194,7 +194,7 @@ fn open_or_build(home: &Path, listings: &Path) -> anyhow::Result<(Directory, Bui
         let sampler = scope.spawn(|| {
             let mut peak: Option<f64> = None;
             while sampling.load(std::sync::atomic::Ordering::Relaxed) {
-                if let Some(now) = status_mb("RssAnon:") {
+                if let Ok(now) = crate::shared::proc_status_mb("self", "RssAnon:") {
                     peak = Some(peak.map_or(now, |p: f64| p.max(now)));
                 }
                 std::thread::sleep(std::time::Duration::from_millis(20));
@@ -232,15 +232,7 @@ fn open_or_build(home: &Path, listings: &Path) -> anyhow::Result<(Directory, Bui
 
 /// The process's peak resident set size in MB (`VmHWM` in `/proc/self/status`).
 fn peak_rss_mb() -> Option<f64> {
-    status_mb("VmHWM:")
-}
-
-/// A `/proc/self/status` figure given in kB (`VmHWM:`, `RssAnon:`), in MB.
-fn status_mb(key: &str) -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with(key))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
+    crate::shared::proc_status_mb("self", "VmHWM:").ok()
 }
 
 /// The search a query stands for, with its own limit.

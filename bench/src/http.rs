@@ -1257,13 +1257,7 @@ pub fn token_in(output: &str) -> Option<String> {
 
 /// A process's resident memory, and the part mapped from `home/search`.
 fn rss(pid: u32, home: &Path) -> anyhow::Result<Rss> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .with_context(|| format!("reading /proc/{pid}/status"))?;
-    let vm_rss_kb = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
-        .context("no VmRSS in /proc/PID/status")?;
+    let vm_rss_mb = crate::shared::proc_status_mb(&pid.to_string(), "VmRSS:")?;
     let smaps = std::fs::read_to_string(format!("/proc/{pid}/smaps"))
         .with_context(|| format!("reading /proc/{pid}/smaps"))?;
     let search = std::fs::canonicalize(home.join("search"))
@@ -1271,9 +1265,9 @@ fn rss(pid: u32, home: &Path) -> anyhow::Result<Rss> {
     let index_kb = mapped_rss_kb(&smaps, &search.to_string_lossy());
     Ok(Rss {
         pid,
-        vm_rss_mb: vm_rss_kb as f64 / 1024.0,
+        vm_rss_mb,
         index_mapped_mb: index_kb as f64 / 1024.0,
-        without_index_mb: vm_rss_kb.saturating_sub(index_kb) as f64 / 1024.0,
+        without_index_mb: (vm_rss_mb - index_kb as f64 / 1024.0).max(0.0),
     })
 }
 

@@ -141,15 +141,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     gate.seconds = gating.elapsed().as_secs_f64();
     gate.print(&format!("postgres ({})", variant.name()));
 
-    let timing = if gate.passed() || args.common.time_anyway {
-        Some(runner.time(&queries, args.common.rounds)?)
-    } else {
-        eprintln!(
-            "postgres ({}): not timed: the gate found differences",
-            variant.name()
-        );
-        None
-    };
+    let timing = crate::shared::time_if_gated(
+        &gate,
+        &format!("postgres ({})", variant.name()),
+        args.common.time_anyway,
+        || runner.time(&queries, args.common.rounds),
+    )?;
     if let Some(t) = &timing {
         t.engine.print(&format!(
             "postgres ({}) engine time (planning + execution, server side)",

@@ -600,6 +600,35 @@ pub fn write_json(path: &Path, value: &impl Serialize) -> anyhow::Result<()> {
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
 }
 
+/// A figure of `/proc/{pid}/status` given in kB (`VmRSS:`, `VmHWM:`, `RssAnon:`),
+/// in MB; `pid` "self" for this process.
+pub fn proc_status_mb(pid: &str, key: &str) -> anyhow::Result<f64> {
+    use anyhow::Context;
+    let path = format!("/proc/{pid}/status");
+    let status = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
+    let kb = status
+        .lines()
+        .find_map(|l| l.strip_prefix(key))
+        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+        .with_context(|| format!("no {key} in {path}"))?;
+    Ok(kb / 1024.0)
+}
+
+/// Times a backend when its gate passed (or `time_anyway`); otherwise says why not.
+pub fn time_if_gated<T>(
+    gate: &Gate,
+    label: &str,
+    time_anyway: bool,
+    time: impl FnOnce() -> anyhow::Result<T>,
+) -> anyhow::Result<Option<T>> {
+    if gate.passed() || time_anyway {
+        time().map(Some)
+    } else {
+        eprintln!("{label}: not timed: the gate found differences");
+        Ok(None)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -108,15 +108,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     gate.seconds = gating.elapsed().as_secs_f64();
     gate.print(&format!("sqlite ({})", variant.name()));
 
-    let timing = if gate.passed() || args.common.time_anyway {
-        Some(time(&conn, &queries, variant, args.common.rounds)?)
-    } else {
-        eprintln!(
-            "sqlite ({}): not timed: the gate found differences",
-            variant.name()
-        );
-        None
-    };
+    let timing = shared::time_if_gated(
+        &gate,
+        &format!("sqlite ({})", variant.name()),
+        args.common.time_anyway,
+        || time(&conn, &queries, variant, args.common.rounds),
+    )?;
     if let Some(t) = &timing {
         t.engine.print(&format!(
             "sqlite ({}) engine time (in process)",
