@@ -595,8 +595,7 @@ impl Directory {
         };
         let mut report = ImportReport::default();
         // Listings are indexed as they are written; what else changed the store
-        // meanwhile is caught up at the end, from the store.
-        self.catch_up(progress)?;
+        // (before or meanwhile) is caught up at the end, from the store.
         let mut indexed = Vec::new();
         progress.begin("importing", Some(sources.len() as u64));
         for (path, options) in sources {
