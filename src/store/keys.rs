@@ -57,6 +57,11 @@ pub const META_SEED: &[u8] = b"seed";
 /// `meta` key present once [`REFERRALS_BY_TIME`] holds every referral (stores
 /// made before it existed are filled in when opened).
 pub const META_REFERRALS_BY_TIME: &[u8] = b"referrals_by_time";
+/// `meta` key holding how many listings [`SERVICES`] holds (u64, big-endian),
+/// written in the same transaction as the listings, so opening a store need not
+/// count them (a full read of every listing). Stores made before it are counted
+/// once, when opened.
+pub const META_LISTINGS: &[u8] = b"listings";
 
 /// Encodes a sequence number as a sortable key.
 pub fn seq_key(seq: u64) -> [u8; 8] {

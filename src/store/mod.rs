@@ -212,7 +212,7 @@ impl Store {
         let services = db.open_tree(keys::SERVICES)?;
         let organizations = db.open_tree(keys::ORGANIZATIONS)?;
         let changes = db.open_tree(keys::CHANGES)?;
-        let listings = Arc::new(AtomicU64::new(services.len() as u64));
+        let listings = Arc::new(AtomicU64::new(listing_count(&meta, &services)?));
         let store = Store {
             path: path.to_owned(),
             users: db.open_tree(keys::USERS)?,
@@ -303,8 +303,13 @@ impl Store {
         organizations.sort();
         organizations.dedup_by(|a, b| a.0 == b.0);
         let _in_order = self.listing_writes();
-        let result = (&self.services, &self.organizations, &self.changes).transaction(
-            |(tree, orgs, log)| {
+        let result = (
+            &self.services,
+            &self.organizations,
+            &self.changes,
+            &self.meta,
+        )
+            .transaction(|(tree, orgs, log, meta)| {
                 for (id, value) in &organizations {
                     let key = keys::organization_key(id);
                     if orgs.get(key)?.as_deref() != Some(value.as_slice()) {
@@ -346,9 +351,20 @@ impl Store {
                         upserted.merged.push((index, service));
                     }
                 }
+                if counts.inserted > 0 {
+                    // Opening the store made the count readable, and only this writes it.
+                    let before = meta
+                        .get(keys::META_LISTINGS)?
+                        .as_deref()
+                        .and_then(keys::seq_from_key)
+                        .unwrap_or(0);
+                    meta.insert(
+                        keys::META_LISTINGS,
+                        &(before + counts.inserted).to_be_bytes()[..],
+                    )?;
+                }
                 Ok(upserted)
-            },
-        );
+            });
         let upserted = result.map_err(transaction_error)?;
         let counts = upserted.counts;
         if counts.inserted + counts.updated > 0 {
@@ -598,6 +614,22 @@ impl Store {
     }
 }
 
+/// How many listings `services` holds: the count kept in `meta`, or, for a
+/// store made before that was kept (or a count that does not read), a count of
+/// the tree, then kept.
+fn listing_count(meta: &sled::Tree, services: &sled::Tree) -> Result<u64, StoreError> {
+    if let Some(kept) = meta
+        .get(keys::META_LISTINGS)?
+        .as_deref()
+        .and_then(keys::seq_from_key)
+    {
+        return Ok(kept);
+    }
+    let counted = services.len() as u64;
+    meta.insert(keys::META_LISTINGS, &counted.to_be_bytes())?;
+    Ok(counted)
+}
+
 /// The store error a failed transaction carries.
 fn transaction_error(error: TransactionError<StoreError>) -> StoreError {
     match error {
@@ -712,6 +744,46 @@ mod tests {
             reopened.organization("org").ok().flatten().map(|o| o.name),
             Some("Org".into())
         );
+    }
+
+    #[test]
+    fn a_store_without_a_readable_listing_count_counts_its_listings_when_opened() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let store = Store::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        store
+            .upsert_services(&[service("a", "Food pantry"), service("b", "Legal aid")])
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            store
+                .meta
+                .get(keys::META_LISTINGS)
+                .ok()
+                .flatten()
+                .as_deref(),
+            Some(&2u64.to_be_bytes()[..]),
+            "the count is kept with the listings"
+        );
+        // As a store made before the count was kept: no count.
+        store
+            .meta
+            .remove(keys::META_LISTINGS)
+            .unwrap_or_else(|e| panic!("{e}"));
+        store.flush().unwrap_or_else(|e| panic!("{e}"));
+        drop(store);
+        let store = Store::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(store.service_count(), 2);
+        store
+            .upsert_services(&[service("c", "Shelter")])
+            .unwrap_or_else(|e| panic!("{e}"));
+        // A count that does not read is counted again, not taken as zero.
+        store
+            .meta
+            .insert(keys::META_LISTINGS, &b"??"[..])
+            .unwrap_or_else(|e| panic!("{e}"));
+        store.flush().unwrap_or_else(|e| panic!("{e}"));
+        drop(store);
+        let store = Store::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(store.service_count(), 3);
     }
 
     #[test]
