@@ -25,9 +25,9 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use super::geojson::ShapeError;
-use super::valid_coordinate;
+use super::{Bundled, bundled, valid_coordinate};
 
-const COUNTIES_GEOJSON: &str = include_str!("../../data/geo/us_counties_20m_2010.geojson");
+const COUNTIES_GEOJSON: Bundled = bundled!("us_counties_20m_2010.geojson");
 
 /// 2010 county codes that have changed since, and the codes the gazetteer uses for them.
 const RENUMBERED: [(&str, &str); 3] = [("02270", "02158"), ("46113", "46102"), ("51515", "51019")];
@@ -44,6 +44,8 @@ const SQ_METRES_PER_SQ_MILE: f64 = 2_589_988.110_336;
 pub enum CountiesError {
     #[error("reading the bundled county shapes: {0}")]
     Json(serde_json::Error),
+    #[error("inflating the bundled county shapes: {0}")]
+    Inflate(std::io::Error),
     #[error("county {fips} in the bundled county shapes: {source}")]
     Shape { fips: String, source: ShapeError },
 }
@@ -164,7 +166,8 @@ impl Counties {
     /// Loads the county shapes compiled into the binary (tens of milliseconds; load once).
     pub fn bundled() -> Result<Counties, CountiesError> {
         let collection: FeatureCollection =
-            serde_json::from_str(COUNTIES_GEOJSON).map_err(CountiesError::Json)?;
+            serde_json::from_str(&COUNTIES_GEOJSON.text().map_err(CountiesError::Inflate)?)
+                .map_err(CountiesError::Json)?;
         // A county renumbered into another (Bedford city) joins that county's shape.
         let mut polygons: BTreeMap<String, Vec<Polygon<f64>>> = BTreeMap::new();
         for feature in collection.features {

@@ -9,12 +9,12 @@ use std::collections::{BTreeMap, HashMap};
 use ::geo::{BoundingRect, Intersects, MultiPolygon, Point};
 use serde::Deserialize;
 
-use super::{Counties, distance_miles, valid_coordinate};
+use super::{Bundled, Counties, bundled, distance_miles, valid_coordinate};
 use crate::model::normalize_zip;
 
-const ZCTA_CSV: &str = include_str!("../../data/geo/us_zip_centroids.csv");
-const EXTRA_ZIP_CSV: &str = include_str!("../../data/geo/us_zip_extra_geonames.csv");
-const COUNTY_CSV: &str = include_str!("../../data/geo/us_county_centroids_2019.csv");
+const ZCTA_CSV: Bundled = bundled!("us_zip_centroids.csv");
+const EXTRA_ZIP_CSV: Bundled = bundled!("us_zip_extra_geonames.csv");
+const COUNTY_CSV: Bundled = bundled!("us_county_centroids_2019.csv");
 
 /// The bundled gazetteer could not be read (a build problem, not a user's).
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +24,19 @@ pub enum GazetteerError {
         file: &'static str,
         source: csv::Error,
     },
+    #[error("inflating the bundled gazetteer file {file}: {source}")]
+    Inflate {
+        file: &'static str,
+        source: std::io::Error,
+    },
+}
+
+/// The text of a bundled gazetteer file.
+fn inflate(file: &Bundled) -> Result<String, GazetteerError> {
+    file.text().map_err(|source| GazetteerError::Inflate {
+        file: file.name,
+        source,
+    })
 }
 
 /// Why a place the user typed could not be found. The message says what is accepted.
@@ -229,10 +242,11 @@ impl Gazetteer {
         let mut counties = BTreeMap::new();
         let mut county_by_name = HashMap::new();
         let mut state_codes = HashMap::new();
-        let mut reader = csv::Reader::from_reader(COUNTY_CSV.as_bytes());
+        let text = inflate(&COUNTY_CSV)?;
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
         for row in reader.deserialize::<CountyRow>() {
             let row = row.map_err(|source| GazetteerError::Csv {
-                file: "us_county_centroids_2019.csv",
+                file: COUNTY_CSV.name,
                 source,
             })?;
             county_by_name.insert(county_key(&row.state, &row.name), row.geoid.clone());
@@ -253,10 +267,9 @@ impl Gazetteer {
 
         let mut zips = HashMap::new();
         let mut city_sums: HashMap<(String, String), (f64, f64, usize, String)> = HashMap::new();
-        for (file, text, rough) in [
-            ("us_zip_centroids.csv", ZCTA_CSV, false),
-            ("us_zip_extra_geonames.csv", EXTRA_ZIP_CSV, true),
-        ] {
+        for (bundled, rough) in [(&ZCTA_CSV, false), (&EXTRA_ZIP_CSV, true)] {
+            let file = bundled.name;
+            let text = inflate(bundled)?;
             let mut reader = csv::Reader::from_reader(text.as_bytes());
             for row in reader.deserialize::<ZipRow>() {
                 let row = row.map_err(|source| GazetteerError::Csv { file, source })?;

@@ -24,6 +24,33 @@ pub use states::{STATES, state_code, state_name};
 
 use geo::{Distance, Haversine, Point};
 
+/// A bundled data file, compiled in compressed by `build.rs`.
+macro_rules! bundled {
+    ($name:literal) => {
+        $crate::geo::Bundled {
+            name: $name,
+            deflated: include_bytes!(concat!(env!("OUT_DIR"), "/", $name, ".deflate")),
+        }
+    };
+}
+pub(crate) use bundled;
+
+/// A file of `data/geo/` as the binary carries it (deflated).
+pub(crate) struct Bundled {
+    pub name: &'static str,
+    pub deflated: &'static [u8],
+}
+
+impl Bundled {
+    /// The file's text, inflated.
+    pub fn text(&self) -> std::io::Result<String> {
+        use std::io::Read;
+        let mut text = String::new();
+        flate2::read::DeflateDecoder::new(self.deflated).read_to_string(&mut text)?;
+        Ok(text)
+    }
+}
+
 /// Metres in a statute mile.
 pub const METRES_PER_MILE: f64 = 1609.344;
 
