@@ -5,11 +5,16 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use tantivy::columnar::{BytesColumn, Column};
+use std::sync::{Arc, Mutex};
+
+use tantivy::columnar::{BytesColumn, Column, StrColumn};
+use tantivy::index::SegmentId;
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 use tantivy::collector::{Collector, SegmentCollector};
 
+use super::schema::{unpack_facets, unpack_point};
+use crate::geo::distance_miles;
 use crate::hours::Week;
 
 /// Whether a listing is open at an instant, as far as the index can tell.
@@ -38,43 +43,118 @@ pub struct Candidate {
     pub population_bits: u64,
     /// Open at each of the collector's instants (in order), up to two.
     pub open: [Opening; 2],
+    /// Miles from the place, when the collector kept only matches within a radius.
+    pub distance: Option<f64>,
+}
+
+/// A place and a radius: matches without a point, or farther, are passed over.
+#[derive(Debug, Clone, Copy)]
+pub struct Within {
+    pub lat: f64,
+    pub lon: f64,
+    pub miles: f64,
 }
 
 /// Collects every match with its facts, judging its hours at up to two instants
 /// (the search time for the facet, and the time the filter asks for).
-pub struct Candidates {
+#[derive(Clone)]
+pub struct Candidates<'a> {
+    pub columns: &'a ColumnCache,
     pub scoring: bool,
     pub instants: Vec<DateTime<Utc>>,
     /// Keep only listings whose age limits (where they have any) admit this age.
     pub age: Option<u32>,
     /// Read each match's point (a search with a place needs it; one without does not).
     pub points: bool,
+    /// Keep only matches within this radius, with their distance. Checked before
+    /// anything else is read: a radius's cells hold about as many documents
+    /// outside it as in it.
+    pub within: Option<Within>,
+}
+
+/// A segment's fast-field columns, opened once and shared by every search that
+/// reads the segment: opening some of them reads every block's header, which
+/// for a large segment costs more than a search's reading of them.
+pub struct SegmentColumns {
+    point: Column<u64>,
+    key_hash: Column<u64>,
+    service_hash: Column<u64>,
+    fresh_day: Column<u64>,
+    facet_bits: Column<u64>,
+    language_bits: Column<u64>,
+    age_min: Column<u64>,
+    age_max: Column<u64>,
+    hours: Option<BytesColumn>,
+    pub service_id: Option<StrColumn>,
+    pub location_id: Option<StrColumn>,
+}
+
+impl SegmentColumns {
+    fn open(reader: &SegmentReader) -> tantivy::Result<SegmentColumns> {
+        let fast = reader.fast_fields();
+        Ok(SegmentColumns {
+            point: fast.u64("point")?,
+            key_hash: fast.u64("key_hash")?,
+            service_hash: fast.u64("service_hash")?,
+            fresh_day: fast.u64("fresh_day")?,
+            facet_bits: fast.u64("facet_bits")?,
+            language_bits: fast.u64("language_bits")?,
+            age_min: fast.u64("age_min")?,
+            age_max: fast.u64("age_max")?,
+            hours: fast.bytes("hours")?,
+            service_id: fast.str("service_id")?,
+            location_id: fast.str("location_id")?,
+        })
+    }
+}
+
+/// More segments than an index holds at once, even mid-merge: past this, the
+/// columns of segments merged away are let go (all are, and the live ones are
+/// opened again as searches ask for them).
+const MAX_CACHED_SEGMENTS: usize = 256;
+
+/// The opened columns of each segment, by segment id (a segment's columns never
+/// change; deletions do not touch them).
+#[derive(Default)]
+pub struct ColumnCache(Mutex<HashMap<SegmentId, Arc<SegmentColumns>>>);
+
+impl ColumnCache {
+    /// The segment's columns, opened now if no search has opened them yet.
+    pub fn get(&self, reader: &SegmentReader) -> tantivy::Result<Arc<SegmentColumns>> {
+        let id = reader.segment_id();
+        if let Some(columns) = self.lock().get(&id) {
+            return Ok(Arc::clone(columns));
+        }
+        let columns = Arc::new(SegmentColumns::open(reader)?);
+        let mut cache = self.lock();
+        if cache.len() >= MAX_CACHED_SEGMENTS {
+            cache.clear();
+        }
+        Ok(Arc::clone(cache.entry(id).or_insert(columns)))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SegmentId, Arc<SegmentColumns>>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 pub struct SegmentCandidates {
     segment: SegmentOrdinal,
-    lat: Column<f64>,
-    lon: Column<f64>,
-    key_hash: Column<u64>,
-    service_hash: Column<u64>,
-    fresh_day: Column<u64>,
-    category_bits: Column<u64>,
-    need_bits: Column<u64>,
-    language_bits: Column<u64>,
-    population_bits: Column<u64>,
-    age_min: Column<u64>,
-    age_max: Column<u64>,
+    columns: Arc<SegmentColumns>,
     age: Option<u32>,
     points: bool,
-    hours: Option<BytesColumn>,
+    within: Option<Within>,
     instants: Vec<DateTime<Utc>>,
-    /// The same weekly hours are shared by many listings: judge each once.
-    judged: HashMap<u64, [Opening; 2]>,
+    /// The same weekly hours are shared by many listings: judge each once
+    /// (by the hours' ordinal in the segment's column).
+    judged: Vec<Option<[Opening; 2]>>,
     buffer: Vec<u8>,
     found: Vec<Candidate>,
 }
 
-impl Collector for Candidates {
+impl Collector for Candidates<'_> {
     type Fruit = Vec<Candidate>;
     type Child = SegmentCandidates;
 
@@ -83,25 +163,14 @@ impl Collector for Candidates {
         segment: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<SegmentCandidates> {
-        let fast = reader.fast_fields();
         Ok(SegmentCandidates {
             segment,
-            lat: fast.f64("lat")?,
-            lon: fast.f64("lon")?,
-            key_hash: fast.u64("key_hash")?,
-            service_hash: fast.u64("service_hash")?,
-            fresh_day: fast.u64("fresh_day")?,
-            category_bits: fast.u64("category_bits")?,
-            need_bits: fast.u64("need_bits")?,
-            language_bits: fast.u64("language_bits")?,
-            population_bits: fast.u64("population_bits")?,
-            age_min: fast.u64("age_min")?,
-            age_max: fast.u64("age_max")?,
+            columns: self.columns.get(reader)?,
             age: self.age,
             points: self.points,
-            hours: fast.bytes("hours")?,
+            within: self.within,
             instants: self.instants.clone(),
-            judged: HashMap::new(),
+            judged: Vec::new(),
             buffer: Vec::new(),
             found: Vec::new(),
         })
@@ -122,13 +191,14 @@ impl SegmentCandidates {
         if self.instants.is_empty() {
             return none;
         }
-        let Some(column) = &self.hours else {
+        let Some(column) = &self.columns.hours else {
             return [Opening::Dated; 2];
         };
         let Some(ord) = column.term_ords(doc).next() else {
             return [Opening::Dated; 2];
         };
-        if let Some(known) = self.judged.get(&ord) {
+        let slot = usize::try_from(ord).unwrap_or(usize::MAX);
+        if let Some(Some(known)) = self.judged.get(slot) {
             return *known;
         }
         self.buffer.clear();
@@ -144,7 +214,14 @@ impl SegmentCandidates {
                 _ => Opening::NotOpen,
             };
         }
-        self.judged.insert(ord, judged);
+        if let Some(grow) = slot.checked_add(1)
+            && grow > self.judged.len()
+        {
+            self.judged.resize(grow, None);
+        }
+        if let Some(known) = self.judged.get_mut(slot) {
+            *known = Some(judged);
+        }
         judged
     }
 }
@@ -153,37 +230,50 @@ impl SegmentCollector for SegmentCandidates {
     type Fruit = Vec<Candidate>;
 
     fn collect(&mut self, doc: DocId, score: Score) {
+        let columns = &self.columns;
+        let point = if self.points || self.within.is_some() {
+            columns.point.first(doc).and_then(unpack_point)
+        } else {
+            None
+        };
+        let distance = match (self.within, point) {
+            (None, _) => None,
+            (Some(_), None) => return,
+            (Some(w), Some(point)) => {
+                let d = distance_miles((w.lat, w.lon), point);
+                if d > w.miles {
+                    return;
+                }
+                Some(d)
+            }
+        };
         if let Some(age) = self.age {
             // Stored as age + 1, 0 when the listing says nothing.
             let age = u64::from(age) + 1;
-            let min = self.age_min.first(doc).unwrap_or(0);
-            let max = self.age_max.first(doc).unwrap_or(0);
+            let min = self.columns.age_min.first(doc).unwrap_or(0);
+            let max = self.columns.age_max.first(doc).unwrap_or(0);
             if (min > 0 && age < min) || (max > 0 && age > max) {
                 return;
             }
         }
-        let point = if self.points {
-            match (self.lat.first(doc), self.lon.first(doc)) {
-                (Some(lat), Some(lon)) => Some((lat, lon)),
-                _ => None,
-            }
-        } else {
-            None
-        };
         let open = self.opening(doc);
+        let columns = &self.columns;
+        let (category_bits, need_bits, population_bits) =
+            unpack_facets(columns.facet_bits.first(doc).unwrap_or(0));
         self.found.push(Candidate {
             segment: self.segment,
             doc,
             score,
             point,
-            key_hash: self.key_hash.first(doc).unwrap_or(0),
-            service_hash: self.service_hash.first(doc).unwrap_or(0),
-            fresh_day: self.fresh_day.first(doc).unwrap_or(0),
-            category_bits: self.category_bits.first(doc).unwrap_or(0),
-            need_bits: self.need_bits.first(doc).unwrap_or(0),
-            language_bits: self.language_bits.first(doc).unwrap_or(0),
-            population_bits: self.population_bits.first(doc).unwrap_or(0),
+            key_hash: columns.key_hash.first(doc).unwrap_or(0),
+            service_hash: columns.service_hash.first(doc).unwrap_or(0),
+            fresh_day: columns.fresh_day.first(doc).unwrap_or(0),
+            category_bits,
+            need_bits,
+            language_bits: columns.language_bits.first(doc).unwrap_or(0),
+            population_bits,
             open,
+            distance,
         });
     }
 

@@ -143,8 +143,10 @@ pub fn documents(fields: &Fields, service: &Service) -> Vec<TantivyDocument> {
         for c in &service.categories {
             doc.add_text(fields.category, c.slug());
         }
-        doc.add_u64(fields.category_bits, category_bits);
-        doc.add_u64(fields.need_bits, need_bits);
+        doc.add_u64(
+            fields.facet_bits,
+            super::schema::pack_facets(category_bits, need_bits, population_bits),
+        );
         for code in &languages {
             doc.add_text(fields.language, code);
         }
@@ -155,7 +157,6 @@ pub fn documents(fields: &Fields, service: &Service) -> Vec<TantivyDocument> {
         for p in &who {
             doc.add_text(fields.population, p.slug());
         }
-        doc.add_u64(fields.population_bits, population_bits);
         doc.add_u64(fields.age_min, ages.min.map_or(0, |a| u64::from(a) + 1));
         doc.add_u64(fields.age_max, ages.max.map_or(0, |a| u64::from(a) + 1));
         if free {
@@ -190,8 +191,9 @@ pub fn documents(fields: &Fields, service: &Service) -> Vec<TantivyDocument> {
             for cell in cells_for_point(lat, lon) {
                 doc.add_text(fields.cell, cell);
             }
-            doc.add_f64(fields.lat, lat);
-            doc.add_f64(fields.lon, lon);
+            let point = super::schema::pack_point(lat, lon);
+            doc.add_u64(fields.point, point);
+            doc.add_u64(fields.geo_order, super::schema::geo_order(point));
             Some(doc)
         })
         .collect();
@@ -201,6 +203,11 @@ pub fn documents(fields: &Fields, service: &Service) -> Vec<TantivyDocument> {
         let hours = hours::listing_hours_at(service, None);
         let week = hours::Week::compile(&hours, hours::zone_of(None));
         doc.add_bytes(fields.hours, &week.encode());
+        doc.add_u64(fields.point, super::schema::NO_POINT);
+        doc.add_u64(
+            fields.geo_order,
+            super::schema::geo_order(super::schema::NO_POINT),
+        );
         doc.add_text(fields.flag, "virtual");
         if service_accessible(service) {
             doc.add_text(fields.flag, "accessible");

@@ -21,7 +21,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, TermQuery, TermSetQuery};
+use tantivy::query::{
+    AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery, TermSetQuery,
+};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
 
@@ -329,6 +331,8 @@ pub struct SearchIndex {
     fields: Fields,
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
+    /// Each segment's fast-field columns, opened once.
+    columns: collect::ColumnCache,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -390,10 +394,22 @@ impl SearchIndex {
             source,
         })?;
         let (schema, fields) = schema::build();
-        let index = Index::create_in_dir(path, schema).map_err(|source| IndexError::Tantivy {
-            path: path.to_owned(),
-            source,
-        })?;
+        // Each segment's documents in Z-order of their points (see `schema::geo_order`).
+        let settings = tantivy::IndexSettings {
+            sort_by_field: Some(tantivy::index::IndexSortByField {
+                field: schema::GEO_ORDER.to_owned(),
+                order: tantivy::index::Order::Asc,
+            }),
+            ..tantivy::IndexSettings::default()
+        };
+        let index = Index::builder()
+            .schema(schema)
+            .settings(settings)
+            .create_in_dir(path)
+            .map_err(|source| IndexError::Tantivy {
+                path: path.to_owned(),
+                source,
+            })?;
         let this =
             SearchIndex::wrap(path, index, fields).map_err(|source| IndexError::Tantivy {
                 path: path.to_owned(),
@@ -432,7 +448,7 @@ impl SearchIndex {
         let searcher = this.reader.searcher();
         for segment in searcher.segment_readers() {
             let fast = segment.fast_fields();
-            fast.f64("lat")
+            fast.u64("point")
                 .map_err(|e| damaged(format!("damaged segment: {e}")))?;
             fast.u64("key_hash")
                 .map_err(|e| damaged(format!("damaged segment: {e}")))?;
@@ -464,6 +480,7 @@ impl SearchIndex {
             fields,
             reader,
             writer: Mutex::new(writer),
+            columns: collect::ColumnCache::default(),
         })
     }
 
@@ -578,7 +595,7 @@ impl SearchIndex {
         searcher: &tantivy::Searcher,
         mut clauses: Vec<(Occur, Box<dyn Query>)>,
         place: Option<(Occur, Box<dyn Query>)>,
-        collector: &collect::Candidates,
+        collector: &collect::Candidates<'_>,
     ) -> Result<Vec<collect::Candidate>, IndexError> {
         clauses.extend(place);
         let query: Box<dyn Query> = if clauses.is_empty() {
@@ -608,7 +625,7 @@ impl SearchIndex {
         searcher: &tantivy::Searcher,
         request: &SearchRequest,
         clauses: Vec<(Occur, Box<dyn Query>)>,
-        collector: &collect::Candidates,
+        collector: &collect::Candidates<'_>,
     ) -> Result<Vec<Found>, IndexError> {
         let f = self.fields;
         let clone_clauses = |clauses: &Vec<(Occur, Box<dyn Query>)>| {
@@ -630,31 +647,40 @@ impl SearchIndex {
                 }
             }
             Some(near) => {
-                let mut at_keys = std::collections::HashSet::new();
+                // Which were found within the radius, for the pass over the areas
+                // served to leave out (keyed by a hash already).
+                let serving = request.scope != Scope::Nearby && !request.areas.is_empty();
+                let mut at_keys: std::collections::HashSet<u64, BuildIdentity> =
+                    std::collections::HashSet::default();
                 if request.scope != Scope::Serving {
                     let cells = cells_covering(near.lat, near.lon, near.miles);
                     let set = cells.iter().map(|c| Term::from_field_text(f.cell, c));
                     let place: Box<dyn Query> = Box::new(TermSetQuery::new(set));
+                    let within = collect::Candidates {
+                        within: Some(collect::Within {
+                            lat: near.lat,
+                            lon: near.lon,
+                            miles: near.miles,
+                        }),
+                        ..collector.clone()
+                    };
                     for c in self.collect(
                         searcher,
                         clone_clauses(&clauses),
                         Some((Occur::Must, place)),
-                        collector,
+                        &within,
                     )? {
-                        if let Some(point) = c.point {
-                            let d = distance_miles((near.lat, near.lon), point);
-                            if d <= near.miles {
-                                at_keys.insert(c.key_hash);
-                                found.push(Found {
-                                    kind: Some(MatchKind::At),
-                                    distance: Some(d),
-                                    c,
-                                });
-                            }
+                        if serving {
+                            at_keys.insert(c.key_hash);
                         }
+                        found.push(Found {
+                            kind: Some(MatchKind::At),
+                            distance: c.distance,
+                            c,
+                        });
                     }
                 }
-                if request.scope != Scope::Nearby && !request.areas.is_empty() {
+                if serving {
                     let set = request
                         .areas
                         .iter()
@@ -723,10 +749,12 @@ impl SearchIndex {
             .flatten()
             .collect();
         let collector = collect::Candidates {
+            columns: &self.columns,
             scoring,
             instants: instants.clone(),
             age: request.age,
             points: request.near.is_some(),
+            within: None,
         };
         // Every concept of the text must match; when nothing does, one fewer, and
         // so on down to half of them (rounded up), so that a long plain-language
@@ -974,7 +1002,7 @@ impl std::hash::BuildHasher for BuildIdentity {
 struct IdReader<'a> {
     index: &'a SearchIndex,
     searcher: &'a tantivy::Searcher,
-    columns: std::collections::HashMap<u32, [Option<tantivy::columnar::StrColumn>; 2]>,
+    columns: std::collections::HashMap<u32, std::sync::Arc<collect::SegmentColumns>>,
 }
 
 impl<'a> IdReader<'a> {
@@ -991,12 +1019,12 @@ impl<'a> IdReader<'a> {
         let index = self.index;
         let columns = match self.columns.entry(c.segment) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => {
-                let fast = self.searcher.segment_reader(c.segment).fast_fields();
-                let service = fast.str("service_id").map_err(|e| index.err(e))?;
-                let location = fast.str("location_id").map_err(|e| index.err(e))?;
-                e.insert([service, location])
-            }
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(
+                index
+                    .columns
+                    .get(self.searcher.segment_reader(c.segment))
+                    .map_err(|e| index.err(e))?,
+            ),
         };
         let read = |column: &Option<tantivy::columnar::StrColumn>| {
             let Some(column) = column else {
@@ -1011,8 +1039,8 @@ impl<'a> IdReader<'a> {
                 .map_err(|e| index.err(e.into()))?;
             Ok::<_, IndexError>(found.then_some(text))
         };
-        let service_id = read(&columns[0])?.unwrap_or_default();
-        let location_id = read(&columns[1])?;
+        let service_id = read(&columns.service_id)?.unwrap_or_default();
+        let location_id = read(&columns.location_id)?;
         Ok((service_id, location_id))
     }
 }
@@ -1027,7 +1055,24 @@ fn terms<'a>(
 
 /// A filter clause a document meets with any of `terms`; none when there are no terms.
 fn any_of(terms: impl Iterator<Item = Term>) -> Option<(Occur, Box<dyn Query>)> {
-    let mut terms = terms.peekable();
-    terms.peek()?;
-    Some((Occur::Must, Box::new(TermSetQuery::new(terms))))
+    // A union of the terms' postings, which an intersection reads as it leaps,
+    // scored as a constant 1 (as a term set scores). A term set would first read
+    // every document of every term into a bitset: every listing of a category in
+    // the country, for a search near one place.
+    let union: Vec<(Occur, Box<dyn Query>)> = terms
+        .map(|term| {
+            let query: Box<dyn Query> = Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+            (Occur::Should, query)
+        })
+        .collect();
+    if union.is_empty() {
+        return None;
+    }
+    Some((
+        Occur::Must,
+        Box::new(ConstScoreQuery::new(
+            Box::new(BooleanQuery::new(union)),
+            1.0,
+        )),
+    ))
 }
