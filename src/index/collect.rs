@@ -108,11 +108,6 @@ impl SegmentColumns {
     }
 }
 
-/// More segments than an index holds at once, even mid-merge: past this, the
-/// columns of segments merged away are let go (all are, and the live ones are
-/// opened again as searches ask for them).
-const MAX_CACHED_SEGMENTS: usize = 256;
-
 /// The opened columns of each segment, by segment id (a segment's columns never
 /// change; deletions do not touch them).
 #[derive(Default)]
@@ -126,11 +121,19 @@ impl ColumnCache {
             return Ok(Arc::clone(columns));
         }
         let columns = Arc::new(SegmentColumns::open(reader)?);
-        let mut cache = self.lock();
-        if cache.len() >= MAX_CACHED_SEGMENTS {
-            cache.clear();
-        }
-        Ok(Arc::clone(cache.entry(id).or_insert(columns)))
+        Ok(Arc::clone(self.lock().entry(id).or_insert(columns)))
+    }
+
+    /// How many segments' columns are open.
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Lets go of the columns of every segment but `live` (those merged away or
+    /// deleted), so that their files, which the columns map, can be freed.
+    pub fn keep_only(&self, live: &[SegmentId]) {
+        self.lock().retain(|id, _| live.contains(id));
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SegmentId, Arc<SegmentColumns>>> {

@@ -553,7 +553,16 @@ impl SearchIndex {
             prepared.set_payload(&payload);
             prepared.commit().map_err(|e| self.err(e))?;
         }
-        self.reader.reload().map_err(|e| self.err(e))
+        self.reader.reload().map_err(|e| self.err(e))?;
+        let live: Vec<_> = self
+            .reader
+            .searcher()
+            .segment_readers()
+            .iter()
+            .map(|segment| segment.segment_id())
+            .collect();
+        self.columns.keep_only(&live);
+        Ok(())
     }
 
     /// The filter clauses: categories (or taxonomy codes), languages, needs, flags.
@@ -1075,4 +1084,71 @@ fn any_of(terms: impl Iterator<Item = Term>) -> Option<(Occur, Box<dyn Query>)> 
             1.0,
         )),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct NeverDated;
+    impl DatedHours for NeverDated {
+        fn open_at(&self, _: &str, _: Option<&str>, _: DateTime<Utc>) -> bool {
+            false
+        }
+    }
+
+    fn service(id: &str) -> Service {
+        Service {
+            id: id.into(),
+            name: format!("Pantry {id}"),
+            ..Service::default()
+        }
+    }
+
+    #[test]
+    fn the_columns_of_segments_no_longer_searched_are_let_go() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (index, _) = SearchIndex::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        for (seq, id) in ["a", "b", "c"].into_iter().enumerate() {
+            index
+                .upsert([&service(id)])
+                .unwrap_or_else(|e| panic!("{e}"));
+            let covered = Covered {
+                store_id: "s".into(),
+                seq: seq as u64 + 1,
+            };
+            index.commit(&covered).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let search = |index: &SearchIndex| {
+            index
+                .search(&SearchRequest::default(), &NeverDated)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .total
+        };
+        assert_eq!(search(&index), 3);
+        let segments = index.reader.searcher().segment_readers().len();
+        assert!(segments > 1, "one segment a commit");
+        assert_eq!(
+            index.columns.len(),
+            segments,
+            "each searched segment's columns kept"
+        );
+        // A rebuild: every old segment goes.
+        index.clear().unwrap_or_else(|e| panic!("{e}"));
+        index
+            .upsert([&service("d")])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let covered = Covered {
+            store_id: "s".into(),
+            seq: 4,
+        };
+        index.commit(&covered).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            index.columns.len(),
+            0,
+            "the old segments' columns are let go"
+        );
+        assert_eq!(search(&index), 1);
+        assert_eq!(index.columns.len(), 1);
+    }
 }
