@@ -13,6 +13,7 @@ use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 use tantivy::collector::{Collector, SegmentCollector};
 
+use super::Radius;
 use super::schema::{unpack_facets, unpack_point};
 use crate::geo::distance_miles;
 use crate::hours::Week;
@@ -47,14 +48,6 @@ pub struct Candidate {
     pub distance: Option<f64>,
 }
 
-/// A place and a radius: matches without a point, or farther, are passed over.
-#[derive(Debug, Clone, Copy)]
-pub struct Within {
-    pub lat: f64,
-    pub lon: f64,
-    pub miles: f64,
-}
-
 /// Collects every match with its facts, judging its hours at up to two instants
 /// (the search time for the facet, and the time the filter asks for).
 #[derive(Clone)]
@@ -69,7 +62,7 @@ pub struct Candidates<'a> {
     /// Keep only matches within this radius, with their distance. Checked before
     /// anything else is read: a radius's cells hold about as many documents
     /// outside it as in it.
-    pub within: Option<Within>,
+    pub within: Option<Radius>,
 }
 
 /// A segment's fast-field columns, opened once and shared by every search that
@@ -148,7 +141,7 @@ pub struct SegmentCandidates {
     columns: Arc<SegmentColumns>,
     age: Option<u32>,
     points: bool,
-    within: Option<Within>,
+    within: Option<Radius>,
     instants: Vec<DateTime<Utc>>,
     /// The same weekly hours are shared by many listings: judge each once
     /// (by the hours' ordinal in the segment's column).

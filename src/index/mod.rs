@@ -666,11 +666,7 @@ impl SearchIndex {
                     let set = cells.iter().map(|c| Term::from_field_text(f.cell, c));
                     let place: Box<dyn Query> = Box::new(TermSetQuery::new(set));
                     let within = collect::Candidates {
-                        within: Some(collect::Within {
-                            lat: near.lat,
-                            lon: near.lon,
-                            miles: near.miles,
-                        }),
+                        within: Some(near),
                         ..collector.clone()
                     };
                     for c in self.collect(
