@@ -352,16 +352,10 @@ impl Store {
                     }
                 }
                 if counts.inserted > 0 {
-                    // Opening the store made the count readable, and only this writes it.
-                    let before = meta
-                        .get(keys::META_LISTINGS)?
-                        .as_deref()
-                        .and_then(keys::seq_from_key)
-                        .unwrap_or(0);
-                    meta.insert(
-                        keys::META_LISTINGS,
-                        &(before + counts.inserted).to_be_bytes()[..],
-                    )?;
+                    // Listing writes take turns (`_in_order`), so the count held in
+                    // memory is the one stored: no need to read it back.
+                    let count = self.listings.load(Ordering::Relaxed) + counts.inserted;
+                    meta.insert(keys::META_LISTINGS, &count.to_be_bytes()[..])?;
                 }
                 Ok(upserted)
             });
@@ -618,6 +612,7 @@ impl Store {
 /// store made before that was kept (or a count that does not read), a count of
 /// the tree, then kept.
 fn listing_count(meta: &sled::Tree, services: &sled::Tree) -> Result<u64, StoreError> {
+    // Kept as a big-endian u64, the same form as a sequence-number key.
     if let Some(kept) = meta
         .get(keys::META_LISTINGS)?
         .as_deref()
