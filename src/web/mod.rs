@@ -180,7 +180,6 @@ pub fn router(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http())
 }
 
-/// Runs blocking work (search, store reads) off the async threads, keeping the tracing span.
 /// How long a search waits for its turn before it is refused as busy.
 const SEARCH_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
@@ -196,6 +195,7 @@ pub async fn search_turn(state: &AppState) -> Result<tokio::sync::OwnedSemaphore
     }
 }
 
+/// Runs blocking work (search, store reads) off the async threads, keeping the tracing span.
 pub async fn blocking<T, F>(work: F) -> Result<T, AppError>
 where
     F: FnOnce() -> T + Send + 'static,
