@@ -13,8 +13,8 @@ use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 use tantivy::collector::{Collector, SegmentCollector};
 
-use super::Radius;
-use super::schema::{unpack_facets, unpack_point};
+use super::schema::{NO_POINT, unpack_point};
+use super::{MatchKind, Radius};
 use crate::geo::distance_miles;
 use crate::hours::Week;
 
@@ -28,24 +28,35 @@ pub enum Opening {
     Dated,
 }
 
-/// One matching document, before distance filtering.
+/// One matching document with the facts ranking, grouping and facets need.
+/// Kept small (80 bytes): a common word matches hundreds of thousands.
 #[derive(Debug, Clone, Copy)]
 pub struct Candidate {
     pub segment: SegmentOrdinal,
     pub doc: DocId,
     pub score: Score,
-    pub point: Option<(f64, f64)>,
+    /// Days since 0001-01-01 of the last review, 0 when not known.
+    pub fresh_day: u32,
+    /// The packed point ([`NO_POINT`] when it has none or it was not read).
+    pub point: u64,
     pub key_hash: u64,
     pub service_hash: u64,
-    pub fresh_day: u64,
-    pub category_bits: u64,
-    pub need_bits: u64,
+    /// Category, need and population bits, packed ([`super::schema::pack_facets`]).
+    pub facet_bits: u64,
     pub language_bits: u64,
-    pub population_bits: u64,
-    /// Open at each of the collector's instants (in order), up to two.
-    pub open: [Opening; 2],
     /// Miles from the place, when the collector kept only matches within a radius.
     pub distance: Option<f64>,
+    /// Open at each of the collector's instants (in order), up to two.
+    pub open: [Opening; 2],
+    /// How it matches the place searched (none when no place was given).
+    pub kind: Option<MatchKind>,
+}
+
+impl Candidate {
+    /// Its point, when it has one and it was read.
+    pub fn point(&self) -> Option<(f64, f64)> {
+        unpack_point(self.point)
+    }
 }
 
 /// Collects every match with its facts, judging its hours at up to two instants
@@ -177,7 +188,17 @@ impl Collector for Candidates<'_> {
     }
 
     fn merge_fruits(&self, fruits: Vec<Vec<Candidate>>) -> tantivy::Result<Vec<Candidate>> {
-        Ok(fruits.into_iter().flatten().collect())
+        // Into the largest, which is then copied at most once more.
+        let mut fruits = fruits;
+        let Some(largest) = (0..fruits.len()).max_by_key(|&i| fruits[i].len()) else {
+            return Ok(Vec::new());
+        };
+        let mut all = fruits.swap_remove(largest);
+        all.reserve(fruits.iter().map(Vec::len).sum());
+        for fruit in fruits {
+            all.extend(fruit);
+        }
+        Ok(all)
     }
 }
 
@@ -228,14 +249,16 @@ impl SegmentCollector for SegmentCandidates {
     fn collect(&mut self, doc: DocId, score: Score) {
         let columns = &self.columns;
         let point = if self.points || self.within.is_some() {
-            columns.point.first(doc).and_then(unpack_point)
+            columns.point.first(doc).unwrap_or(NO_POINT)
         } else {
-            None
+            NO_POINT
         };
-        let distance = match (self.within, point) {
-            (None, _) => None,
-            (Some(_), None) => return,
-            (Some(w), Some(point)) => {
+        let distance = match self.within {
+            None => None,
+            Some(w) => {
+                let Some(point) = unpack_point(point) else {
+                    return;
+                };
                 let d = distance_miles((w.lat, w.lon), point);
                 if d > w.miles {
                     return;
@@ -254,22 +277,22 @@ impl SegmentCollector for SegmentCandidates {
         }
         let open = self.opening(doc);
         let columns = &self.columns;
-        let (category_bits, need_bits, population_bits) =
-            unpack_facets(columns.facet_bits.first(doc).unwrap_or(0));
         self.found.push(Candidate {
             segment: self.segment,
             doc,
             score,
+            fresh_day: columns
+                .fresh_day
+                .first(doc)
+                .map_or(0, |day| u32::try_from(day).unwrap_or(u32::MAX)),
             point,
             key_hash: columns.key_hash.first(doc).unwrap_or(0),
             service_hash: columns.service_hash.first(doc).unwrap_or(0),
-            fresh_day: columns.fresh_day.first(doc).unwrap_or(0),
-            category_bits,
-            need_bits,
+            facet_bits: columns.facet_bits.first(doc).unwrap_or(0),
             language_bits: columns.language_bits.first(doc).unwrap_or(0),
-            population_bits,
-            open,
             distance,
+            open,
+            kind: distance.map(|_| MatchKind::At),
         });
     }
 

@@ -115,6 +115,14 @@ pub fn documents(fields: &Fields, service: &Service) -> Vec<TantivyDocument> {
     let need_bits = bit_set(&Need::CODES, &service.needs, |a, n| *a == n.code());
     let language_bits = bit_set(&crate::model::LANGUAGES, &languages, |(a, _), c| a == *c);
     let population_bits = bit_set(&Population::ALL, &who, |a, p| a == *p);
+    // One document per placed location, or one unplaced document for none.
+    let placed = service
+        .locations
+        .iter()
+        .filter(|location| location.point().is_some())
+        .count();
+    let facet_bits =
+        super::schema::pack_facets(category_bits, need_bits, population_bits, placed <= 1);
     let base = |key: String, location_id: Option<&str>| {
         let mut doc = TantivyDocument::default();
         doc.add_u64(fields.key_hash, super::schema::key_hash(&key));
@@ -143,10 +151,7 @@ pub fn documents(fields: &Fields, service: &Service) -> Vec<TantivyDocument> {
         for c in &service.categories {
             doc.add_text(fields.category, c.slug());
         }
-        doc.add_u64(
-            fields.facet_bits,
-            super::schema::pack_facets(category_bits, need_bits, population_bits),
-        );
+        doc.add_u64(fields.facet_bits, facet_bits);
         for code in &languages {
             doc.add_text(fields.language, code);
         }

@@ -259,11 +259,12 @@ impl Facets {
         let mut languages = [0usize; 64];
         let mut populations = [0usize; 64];
         for c in candidates {
+            let (category_bits, need_bits, population_bits) = schema::unpack_facets(c.facet_bits);
             for (bits, counts) in [
-                (c.category_bits, &mut categories),
-                (c.need_bits, &mut needs),
+                (category_bits, &mut categories),
+                (need_bits, &mut needs),
                 (c.language_bits, &mut languages),
-                (c.population_bits, &mut populations),
+                (population_bits, &mut populations),
             ] {
                 let mut rest = bits;
                 while rest != 0 {
@@ -307,21 +308,19 @@ impl Facets {
     }
 }
 
-/// A candidate with how it matches the place searched.
-struct Found {
-    kind: Option<MatchKind>,
-    distance: Option<f64>,
-    c: collect::Candidate,
-}
-
 /// One service among the results: its best location and its blended rank.
+/// Small (it is sorted), so it names its best location by index.
 struct Ranked {
     rank: f32,
     /// The best text score among its matching locations.
     score: f32,
     /// How many other locations of it matched.
-    more: usize,
-    best: Found,
+    more: u32,
+    /// Its best location, in the candidates.
+    best: u32,
+    /// 0 when its best location is nearby (or no place was given), 1 when it
+    /// only serves the place: nearby results come first.
+    group: u8,
 }
 
 /// The tantivy index with its single writer and reader.
@@ -635,7 +634,7 @@ impl SearchIndex {
         request: &SearchRequest,
         clauses: Vec<(Occur, Box<dyn Query>)>,
         collector: &collect::Candidates<'_>,
-    ) -> Result<Vec<Found>, IndexError> {
+    ) -> Result<Vec<collect::Candidate>, IndexError> {
         let f = self.fields;
         let clone_clauses = |clauses: &Vec<(Occur, Box<dyn Query>)>| {
             clauses
@@ -644,17 +643,9 @@ impl SearchIndex {
                 .collect::<Vec<_>>()
         };
         // Candidates with how they match the place.
-        let mut found: Vec<Found> = Vec::new();
+        let mut found: Vec<collect::Candidate> = Vec::new();
         match request.near {
-            None => {
-                for c in self.collect(searcher, clauses, None, collector)? {
-                    found.push(Found {
-                        kind: None,
-                        distance: None,
-                        c,
-                    });
-                }
-            }
+            None => found = self.collect(searcher, clauses, None, collector)?,
             Some(near) => {
                 // Which were found within the radius, for the pass over the areas
                 // served to leave out (keyed by a hash already).
@@ -669,20 +660,14 @@ impl SearchIndex {
                         within: Some(near),
                         ..collector.clone()
                     };
-                    for c in self.collect(
+                    found = self.collect(
                         searcher,
                         clone_clauses(&clauses),
                         Some((Occur::Must, place)),
                         &within,
-                    )? {
-                        if serving {
-                            at_keys.insert(c.key_hash);
-                        }
-                        found.push(Found {
-                            kind: Some(MatchKind::At),
-                            distance: c.distance,
-                            c,
-                        });
+                    )?;
+                    if serving {
+                        at_keys.extend(found.iter().map(|c| c.key_hash));
                     }
                 }
                 if serving {
@@ -691,23 +676,20 @@ impl SearchIndex {
                         .iter()
                         .map(|a| Term::from_field_text(f.coverage, a));
                     let place: Box<dyn Query> = Box::new(TermSetQuery::new(set));
-                    for c in
+                    for mut c in
                         self.collect(searcher, clauses, Some((Occur::Must, place)), collector)?
                     {
                         if at_keys.contains(&c.key_hash) {
                             continue;
                         }
-                        let distance = c.point.map(|p| distance_miles((near.lat, near.lon), p));
-                        let kind = if c.point.is_some() {
+                        let point = c.point();
+                        c.distance = point.map(|p| distance_miles((near.lat, near.lon), p));
+                        c.kind = Some(if point.is_some() {
                             MatchKind::Serves
                         } else {
                             MatchKind::Virtual
-                        };
-                        found.push(Found {
-                            kind: Some(kind),
-                            distance,
-                            c,
                         });
+                        found.push(c);
                     }
                 }
             }
@@ -807,7 +789,7 @@ impl SearchIndex {
 
         // Hours the index cannot judge are asked of the full rules, once each.
         if !instants.is_empty() {
-            for Found { c, .. } in &mut found {
+            for c in &mut found {
                 let snapshot = *c;
                 let mut known = None;
                 for (slot, when) in c.open.iter_mut().zip(&instants) {
@@ -828,36 +810,48 @@ impl SearchIndex {
         let now_slot = request.now.map(|_| 0);
         let filter_slot = request.open_at.map(|_| usize::from(request.now.is_some()));
         if let Some(slot) = filter_slot {
-            found.retain(|f| f.c.open[slot] == collect::Opening::Open);
+            found.retain(|c| c.open[slot] == collect::Opening::Open);
         }
 
         // One entry per service: its best location (nearest within the radius).
-        // Keyed by a hash already: no need to hash it again.
+        // Only documents that share their service need grouping, by a map keyed
+        // by a hash already (no need to hash it again).
+        let sole = |c: &collect::Candidate| c.facet_bits & schema::SOLE_DOCUMENT != 0;
+        let shared = found.iter().filter(|c| !sole(c)).count();
         let mut groups: std::collections::HashMap<u64, usize, BuildIdentity> =
-            std::collections::HashMap::with_capacity_and_hasher(found.len(), BuildIdentity);
-        let mut ranked: Vec<Ranked> = Vec::new();
-        for found in found {
-            let order = |f: &Found| (f.kind, f.distance.unwrap_or(f64::MAX), f.c.key_hash);
-            match groups.get(&found.c.service_hash) {
-                None => {
-                    groups.insert(found.c.service_hash, ranked.len());
-                    ranked.push(Ranked {
-                        rank: 0.0,
-                        score: found.c.score,
-                        more: 0,
-                        best: found,
-                    });
+            std::collections::HashMap::with_capacity_and_hasher(shared, BuildIdentity);
+        let mut ranked: Vec<Ranked> = Vec::with_capacity(found.len());
+        let order = |c: &collect::Candidate| (c.kind, c.distance.unwrap_or(f64::MAX), c.key_hash);
+        for (i, c) in found.iter().enumerate() {
+            // Fewer than 2^32 documents in an index (tantivy's doc ids are u32).
+            let i = u32::try_from(i).unwrap_or(u32::MAX);
+            let new = Ranked {
+                rank: 0.0,
+                score: c.score,
+                more: 0,
+                best: i,
+                group: 0,
+            };
+            if sole(c) {
+                ranked.push(new);
+                continue;
+            }
+            match groups.entry(c.service_hash) {
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(ranked.len());
+                    ranked.push(new);
                 }
-                Some(&i) => {
-                    let entry = &mut ranked[i];
+                std::collections::hash_map::Entry::Occupied(slot) => {
+                    let entry = &mut ranked[*slot.get()];
                     entry.more += 1;
-                    entry.score = entry.score.max(found.c.score);
-                    if order(&found) < order(&entry.best) {
-                        entry.best = found;
+                    entry.score = entry.score.max(c.score);
+                    if order(c) < order(&found[entry.best as usize]) {
+                        entry.best = i;
                     }
                 }
             }
         }
+        let best_of = |r: &Ranked| &found[r.best as usize];
 
         // Relevance is relative to the best result, so it is 0..1.
         let best = ranked.iter().map(|r| r.score).fold(0.0_f32, f32::max);
@@ -868,18 +862,22 @@ impl SearchIndex {
         });
         let decay_h = request.near.map_or(1.0, |n| (n.miles / 3.0).max(1.0));
         for r in &mut ranked {
+            r.group = u8::from(matches!(
+                best_of(r).kind,
+                Some(MatchKind::Serves | MatchKind::Virtual)
+            ));
             let relevance = if scoring && best > 0.0 {
                 r.score / best
             } else {
                 0.0
             };
-            let closeness = match (r.best.kind, r.best.distance) {
+            let closeness = match (best_of(r).kind, best_of(r).distance) {
                 (Some(MatchKind::At), Some(d)) => (1.0 / (1.0 + d / decay_h)) as f32,
                 _ => 0.0,
             };
-            let freshness = match (today, r.best.c.fresh_day) {
+            let freshness = match (today, best_of(r).fresh_day) {
                 (Some(today), day) if day > 0 => {
-                    let years = today.saturating_sub(day) as f32 / 365.0;
+                    let years = today.saturating_sub(u64::from(day)) as f32 / 365.0;
                     (1.0 - (years - 1.0).max(0.0) / 4.0).clamp(0.0, 1.0)
                 }
                 _ => 0.5,
@@ -891,71 +889,54 @@ impl SearchIndex {
             };
         }
         let order = |a: &Ranked, b: &Ranked| {
-            let group = |r: &Ranked| {
-                u8::from(matches!(
-                    r.best.kind,
-                    Some(MatchKind::Serves | MatchKind::Virtual)
-                ))
-            };
-            group(a)
-                .cmp(&group(b))
+            a.group
+                .cmp(&b.group)
                 .then_with(|| b.rank.total_cmp(&a.rank))
                 .then_with(|| {
-                    a.best
+                    best_of(a)
                         .distance
                         .unwrap_or(0.0)
-                        .total_cmp(&b.best.distance.unwrap_or(0.0))
+                        .total_cmp(&best_of(b).distance.unwrap_or(0.0))
                 })
-                .then_with(|| a.best.c.key_hash.cmp(&b.best.c.key_hash))
+                .then_with(|| best_of(a).key_hash.cmp(&best_of(b).key_hash))
         };
-        // Only the page asked for needs its order: put the first `offset + limit`
-        // in front (linear time), then sort those.
-        let wanted = request.offset.saturating_add(request.limit);
-        if wanted < ranked.len() {
-            if wanted > 0 {
-                ranked.select_nth_unstable_by(wanted - 1, order);
-            }
-            ranked[..wanted].sort_unstable_by(order);
-        } else {
-            ranked.sort_unstable_by(order);
-        }
         let total = ranked.len();
-        let nearby = ranked
-            .iter()
-            .filter(|r| matches!(r.best.kind, None | Some(MatchKind::At)))
-            .count();
-        let nearest_miles = ranked
-            .iter()
-            .filter(|r| r.best.kind == Some(MatchKind::At))
-            .filter_map(|r| r.best.distance)
-            .min_by(f64::total_cmp);
-        let within = request
-            .count_within
-            .iter()
-            .map(|&miles| {
-                ranked
-                    .iter()
-                    .filter(|r| r.best.kind == Some(MatchKind::At))
-                    .filter(|r| r.best.distance.is_some_and(|d| d <= miles))
-                    .count()
-            })
-            .collect();
-        let mut facets = Facets::count(ranked.iter().map(|r| &r.best.c));
-        facets.open_now = now_slot.map(|slot| {
-            ranked
-                .iter()
-                .filter(|r| r.best.c.open[slot] == collect::Opening::Open)
-                .count()
-        });
+        // The counts, in one pass over the results.
+        let mut nearby = 0;
+        let mut nearest_miles: Option<f64> = None;
+        let mut within = vec![0; request.count_within.len()];
+        let mut open_now = 0;
+        for r in &ranked {
+            let c = best_of(r);
+            match (c.kind, c.distance) {
+                (None, _) => nearby += 1,
+                (Some(MatchKind::At), distance) => {
+                    nearby += 1;
+                    if let Some(d) = distance {
+                        nearest_miles = Some(nearest_miles.map_or(d, |n| n.min(d)));
+                        for (count, &miles) in within.iter_mut().zip(&request.count_within) {
+                            *count += usize::from(d <= miles);
+                        }
+                    }
+                }
+                _ => {}
+            }
+            if let Some(slot) = now_slot {
+                open_now += usize::from(c.open[slot] == collect::Opening::Open);
+            }
+        }
+        let mut facets = Facets::count(ranked.iter().map(&best_of));
+        facets.open_now = now_slot.map(|_| open_now);
+        let page = first_in_order(&ranked, request.offset.saturating_add(request.limit), order);
         let mut hits = Vec::new();
-        for r in ranked.into_iter().skip(request.offset).take(request.limit) {
-            let (service_id, location_id) = ids.of(&r.best.c)?;
+        for r in page.into_iter().skip(request.offset) {
+            let (service_id, location_id) = ids.of(best_of(r))?;
             hits.push(Hit {
                 service_id,
                 location_id,
-                distance_miles: r.best.distance,
-                match_kind: r.best.kind,
-                more_locations: r.more,
+                distance_miles: best_of(r).distance,
+                match_kind: best_of(r).kind,
+                more_locations: r.more as usize,
                 score: r.rank,
             });
         }
@@ -972,6 +953,41 @@ impl SearchIndex {
             facets,
         })
     }
+}
+
+/// The first `wanted` of `items` in `order`, sorted. For a page of a few out of
+/// many, one pass that keeps the best so far (most items lose at the first
+/// comparison); for a large share of them, a sort.
+fn first_in_order<T>(
+    items: &[T],
+    wanted: usize,
+    order: impl Fn(&T, &T) -> std::cmp::Ordering,
+) -> Vec<&T> {
+    use std::cmp::Ordering;
+    if wanted == 0 {
+        return Vec::new();
+    }
+    if wanted >= items.len() / 4 {
+        let mut all: Vec<&T> = items.iter().collect();
+        all.sort_unstable_by(|a, b| order(a, b));
+        all.truncate(wanted);
+        return all;
+    }
+    let mut kept: Vec<&T> = Vec::with_capacity(wanted + 1);
+    for item in items {
+        if kept.len() == wanted {
+            if kept
+                .last()
+                .is_some_and(|last| order(item, last) != Ordering::Less)
+            {
+                continue;
+            }
+            kept.pop();
+        }
+        let at = kept.partition_point(|k| order(k, item) != Ordering::Greater);
+        kept.insert(at, item);
+    }
+    kept
 }
 
 /// A hasher for keys that are hashes already (FNV of a service id): it passes them through.
@@ -1086,6 +1102,30 @@ fn any_of(terms: impl Iterator<Item = Term>) -> Option<(Occur, Box<dyn Query>)> 
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_first_in_order_are_the_first_of_a_full_sort() {
+        // Ties on the first key, broken by the second, as ranks tie and hashes break them.
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let items: Vec<(u8, u32)> = (0..1000u32)
+            .map(|i| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                ((seed % 7) as u8, i)
+            })
+            .collect();
+        let order = |a: &(u8, u32), b: &(u8, u32)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+        let mut sorted = items.clone();
+        sorted.sort_by(order);
+        for wanted in [0, 1, 10, 249, 250, 999, 1000, 5000] {
+            let first: Vec<(u8, u32)> = first_in_order(&items, wanted, order)
+                .into_iter()
+                .copied()
+                .collect();
+            assert_eq!(first, sorted[..wanted.min(sorted.len())], "wanted {wanted}");
+        }
+    }
+
     struct NeverDated;
     impl DatedHours for NeverDated {
         fn open_at(&self, _: &str, _: Option<&str>, _: DateTime<Utc>) -> bool {
@@ -1099,6 +1139,72 @@ mod tests {
             name: format!("Pantry {id}"),
             ..Service::default()
         }
+    }
+
+    #[test]
+    fn a_service_at_many_places_is_one_result_and_one_at_one_place_needs_no_grouping() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (index, _) = SearchIndex::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        let at = |id: &str, lat: f64| crate::model::Location {
+            id: id.into(),
+            latitude: Some(lat),
+            longitude: Some(-73.9),
+            ..crate::model::Location::default()
+        };
+        let many = Service {
+            locations: vec![at("l1", 40.7), at("l2", 40.8), at("l3", 40.9)],
+            ..service("many")
+        };
+        let one = Service {
+            locations: vec![at("l4", 40.75)],
+            ..service("one")
+        };
+        let unplaced = service("unplaced");
+        for s in [&many, &one, &unplaced] {
+            let docs = document::documents(&index.fields, s);
+            let sole = |d: &tantivy::TantivyDocument| {
+                d.get_first(index.fields.facet_bits)
+                    .and_then(|v| tantivy::schema::Value::as_u64(&v))
+                    .is_some_and(|bits| bits & schema::SOLE_DOCUMENT != 0)
+            };
+            assert_eq!(docs.iter().all(sole), docs.len() == 1, "{}", s.id);
+        }
+        index
+            .upsert([&many, &one, &unplaced])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let covered = Covered {
+            store_id: "s".into(),
+            seq: 1,
+        };
+        index.commit(&covered).unwrap_or_else(|e| panic!("{e}"));
+        let request = SearchRequest {
+            text: "pantry".into(),
+            limit: 10,
+            ..SearchRequest::default()
+        };
+        let found = index
+            .search(&request, &NeverDated)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(found.total, 3);
+        let mut more: Vec<(String, usize)> = found
+            .hits
+            .iter()
+            .map(|h| (h.service_id.clone(), h.more_locations))
+            .collect();
+        more.sort();
+        assert_eq!(
+            more,
+            [
+                ("many".to_owned(), 2),
+                ("one".to_owned(), 0),
+                ("unplaced".to_owned(), 0)
+            ]
+        );
+        // Its best location without a place is the same one every time (lowest hash).
+        let again = index
+            .search(&request, &NeverDated)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(found.hits, again.hits);
     }
 
     #[test]

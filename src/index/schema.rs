@@ -12,7 +12,7 @@ use tantivy::tokenizer::{
 
 /// The version of this schema and its document layout; an index with another
 /// version is rebuilt at start.
-pub const SCHEMA_VERSION: u32 = 11;
+pub const SCHEMA_VERSION: u32 = 12;
 
 /// The name the English analyzer is registered under.
 pub const ENGLISH: &str = "hearth_en";
@@ -210,10 +210,17 @@ const NEED_SHIFT: u32 = Category::ALL.len() as u32;
 const POPULATION_SHIFT: u32 = NEED_SHIFT + Need::CODES.len() as u32;
 const _: () = assert!(POPULATION_SHIFT as usize + Population::ALL.len() <= 64);
 
+/// Set in `facet_bits` when the document is its service's only one (one
+/// location, or none placed): a search need not group it with others.
+pub const SOLE_DOCUMENT: u64 = 1 << 63;
+const _: () = assert!(POPULATION_SHIFT as usize + Population::ALL.len() < 63);
+
 /// Category, need and population bits (bit i of each set for item i of
-/// `Category::ALL`, `Need::CODES`, `Population::ALL`) in one u64.
-pub fn pack_facets(categories: u64, needs: u64, populations: u64) -> u64 {
-    categories | (needs << NEED_SHIFT) | (populations << POPULATION_SHIFT)
+/// `Category::ALL`, `Need::CODES`, `Population::ALL`) in one u64, with
+/// [`SOLE_DOCUMENT`] when `sole`.
+pub fn pack_facets(categories: u64, needs: u64, populations: u64, sole: bool) -> u64 {
+    let sole = if sole { SOLE_DOCUMENT } else { 0 };
+    categories | (needs << NEED_SHIFT) | (populations << POPULATION_SHIFT) | sole
 }
 
 /// The (category, need, population) bits of [`pack_facets`].
@@ -222,7 +229,7 @@ pub fn unpack_facets(packed: u64) -> (u64, u64, u64) {
     (
         packed & mask(NEED_SHIFT),
         (packed >> NEED_SHIFT) & mask(POPULATION_SHIFT - NEED_SHIFT),
-        packed >> POPULATION_SHIFT,
+        (packed & !SOLE_DOCUMENT) >> POPULATION_SHIFT,
     )
 }
 
@@ -285,12 +292,16 @@ mod tests {
             all(Need::CODES.len()),
             all(Population::ALL.len()),
         );
+        for sole in [false, true] {
+            let packed = pack_facets(categories, needs, populations, sole);
+            assert_eq!(unpack_facets(packed), (categories, needs, populations));
+            assert_eq!(packed & SOLE_DOCUMENT != 0, sole);
+        }
+        assert_eq!(unpack_facets(pack_facets(0b101, 0, 1, true)), (0b101, 0, 1));
         assert_eq!(
-            unpack_facets(pack_facets(categories, needs, populations)),
-            (categories, needs, populations)
+            unpack_facets(pack_facets(0, 1 << 3, 0, false)),
+            (0, 1 << 3, 0)
         );
-        assert_eq!(unpack_facets(pack_facets(0b101, 0, 1)), (0b101, 0, 1));
-        assert_eq!(unpack_facets(pack_facets(0, 1 << 3, 0)), (0, 1 << 3, 0));
         assert_eq!(unpack_facets(0), (0, 0, 0));
     }
 }
