@@ -112,6 +112,11 @@ pub fn open_at(hours: &Hours, tz: Tz, when: DateTime<Utc>) -> Option<bool> {
     let Hours::Known { rules, .. } = hours else {
         return None;
     };
+    rules_open_at(rules, tz, when)
+}
+
+/// [`open_at`] for known hours' rules.
+pub(super) fn rules_open_at(rules: &[Rule], tz: Tz, when: DateTime<Utc>) -> Option<bool> {
     match Timeline::build(rules, tz, when, 1).kind_at(when.timestamp()) {
         Kind::Open => Some(true),
         Kind::Closed => Some(false),

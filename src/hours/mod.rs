@@ -188,7 +188,7 @@ pub enum Zone {
 }
 
 /// One reading of a schedule: on these days, this span, within these dates.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
     /// What `interval` counts.
     pub freq: Freq,

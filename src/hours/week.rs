@@ -9,8 +9,10 @@
 //! location's own zone, that open, open all day or close. Hours that cannot
 //! be open at any time (unknown, by appointment, no rules) compile to
 //! [`Week::Never`]; anything else (monthly ordinals, seasons, holiday rows,
-//! times in another zone) to [`Week::Dated`], which the caller evaluates from
-//! the full rules with [`super::open_at`].
+//! times in another zone) to [`Week::Rules`]: the full rules, evaluated at
+//! each instant asked about, so that no listing needs the store to answer.
+//! Bytes that cannot be read decode as [`Week::Dated`], which the caller
+//! evaluates from the store.
 //!
 //! [`Week::open_at`] says open exactly when [`super::open_at`] does, for every
 //! compiled week (the tests check it over real schedules and a year of instants).
@@ -18,7 +20,7 @@
 use chrono::{DateTime, Datelike, Offset, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 
-use super::{Freq, Hours, Rule, Span, Zone};
+use super::{Day, Freq, Hours, Rule, Span, Zone};
 
 /// Seconds in a week.
 const WEEK: u32 = 7 * 86_400;
@@ -52,7 +54,10 @@ pub enum Week {
         open: Vec<Window>,
         closed: Vec<Window>,
     },
-    /// Depends on the date: evaluate the full rules.
+    /// Depends on the date: these rules, in `zone`, evaluated in full.
+    Rules { zone: Tz, rules: Vec<Rule> },
+    /// Unreadable (bytes from another Hearth, or damaged): the caller must
+    /// evaluate the listing's hours from the store.
     Dated,
 }
 
@@ -63,8 +68,12 @@ impl Week {
             Hours::Known { rules, .. } if !rules.is_empty() => rules,
             _ => return Week::Never,
         };
+        let dated = || Week::Rules {
+            zone,
+            rules: rules.clone(),
+        };
         if !rules.iter().all(is_weekly) {
-            return Week::Dated;
+            return dated();
         }
         let mut open = Vec::new();
         let mut closed = Vec::new();
@@ -98,7 +107,7 @@ impl Week {
                     Span::AllDay => open.push(span(base, base + 86_400)),
                     Span::Closed(None) => closed.push(span(base, base + 86_400)),
                     Span::Closed(Some((opens, closes))) => closed.push(window(opens, closes)),
-                    Span::Starts(_) | Span::Appointment | Span::Unknown => return Week::Dated,
+                    Span::Starts(_) | Span::Appointment | Span::Unknown => return dated(),
                 }
             }
         }
@@ -111,7 +120,8 @@ impl Week {
 
     /// Whether the listing is open at `when`: `Some(true)` when open,
     /// `Some(false)` when closed or not known to be open (outside every rule's
-    /// dates), `None` for [`Week::Never`], and `None` for [`Week::Dated`] too —
+    /// dates), `None` for [`Week::Never`] (and for [`Week::Rules`] when they say
+    /// by appointment or not known then), and `None` for [`Week::Dated`] too —
     /// the caller must evaluate those itself (see [`Week::is_dated`]).
     pub fn open_at(&self, when: DateTime<Utc>) -> Option<bool> {
         match self {
@@ -119,6 +129,7 @@ impl Week {
                 let (s, local) = wall_second(*zone, when);
                 Some(Week::open_at_second(open, closed, s, local))
             }
+            Week::Rules { zone, rules } => super::eval::rules_open_at(rules, *zone, when),
             Week::Never | Week::Dated => None,
         }
     }
@@ -150,13 +161,15 @@ impl Week {
         match self {
             Week::Never => vec![0],
             Week::Dated => vec![2],
+            Week::Rules { zone, rules } => {
+                let mut out = vec![3];
+                out.extend_from_slice(&zone_index(*zone).to_le_bytes());
+                encode_rules(rules, &mut out);
+                out
+            }
             Week::Weekly { zone, open, closed } => {
-                let zone_index = chrono_tz::TZ_VARIANTS
-                    .iter()
-                    .position(|z| z == zone)
-                    .unwrap_or(0) as u16;
                 let mut out = vec![1];
-                out.extend_from_slice(&zone_index.to_le_bytes());
+                out.extend_from_slice(&zone_index(*zone).to_le_bytes());
                 out.extend_from_slice(&(open.len() as u16).to_le_bytes());
                 for w in open.iter().chain(closed) {
                     out.extend_from_slice(&w.start.to_le_bytes());
@@ -175,6 +188,16 @@ impl Week {
         match bytes.first() {
             Some(0) => Week::Never,
             Some(1) => Week::decode_weekly(&bytes[1..]).unwrap_or(Week::Dated),
+            Some(3) => {
+                let mut reader = Reader(&bytes[1..]);
+                let rules = reader
+                    .zone()
+                    .and_then(|zone| Some((zone, decode_rules(&mut reader)?)));
+                match rules {
+                    Some((zone, rules)) if reader.0.is_empty() => Week::Rules { zone, rules },
+                    _ => Week::Dated,
+                }
+            }
             _ => Week::Dated,
         }
     }
@@ -207,6 +230,181 @@ impl Week {
             open: windows,
             closed,
         })
+    }
+}
+
+/// A zone's place in `chrono_tz::TZ_VARIANTS` (every zone has one).
+fn zone_index(zone: Tz) -> u16 {
+    chrono_tz::TZ_VARIANTS
+        .iter()
+        .position(|z| *z == zone)
+        .unwrap_or(0) as u16
+}
+
+/// No date, in a date's place.
+const NO_DATE: i32 = i32::MIN;
+
+/// Writes rules, field by field, little-endian (read back by [`decode_rules`]).
+fn encode_rules(rules: &[Rule], out: &mut Vec<u8>) {
+    let time = |t: chrono::NaiveTime, out: &mut Vec<u8>| {
+        out.extend_from_slice(&t.num_seconds_from_midnight().to_le_bytes());
+        out.extend_from_slice(&t.nanosecond().to_le_bytes());
+    };
+    let date = |d: Option<chrono::NaiveDate>, out: &mut Vec<u8>| {
+        out.extend_from_slice(&d.map_or(NO_DATE, day_number).to_le_bytes());
+    };
+    out.extend_from_slice(&(rules.len().min(usize::from(u16::MAX)) as u16).to_le_bytes());
+    for rule in rules.iter().take(usize::from(u16::MAX)) {
+        out.push(match rule.freq {
+            Freq::Weekly => 0,
+            Freq::Monthly => 1,
+        });
+        out.push(rule.days.len().min(usize::from(u8::MAX)) as u8);
+        for day in rule.days.iter().take(usize::from(u8::MAX)) {
+            out.push(day.weekday.num_days_from_monday() as u8);
+            out.push(day.nth.unwrap_or(0) as u8);
+        }
+        match rule.span {
+            Span::Open { opens, closes } => {
+                out.push(0);
+                time(opens, out);
+                time(closes, out);
+            }
+            Span::AllDay => out.push(1),
+            Span::Starts(at) => {
+                out.push(2);
+                time(at, out);
+            }
+            Span::Closed(None) => out.push(3),
+            Span::Closed(Some((from, to))) => {
+                out.push(4);
+                time(from, out);
+                time(to, out);
+            }
+            Span::Appointment => out.push(5),
+            Span::Unknown => out.push(6),
+        }
+        out.extend_from_slice(&rule.interval.to_le_bytes());
+        date(rule.dtstart, out);
+        date(rule.valid_from, out);
+        date(rule.valid_to, out);
+        out.push(u8::from(rule.uncertain));
+        match rule.zone {
+            Zone::Local => out.push(0),
+            Zone::Fixed(offset) => {
+                out.push(1);
+                out.extend_from_slice(&offset.local_minus_utc().to_le_bytes());
+            }
+            Zone::Named(tz) => {
+                out.push(2);
+                out.extend_from_slice(&zone_index(tz).to_le_bytes());
+            }
+        }
+    }
+}
+
+/// Reads what [`encode_rules`] wrote; `None` for anything else.
+fn decode_rules(reader: &mut Reader<'_>) -> Option<Vec<Rule>> {
+    let count = reader.u16()?;
+    let mut rules = Vec::with_capacity(usize::from(count).min(64));
+    for _ in 0..count {
+        let freq = match reader.u8()? {
+            0 => Freq::Weekly,
+            1 => Freq::Monthly,
+            _ => return None,
+        };
+        let day_count = reader.u8()?;
+        let mut days = Vec::with_capacity(usize::from(day_count));
+        for _ in 0..day_count {
+            let weekday = chrono::Weekday::try_from(reader.u8()?).ok()?;
+            let nth = reader.u8()? as i8;
+            days.push(Day {
+                weekday,
+                nth: (nth != 0).then_some(nth),
+            });
+        }
+        let span = match reader.u8()? {
+            0 => Span::Open {
+                opens: reader.time()?,
+                closes: reader.time()?,
+            },
+            1 => Span::AllDay,
+            2 => Span::Starts(reader.time()?),
+            3 => Span::Closed(None),
+            4 => Span::Closed(Some((reader.time()?, reader.time()?))),
+            5 => Span::Appointment,
+            6 => Span::Unknown,
+            _ => return None,
+        };
+        let interval = reader.u32()?;
+        let dtstart = reader.date()?;
+        let valid_from = reader.date()?;
+        let valid_to = reader.date()?;
+        let uncertain = match reader.u8()? {
+            0 => false,
+            1 => true,
+            _ => return None,
+        };
+        let zone = match reader.u8()? {
+            0 => Zone::Local,
+            1 => Zone::Fixed(chrono::FixedOffset::east_opt(reader.u32()? as i32)?),
+            2 => Zone::Named(reader.zone()?),
+            _ => return None,
+        };
+        rules.push(Rule {
+            freq,
+            days,
+            span,
+            interval,
+            dtstart,
+            valid_from,
+            valid_to,
+            uncertain,
+            zone,
+        });
+    }
+    Some(rules)
+}
+
+/// Reads little-endian fields from the front of a byte slice.
+struct Reader<'a>(&'a [u8]);
+
+impl Reader<'_> {
+    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let (head, rest) = self.0.split_first_chunk::<N>()?;
+        self.0 = rest;
+        Some(*head)
+    }
+
+    fn u8(&mut self) -> Option<u8> {
+        self.take::<1>().map(|[b]| b)
+    }
+
+    fn u16(&mut self) -> Option<u16> {
+        self.take().map(u16::from_le_bytes)
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        self.take().map(u32::from_le_bytes)
+    }
+
+    fn time(&mut self) -> Option<chrono::NaiveTime> {
+        chrono::NaiveTime::from_num_seconds_from_midnight_opt(self.u32()?, self.u32()?)
+    }
+
+    fn date(&mut self) -> Option<Option<chrono::NaiveDate>> {
+        match self.u32()? as i32 {
+            NO_DATE => Some(None),
+            days => chrono::NaiveDate::default()
+                .checked_add_signed(chrono::Duration::days(i64::from(days)))
+                .map(Some),
+        }
+    }
+
+    fn zone(&mut self) -> Option<Tz> {
+        chrono_tz::TZ_VARIANTS
+            .get(usize::from(self.u16()?))
+            .copied()
     }
 }
 
@@ -264,7 +462,7 @@ mod tests {
         let week = Week::compile(hours, zone);
         assert!(
             !week.is_dated(),
-            "expected a compiled week for {hours:?}, got {week:?}"
+            "expected a compiled week or rules for {hours:?}, got {week:?}"
         );
         let week = Week::decode(&week.encode());
         let mut when = Utc
@@ -351,29 +549,79 @@ mod tests {
         }
     }
 
-    #[test]
-    fn what_cannot_be_compiled_is_dated_or_never() {
-        let monthly = known(vec![Rule::monthly(&[(1, Weekday::Sat)], open(9, 12))]);
-        assert_eq!(
-            Week::compile(&monthly, chrono_tz::America::New_York),
-            Week::Dated
-        );
-        let mut holiday = Rule::weekly(&[Weekday::Sat], open(8, 13));
+    /// Rules that depend on the date, each kind the reader makes.
+    fn dated_rules() -> Vec<Vec<Rule>> {
+        use Weekday::*;
+        let monthly = Rule::monthly(&[(1, Sat), (-1, Wed)], open(9, 12));
+        let mut holiday = Rule::weekly(&[Sat], Span::Closed(None));
         holiday.valid_from = chrono::NaiveDate::from_ymd_opt(2026, 12, 24);
         holiday.valid_to = chrono::NaiveDate::from_ymd_opt(2026, 12, 26);
-        assert_eq!(
-            Week::compile(&known(vec![holiday]), chrono_tz::America::New_York),
-            Week::Dated
-        );
         let mut ordinal = Rule::weekly(&[], open(8, 13));
         ordinal.days = vec![Day {
-            weekday: Weekday::Mon,
+            weekday: Mon,
             nth: Some(2),
         }];
-        assert_eq!(
-            Week::compile(&known(vec![ordinal]), chrono_tz::America::New_York),
-            Week::Dated
-        );
+        let mut fortnightly = Rule::weekly(&[Tue], Span::Closed(Some((t(12, 0), t(13, 30)))));
+        fortnightly.interval = 2;
+        fortnightly.dtstart = chrono::NaiveDate::from_ymd_opt(2026, 1, 6);
+        let mut fixed = Rule::weekly(&[Thu], open(10, 14));
+        fixed.zone = chrono::FixedOffset::west_opt(5 * 3600).map_or(Zone::Local, Zone::Fixed);
+        let mut named = Rule::weekly(&[Fri], Span::Starts(t(17, 30)));
+        named.zone = Zone::Named(chrono_tz::America::Denver);
+        let mut uncertain = Rule::weekly(&[Wed], Span::Appointment);
+        uncertain.freq = Freq::Monthly;
+        uncertain.uncertain = true;
+        vec![
+            vec![monthly.clone()],
+            vec![Rule::weekly(&[Mon, Tue], open(9, 17)), holiday],
+            vec![ordinal],
+            vec![fortnightly, Rule::weekly(&[Tue], open(9, 17))],
+            vec![fixed],
+            vec![named, Rule::weekly(&[Sat], Span::Unknown)],
+            vec![uncertain, monthly],
+            vec![Rule::weekly(&[Sun], Span::AllDay), {
+                let mut season = Rule::weekly(&[Mon], open(22, 2));
+                season.valid_from = chrono::NaiveDate::from_ymd_opt(2026, 3, 1);
+                season.valid_to = chrono::NaiveDate::from_ymd_opt(2026, 3, 9);
+                season
+            }],
+        ]
+    }
+
+    #[test]
+    fn rules_that_depend_on_the_date_are_kept_whole_and_agree() {
+        for rules in dated_rules() {
+            let hours = known(rules.clone());
+            for zone in [chrono_tz::America::New_York, chrono_tz::Pacific::Honolulu] {
+                let week = Week::compile(&hours, zone);
+                assert_eq!(
+                    week,
+                    Week::Rules {
+                        zone,
+                        rules: rules.clone()
+                    }
+                );
+                assert_eq!(Week::decode(&week.encode()), week, "{rules:?}");
+                agrees(&hours, zone);
+            }
+        }
+    }
+
+    #[test]
+    fn cut_rules_decode_as_dated_never_as_an_answer() {
+        for rules in dated_rules() {
+            let bytes = Week::compile(&known(rules), chrono_tz::America::Chicago).encode();
+            for end in 1..bytes.len() {
+                assert_eq!(Week::decode(&bytes[..end]), Week::Dated, "cut at {end}");
+            }
+            let mut longer = bytes.clone();
+            longer.push(0);
+            assert_eq!(Week::decode(&longer), Week::Dated);
+        }
+    }
+
+    #[test]
+    fn what_cannot_be_compiled_is_kept_whole_or_never() {
         assert_eq!(
             Week::compile(
                 &Hours::Unknown(vec!["call".into()]),

@@ -24,7 +24,7 @@ pub enum Opening {
     Open,
     /// Closed, or not known to be open (unknown hours, by appointment).
     NotOpen,
-    /// Depends on dates the index does not keep: ask the full rules.
+    /// Hours the index could not read (written by another Hearth): ask the store.
     Dated,
 }
 

@@ -246,8 +246,9 @@ pub struct Facets {
     pub open_now: Option<usize>,
 }
 
-/// Answers "open at this instant?" for listings whose hours depend on dates the
-/// index does not keep (monthly ordinals, seasons, holiday rows).
+/// Answers "open at this instant?" for listings whose hours the index could
+/// not read (the index keeps every listing's hours, weekly ones compiled and the
+/// rest as rules, so this is for damaged or foreign bytes only).
 pub trait DatedHours {
     fn open_at(&self, service_id: &str, location_id: Option<&str>, when: DateTime<Utc>) -> bool;
 }
@@ -1205,6 +1206,55 @@ mod tests {
             .search(&request, &NeverDated)
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(found.hits, again.hits);
+    }
+
+    #[test]
+    fn hours_that_depend_on_the_date_are_judged_by_the_index_alone() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (index, _) = SearchIndex::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        // Open the first Saturday of the month, 9 to noon (New York: the bundled
+        // zone for a location without one is the service's or Eastern).
+        let monthly = Service {
+            schedules: vec![crate::model::Schedule {
+                freq: Some("MONTHLY".into()),
+                byday: Some("1SA".into()),
+                opens_at: Some("09:00".into()),
+                closes_at: Some("12:00".into()),
+                timezone: Some("America/New_York".into()),
+                ..crate::model::Schedule::default()
+            }],
+            ..service("monthly")
+        };
+        index
+            .upsert([&monthly, &service("unknown")])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let covered = Covered {
+            store_id: "s".into(),
+            seq: 1,
+        };
+        index.commit(&covered).unwrap_or_else(|e| panic!("{e}"));
+        let at = |text: &str| {
+            DateTime::parse_from_rfc3339(text)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .with_timezone(&Utc)
+        };
+        let open_now = |now: DateTime<Utc>| {
+            let request = SearchRequest {
+                now: Some(now),
+                limit: 10,
+                ..SearchRequest::default()
+            };
+            // NeverDated says "closed" to every question: any answer of "open"
+            // came from the index.
+            let hits = index
+                .search(&request, &NeverDated)
+                .unwrap_or_else(|e| panic!("{e}"));
+            (hits.total, hits.facets.open_now)
+        };
+        // Saturday 5 December 2026 is the first Saturday; the 12th the second.
+        assert_eq!(open_now(at("2026-12-05T15:00:00Z")), (2, Some(1)));
+        assert_eq!(open_now(at("2026-12-12T15:00:00Z")), (2, Some(0)));
+        assert_eq!(open_now(at("2026-12-05T18:00:00Z")), (2, Some(0)));
     }
 
     #[test]
