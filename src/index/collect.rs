@@ -35,7 +35,7 @@ pub struct Candidate {
     pub segment: SegmentOrdinal,
     pub doc: DocId,
     pub score: Score,
-    /// Days since 0001-01-01 of the last review, 0 when not known.
+    /// Days since 1970-01-01 of the last review, 0 when not known.
     pub fresh_day: u32,
     /// The packed point ([`NO_POINT`] when it has none or it was not read).
     pub point: u64,
@@ -188,7 +188,7 @@ impl Collector for Candidates<'_> {
     }
 
     fn merge_fruits(&self, fruits: Vec<Vec<Candidate>>) -> tantivy::Result<Vec<Candidate>> {
-        // Into the largest, which is then copied at most once more.
+        // Append the others to the largest rather than copy them all into a new one.
         let mut fruits = fruits;
         let Some(largest) = (0..fruits.len()).max_by_key(|&i| fruits[i].len()) else {
             return Ok(Vec::new());
