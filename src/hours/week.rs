@@ -203,22 +203,16 @@ impl Week {
     }
 
     fn decode_weekly(bytes: &[u8]) -> Option<Week> {
-        let u16_at = |i: usize| Some(u16::from_le_bytes(bytes.get(i..i + 2)?.try_into().ok()?));
-        let u32_at = |i: usize| Some(u32::from_le_bytes(bytes.get(i..i + 4)?.try_into().ok()?));
-        let zone = *chrono_tz::TZ_VARIANTS.get(usize::from(u16_at(0)?))?;
-        let open_count = usize::from(u16_at(2)?);
-        let rest = bytes.len().checked_sub(4)?;
-        if rest % 16 != 0 {
-            return None;
-        }
-        let mut windows = Vec::with_capacity(rest / 16);
-        for k in 0..rest / 16 {
-            let at = 4 + 16 * k;
+        let mut reader = Reader(bytes);
+        let zone = reader.zone()?;
+        let open_count = usize::from(reader.u16()?);
+        let mut windows = Vec::with_capacity(reader.0.len() / 16);
+        while !reader.0.is_empty() {
             windows.push(Window {
-                start: u32_at(at)?,
-                end: u32_at(at + 4)?,
-                from: u32_at(at + 8)? as i32,
-                to: u32_at(at + 12)? as i32,
+                start: reader.u32()?,
+                end: reader.u32()?,
+                from: reader.u32()? as i32,
+                to: reader.u32()? as i32,
             });
         }
         if open_count > windows.len() {
