@@ -21,13 +21,13 @@ use ::geo::{
     BoundingRect, Centroid, ChamberlainDuquetteArea, Contains, Coord, InteriorPoint, Intersects,
     LineString, MultiPolygon, Point, Polygon, Rect,
 };
-use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use super::geojson::ShapeError;
 use super::{Bundled, bundled, valid_coordinate};
 
-const COUNTIES_GEOJSON: Bundled = bundled!("us_counties_20m_2010.geojson");
+/// The shapes of `data/geo/us_counties_20m_2010.geojson`, in the compact form
+/// `build.rs` writes (see [`decode_shapes`]).
+const COUNTY_SHAPES: Bundled = bundled!("us_counties_20m_2010.geojson.bin");
 
 /// 2010 county codes that have changed since, and the codes the gazetteer uses for them.
 const RENUMBERED: [(&str, &str); 3] = [("02270", "02158"), ("46113", "46102"), ("51515", "51019")];
@@ -43,93 +43,108 @@ const SQ_METRES_PER_SQ_MILE: f64 = 2_589_988.110_336;
 #[derive(Debug, thiserror::Error)]
 pub enum CountiesError {
     #[error("reading the bundled county shapes: {0}")]
-    Json(serde_json::Error),
+    Format(String),
     #[error("inflating the bundled county shapes: {0}")]
     Inflate(std::io::Error),
     #[error("county {fips} in the bundled county shapes: {source}")]
     Shape { fips: String, source: ShapeError },
 }
 
-#[derive(Deserialize)]
-struct FeatureCollection {
-    features: Vec<Feature>,
-}
+/// A county's 5-digit code and its polygons, as the bundled file has them.
+type CountyParts = (String, Vec<Polygon<f64>>);
 
-#[derive(Deserialize)]
-struct Feature {
-    properties: Properties,
-    geometry: Shape,
-}
-
-#[derive(Deserialize)]
-struct Properties {
-    #[serde(rename = "STATE")]
-    state: String,
-    #[serde(rename = "COUNTY")]
-    county: String,
-}
-
-/// A county's geometry, read straight into polygons. Going through
-/// `serde_json::Value` (as [`super::area_from_geojson`] does for untrusted text)
-/// took most of the load time; this needs the file to write `"type"` before
-/// `"coordinates"`, which the Census file does.
-struct Shape(Vec<Polygon<f64>>);
-
-/// A ring's positions as written, (longitude, latitude).
-type Ring = Vec<[f64; 2]>;
-
-fn polygon_of(rings: Vec<Ring>) -> Polygon<f64> {
-    let mut rings = rings
-        .into_iter()
-        .map(|ring| LineString::new(ring.into_iter().map(Coord::from).collect()));
-    let exterior = rings.next().unwrap_or_else(|| LineString::new(Vec::new()));
-    Polygon::new(exterior, rings.collect())
-}
-
-impl<'de> Deserialize<'de> for Shape {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Shape, D::Error> {
-        deserializer.deserialize_map(ShapeVisitor)
+/// Reads the county shapes as `build.rs` wrote them (its `encode_county_shapes`
+/// says how): each county's 5-digit code (as the file has it) and its polygons.
+fn decode_shapes(bytes: &[u8]) -> Result<Vec<CountyParts>, CountiesError> {
+    let mut reader = Reader { bytes, at: 0 };
+    if reader.take(4)? != b"HCS1" {
+        return Err(reader.malformed("it does not start with HCS1"));
     }
+    let count = reader.count()?;
+    let mut last = (0_i64, 0_i64);
+    let mut counties = Vec::with_capacity(count);
+    for _ in 0..count {
+        let fips = std::str::from_utf8(reader.take(5)?)
+            .ok()
+            .filter(|f| f.bytes().all(|b| b.is_ascii_digit()))
+            .ok_or_else(|| reader.malformed("a county code is not 5 digits"))?
+            .to_owned();
+        let polygons = (0..reader.count()?)
+            .map(|_| {
+                let mut rings = (0..reader.count()?).map(|_| {
+                    let positions = (0..reader.count()?)
+                        .map(|_| {
+                            last.0 += reader.zigzag()?;
+                            last.1 += reader.zigzag()?;
+                            let (lon, lat) = (last.0 as f64 / 1e6, last.1 as f64 / 1e6);
+                            if valid_coordinate(lat, lon) {
+                                Ok(Coord { x: lon, y: lat })
+                            } else {
+                                Err(reader.malformed("a position is not a valid coordinate"))
+                            }
+                        })
+                        .collect::<Result<Vec<_>, _>>()?;
+                    Ok(LineString::new(positions))
+                });
+                let exterior = rings
+                    .next()
+                    .unwrap_or_else(|| Ok(LineString::new(Vec::new())))?;
+                Ok(Polygon::new(exterior, rings.collect::<Result<_, _>>()?))
+            })
+            .collect::<Result<Vec<_>, CountiesError>>()?;
+        counties.push((fips, polygons));
+    }
+    if reader.at != bytes.len() {
+        return Err(reader.malformed("bytes follow the last county"));
+    }
+    Ok(counties)
 }
 
-struct ShapeVisitor;
+/// A cursor over the compact county shapes.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
 
-impl<'de> Visitor<'de> for ShapeVisitor {
-    type Value = Shape;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a GeoJSON Polygon or MultiPolygon")
+impl<'a> Reader<'a> {
+    fn malformed(&self, what: &str) -> CountiesError {
+        CountiesError::Format(format!("{what} (byte {})", self.at))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape, A::Error> {
-        let mut kind: Option<String> = None;
-        let mut polygons: Option<Vec<Polygon<f64>>> = None;
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "type" => kind = Some(map.next_value()?),
-                "coordinates" => {
-                    polygons = Some(match kind.as_deref() {
-                        Some("Polygon") => vec![polygon_of(map.next_value::<Vec<Ring>>()?)],
-                        Some("MultiPolygon") => map
-                            .next_value::<Vec<Vec<Ring>>>()?
-                            .into_iter()
-                            .map(polygon_of)
-                            .collect(),
-                        _ => {
-                            return Err(de::Error::custom(
-                                "\"coordinates\" before a \"type\" of Polygon or MultiPolygon",
-                            ));
-                        }
-                    });
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+    fn take(&mut self, n: usize) -> Result<&'a [u8], CountiesError> {
+        let taken = self
+            .bytes
+            .get(self.at..self.at.saturating_add(n))
+            .ok_or_else(|| self.malformed("it ends early"))?;
+        self.at += n;
+        Ok(taken)
+    }
+
+    fn varint(&mut self) -> Result<u64, CountiesError> {
+        let mut n = 0_u64;
+        for shift in (0..64).step_by(7) {
+            let byte = self.take(1)?[0];
+            n |= u64::from(byte & 0x7f) << shift;
+            if byte < 0x80 {
+                return Ok(n);
             }
         }
-        polygons
-            .map(Shape)
-            .ok_or_else(|| de::Error::missing_field("coordinates"))
+        Err(self.malformed("a number is longer than 64 bits"))
+    }
+
+    /// A count of what follows; each item takes at least a byte, so a count
+    /// larger than the bytes left is malformed (and allocates nothing).
+    fn count(&mut self) -> Result<usize, CountiesError> {
+        let n = self.varint()?;
+        usize::try_from(n)
+            .ok()
+            .filter(|&n| n <= self.bytes.len() - self.at)
+            .ok_or_else(|| self.malformed("a count is larger than what is left"))
+    }
+
+    fn zigzag(&mut self) -> Result<i64, CountiesError> {
+        let n = self.varint()?;
+        Ok((n >> 1) as i64 ^ -((n & 1) as i64))
     }
 }
 
@@ -165,18 +180,15 @@ fn cell_of(lat: f64, lon: f64) -> (i32, i32) {
 impl Counties {
     /// Loads the county shapes compiled into the binary (tens of milliseconds; load once).
     pub fn bundled() -> Result<Counties, CountiesError> {
-        let collection: FeatureCollection =
-            serde_json::from_str(&COUNTIES_GEOJSON.text().map_err(CountiesError::Inflate)?)
-                .map_err(CountiesError::Json)?;
+        let shapes = decode_shapes(&COUNTY_SHAPES.bytes().map_err(CountiesError::Inflate)?)?;
         // A county renumbered into another (Bedford city) joins that county's shape.
         let mut polygons: BTreeMap<String, Vec<Polygon<f64>>> = BTreeMap::new();
-        for feature in collection.features {
-            let code = format!("{}{}", feature.properties.state, feature.properties.county);
+        for (code, parts) in shapes {
             let fips = RENUMBERED
                 .iter()
                 .find(|(old, _)| *old == code)
                 .map_or(code, |(_, new)| (*new).to_owned());
-            polygons.entry(fips).or_default().extend(feature.geometry.0);
+            polygons.entry(fips).or_default().extend(parts);
         }
         let mut counties = Vec::with_capacity(polygons.len());
         for (fips, parts) in polygons {
@@ -336,6 +348,76 @@ mod tests {
         assert!(c.fips().any(|f| f == "02158"));
         assert!(!c.fips().any(|f| f == "02270" || f == "51515"));
         assert!(c.fips().all(|f| f.len() == 5));
+    }
+
+    #[test]
+    fn the_compact_shapes_are_the_geojson_file_exactly() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/data/geo/us_counties_20m_2010.geojson"
+        );
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let file: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+        let bytes = COUNTY_SHAPES.bytes().unwrap_or_else(|e| panic!("{e}"));
+        let decoded = decode_shapes(&bytes).unwrap_or_else(|e| panic!("{e}"));
+        let features = file["features"].as_array().map_or(&[][..], Vec::as_slice);
+        assert_eq!(decoded.len(), features.len());
+        let number = |v: &serde_json::Value| v.as_f64().unwrap_or(f64::NAN);
+        let mut positions = 0;
+        for ((fips, polygons), feature) in decoded.iter().zip(features) {
+            let properties = &feature["properties"];
+            let code = format!("{}{}", properties["STATE"], properties["COUNTY"]).replace('"', "");
+            assert_eq!(*fips, code);
+            let geometry = &feature["geometry"];
+            let written: Vec<&serde_json::Value> = if geometry["type"] == "Polygon" {
+                vec![&geometry["coordinates"]]
+            } else {
+                geometry["coordinates"]
+                    .as_array()
+                    .map_or(Vec::new(), |a| a.iter().collect())
+            };
+            assert_eq!(polygons.len(), written.len(), "{fips}");
+            for (polygon, rings) in polygons.iter().zip(written) {
+                let rings = rings.as_array().map_or(&[][..], Vec::as_slice);
+                let ours: Vec<&LineString<f64>> = std::iter::once(polygon.exterior())
+                    .chain(polygon.interiors())
+                    .collect();
+                assert_eq!(ours.len(), rings.len(), "{fips}");
+                for (ring, theirs) in ours.iter().zip(rings) {
+                    let theirs = theirs.as_array().map_or(&[][..], Vec::as_slice);
+                    assert_eq!(ring.0.len(), theirs.len(), "{fips}");
+                    for (c, p) in ring.0.iter().zip(theirs) {
+                        // Bit for bit: the same f64 as reading the text.
+                        assert_eq!((c.x, c.y), (number(&p[0]), number(&p[1])), "{fips}");
+                        positions += 1;
+                    }
+                }
+            }
+        }
+        assert!(positions > 90_000, "{positions} positions");
+    }
+
+    #[test]
+    fn damaged_compact_shapes_are_an_error_not_a_panic() {
+        let bytes = COUNTY_SHAPES.bytes().unwrap_or_else(|e| panic!("{e}"));
+        for cut in [0, 3, 4, 5, 9, 100, bytes.len() / 2, bytes.len() - 1] {
+            assert!(
+                matches!(decode_shapes(&bytes[..cut]), Err(CountiesError::Format(_))),
+                "cut at {cut}"
+            );
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(matches!(
+            decode_shapes(&longer),
+            Err(CountiesError::Format(_))
+        ));
+        let mut renamed = bytes;
+        renamed[0] = b'X';
+        assert!(matches!(
+            decode_shapes(&renamed),
+            Err(CountiesError::Format(_))
+        ));
     }
 
     #[test]

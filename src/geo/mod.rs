@@ -49,6 +49,14 @@ impl Bundled {
         flate2::read::DeflateDecoder::new(self.deflated).read_to_string(&mut text)?;
         Ok(text)
     }
+
+    /// The file's bytes, inflated.
+    pub fn bytes(&self) -> std::io::Result<Vec<u8>> {
+        use std::io::Read;
+        let mut bytes = Vec::new();
+        flate2::read::DeflateDecoder::new(self.deflated).read_to_end(&mut bytes)?;
+        Ok(bytes)
+    }
 }
 
 /// Metres in a statute mile.
