@@ -30,8 +30,10 @@ use sled::transaction::{
 use crate::model::{Organization, Service};
 
 /// sled's page cache. Its default (1 GB) is more than a directory needs; reads of
-/// listings for a results page are few and small.
-const CACHE_BYTES: u64 = 128 * 1024 * 1024;
+/// listings for a results page are few and small, and what sled evicts stays in
+/// the kernel's file cache. At 1M listings, 128 MB held about 130 MB more of a
+/// serving process's memory than 32 MB does (BENCHMARKS.md).
+const CACHE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// The on-disk format of the store; bump when the encoding changes incompatibly.
 const FORMAT_VERSION: &[u8] = b"1";
