@@ -56,12 +56,15 @@ type CountyParts = (String, Vec<Polygon<f64>>);
 /// Reads the county shapes as `build.rs` wrote them (its `encode_county_shapes`
 /// says how): each county's 5-digit code (as the file has it) and its polygons.
 fn decode_shapes(bytes: &[u8]) -> Result<Vec<CountyParts>, CountiesError> {
-    let mut reader = Reader { bytes, at: 0 };
+    let mut reader = Reader {
+        bytes,
+        at: 0,
+        last: (0, 0),
+    };
     if reader.take(4)? != b"HCS1" {
         return Err(reader.malformed("it does not start with HCS1"));
     }
     let count = reader.count()?;
-    let mut last = (0_i64, 0_i64);
     let mut counties = Vec::with_capacity(count);
     for _ in 0..count {
         let fips = std::str::from_utf8(reader.take(5)?)
@@ -70,28 +73,8 @@ fn decode_shapes(bytes: &[u8]) -> Result<Vec<CountyParts>, CountiesError> {
             .ok_or_else(|| reader.malformed("a county code is not 5 digits"))?
             .to_owned();
         let polygons = (0..reader.count()?)
-            .map(|_| {
-                let mut rings = (0..reader.count()?).map(|_| {
-                    let positions = (0..reader.count()?)
-                        .map(|_| {
-                            last.0 += reader.zigzag()?;
-                            last.1 += reader.zigzag()?;
-                            let (lon, lat) = (last.0 as f64 / 1e6, last.1 as f64 / 1e6);
-                            if valid_coordinate(lat, lon) {
-                                Ok(Coord { x: lon, y: lat })
-                            } else {
-                                Err(reader.malformed("a position is not a valid coordinate"))
-                            }
-                        })
-                        .collect::<Result<Vec<_>, _>>()?;
-                    Ok(LineString::new(positions))
-                });
-                let exterior = rings
-                    .next()
-                    .unwrap_or_else(|| Ok(LineString::new(Vec::new())))?;
-                Ok(Polygon::new(exterior, rings.collect::<Result<_, _>>()?))
-            })
-            .collect::<Result<Vec<_>, CountiesError>>()?;
+            .map(|_| reader.polygon())
+            .collect::<Result<Vec<_>, _>>()?;
         counties.push((fips, polygons));
     }
     if reader.at != bytes.len() {
@@ -104,6 +87,9 @@ fn decode_shapes(bytes: &[u8]) -> Result<Vec<CountyParts>, CountiesError> {
 struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
+    /// The last position read, in millionths of a degree (each is written as
+    /// the change from the one before it).
+    last: (i64, i64),
 }
 
 impl<'a> Reader<'a> {
@@ -145,6 +131,34 @@ impl<'a> Reader<'a> {
     fn zigzag(&mut self) -> Result<i64, CountiesError> {
         let n = self.varint()?;
         Ok((n >> 1) as i64 ^ -((n & 1) as i64))
+    }
+
+    /// A polygon: its rings, the exterior first.
+    fn polygon(&mut self) -> Result<Polygon<f64>, CountiesError> {
+        let mut rings = (0..self.count()?)
+            .map(|_| self.ring())
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter();
+        let exterior = rings.next().unwrap_or_else(|| LineString::new(Vec::new()));
+        Ok(Polygon::new(exterior, rings.collect()))
+    }
+
+    fn ring(&mut self) -> Result<LineString<f64>, CountiesError> {
+        (0..self.count()?)
+            .map(|_| self.position())
+            .collect::<Result<Vec<_>, _>>()
+            .map(LineString::new)
+    }
+
+    fn position(&mut self) -> Result<Coord<f64>, CountiesError> {
+        self.last.0 += self.zigzag()?;
+        self.last.1 += self.zigzag()?;
+        let (lon, lat) = (self.last.0 as f64 / 1e6, self.last.1 as f64 / 1e6);
+        if valid_coordinate(lat, lon) {
+            Ok(Coord { x: lon, y: lat })
+        } else {
+            Err(self.malformed("a position is not a valid coordinate"))
+        }
     }
 }
 

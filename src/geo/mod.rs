@@ -44,10 +44,8 @@ pub(crate) struct Bundled {
 impl Bundled {
     /// The file's text, inflated.
     pub fn text(&self) -> std::io::Result<String> {
-        use std::io::Read;
-        let mut text = String::new();
-        flate2::read::DeflateDecoder::new(self.deflated).read_to_string(&mut text)?;
-        Ok(text)
+        String::from_utf8(self.bytes()?)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
     }
 
     /// The file's bytes, inflated.
