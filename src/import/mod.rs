@@ -16,7 +16,7 @@ mod json_values;
 mod national;
 mod remote;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 mod validate;
 
 use std::path::{Path, PathBuf};

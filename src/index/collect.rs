@@ -13,10 +13,12 @@ use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 use tantivy::collector::{Collector, SegmentCollector};
 
-use super::schema::{NO_POINT, unpack_point};
+use super::Facets;
+use super::schema::{NO_POINT, SOLE_DOCUMENT, unpack_facets, unpack_point};
 use super::{MatchKind, Radius};
 use crate::geo::distance_miles;
 use crate::hours::Week;
+use crate::model::{Category, Need, Population};
 
 /// Whether a listing is open at an instant, as far as the index can tell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +31,7 @@ pub enum Opening {
 }
 
 /// One matching document with the facts ranking, grouping and facets need.
-/// Kept small (80 bytes): a common word matches hundreds of thousands.
+/// Kept small (64 bytes): a common word matches hundreds of thousands.
 #[derive(Debug, Clone, Copy)]
 pub struct Candidate {
     pub segment: SegmentOrdinal,
@@ -37,15 +39,14 @@ pub struct Candidate {
     pub score: Score,
     /// Days since 1970-01-01 of the last review, 0 when not known.
     pub fresh_day: u32,
-    /// The packed point ([`NO_POINT`] when it has none or it was not read).
-    pub point: u64,
     pub key_hash: u64,
     pub service_hash: u64,
     /// Category, need and population bits, packed ([`super::schema::pack_facets`]).
     pub facet_bits: u64,
     pub language_bits: u64,
-    /// Miles from the place, when the collector kept only matches within a radius.
-    pub distance: Option<f64>,
+    /// Miles from the place ([`Candidate::distance`]); NaN when it has no point
+    /// or no place was given.
+    miles: f64,
     /// Open at each of the collector's instants (in order), up to two.
     pub open: [Opening; 2],
     /// How it matches the place searched (none when no place was given).
@@ -53,9 +54,145 @@ pub struct Candidate {
 }
 
 impl Candidate {
-    /// Its point, when it has one and it was read.
-    pub fn point(&self) -> Option<(f64, f64)> {
-        unpack_point(self.point)
+    /// Miles from the place searched, when it has a point and a place was given.
+    pub fn distance(&self) -> Option<f64> {
+        (!self.miles.is_nan()).then_some(self.miles)
+    }
+}
+
+/// A match already counted ([`Settle`]): a service's only document, in no
+/// group, with only what its rank and its place in the order need.
+#[derive(Debug, Clone, Copy)]
+pub struct Lean {
+    pub key_hash: u64,
+    pub score: Score,
+    /// Days since 1970-01-01 of the last review, 0 when not known.
+    pub fresh_day: u32,
+    pub segment: SegmentOrdinal,
+    pub doc: DocId,
+}
+
+/// How to settle matches as they are collected, for a search with no place
+/// (one pass, no grouping across passes): a match that is its service's only
+/// document and whose hours the index could judge is counted there and then
+/// and kept as a [`Lean`], so that a word matching most of the directory does
+/// not keep every match's facets and hashes.
+#[derive(Debug, Clone, Copy)]
+pub struct Settle {
+    /// The instant (by slot) that results must be open at, if any.
+    pub open_filter: Option<usize>,
+    /// The instant (by slot) of the open-now count, if any.
+    pub open_now: Option<usize>,
+}
+
+/// What a collector found: matches still to be filtered, grouped and counted,
+/// and those already settled with their counts.
+#[derive(Default)]
+pub struct Found {
+    pub full: Vec<Candidate>,
+    /// Settled matches, by segment (none without [`Candidates::settle`]).
+    pub lean: Vec<Vec<Lean>>,
+    /// The settled matches' facets.
+    pub facets: FacetCounts,
+    /// How many settled matches are open now.
+    pub open_now: usize,
+    /// The best text score among the settled matches.
+    pub best_score: Score,
+    /// How many matches there were before the open filter (which, for settled
+    /// matches, is applied while collecting).
+    pub matched: usize,
+}
+
+/// Facet counts as results are added, then read as [`Facets`].
+pub struct FacetCounts {
+    categories: [usize; 64],
+    needs: [usize; 64],
+    languages: [usize; 64],
+    populations: [usize; 64],
+}
+
+impl Default for FacetCounts {
+    fn default() -> FacetCounts {
+        FacetCounts {
+            categories: [0; 64],
+            needs: [0; 64],
+            languages: [0; 64],
+            populations: [0; 64],
+        }
+    }
+}
+
+impl FacetCounts {
+    /// Counts one result with these facet bits ([`super::schema::pack_facets`]) and languages.
+    pub fn add(&mut self, facet_bits: u64, language_bits: u64) {
+        let (category_bits, need_bits, population_bits) = unpack_facets(facet_bits);
+        for (bits, counts) in [
+            (category_bits, &mut self.categories),
+            (need_bits, &mut self.needs),
+            (language_bits, &mut self.languages),
+            (population_bits, &mut self.populations),
+        ] {
+            let mut rest = bits;
+            while rest != 0 {
+                let i = rest.trailing_zeros() as usize;
+                counts[i] += 1;
+                rest &= rest - 1;
+            }
+        }
+    }
+
+    /// Adds another's counts to these.
+    pub fn merge(&mut self, other: &FacetCounts) {
+        for (mine, theirs) in [
+            (&mut self.categories, &other.categories),
+            (&mut self.needs, &other.needs),
+            (&mut self.languages, &other.languages),
+            (&mut self.populations, &other.populations),
+        ] {
+            for (m, t) in mine.iter_mut().zip(theirs) {
+                *m += t;
+            }
+        }
+    }
+
+    pub fn finish(&self) -> Facets {
+        let Self {
+            categories,
+            needs,
+            languages,
+            populations,
+        } = self;
+        Facets {
+            categories: Category::ALL
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| categories[*i] > 0)
+                .map(|(i, c)| (*c, categories[i]))
+                .collect(),
+            needs: Need::CODES
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| needs[*i] > 0)
+                .filter_map(|(i, code)| Need::parse(code).map(|n| (n, needs[i])))
+                .collect(),
+            languages: {
+                let mut found: Vec<(&'static str, usize)> = crate::model::LANGUAGES
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| languages[*i] > 0)
+                    .map(|(i, (code, _))| (*code, languages[i]))
+                    .collect();
+                found.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+                found
+            },
+            populations: Population::ALL
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| populations[*i] > 0)
+                .map(|(i, p)| (*p, populations[i]))
+                .collect(),
+            open_now: None,
+        }
     }
 }
 
@@ -68,12 +205,15 @@ pub struct Candidates<'a> {
     pub instants: Vec<DateTime<Utc>>,
     /// Keep only listings whose age limits (where they have any) admit this age.
     pub age: Option<u32>,
-    /// Read each match's point (a search with a place needs it; one without does not).
-    pub points: bool,
+    /// Measure each match's distance from this place (latitude, longitude),
+    /// when it has a point; the radius, when one is given, measures from its centre.
+    pub from: Option<(f64, f64)>,
     /// Keep only matches within this radius, with their distance. Checked before
     /// anything else is read: a radius's cells hold about as many documents
     /// outside it as in it.
     pub within: Option<Radius>,
+    /// Settle what can be settled while collecting (a search with no place only).
+    pub settle: Option<Settle>,
 }
 
 /// A segment's fast-field columns, opened once and shared by every search that
@@ -151,18 +291,32 @@ pub struct SegmentCandidates {
     segment: SegmentOrdinal,
     columns: Arc<SegmentColumns>,
     age: Option<u32>,
-    points: bool,
+    from: Option<(f64, f64)>,
     within: Option<Radius>,
+    settle: Option<Settle>,
+    /// The segment's document count, which bounds how many more can match.
+    max_doc: DocId,
     instants: Vec<DateTime<Utc>>,
     /// The same weekly hours are shared by many listings: judge each once
     /// (by the hours' ordinal in the segment's column).
     judged: Vec<Option<[Opening; 2]>>,
     buffer: Vec<u8>,
-    found: Vec<Candidate>,
+    /// Matches not yet read, up to [`BATCH`]: their columns are read a batch
+    /// at a time, one call per column rather than one per document and column.
+    docs: Vec<DocId>,
+    scores: Vec<Score>,
+    /// One column's values for the batch, reused for each column in turn.
+    values: Vec<Option<u64>>,
+    /// The batch's distances (NaN: no point, or no place), once read.
+    miles: Vec<f64>,
+    found: Found,
 }
 
+/// How many matches a segment collector gathers before reading their columns.
+const BATCH: usize = 512;
+
 impl Collector for Candidates<'_> {
-    type Fruit = Vec<Candidate>;
+    type Fruit = Found;
     type Child = SegmentCandidates;
 
     fn for_segment(
@@ -174,12 +328,21 @@ impl Collector for Candidates<'_> {
             segment,
             columns: self.columns.get(reader)?,
             age: self.age,
-            points: self.points,
+            from: self.within.map(|w| (w.lat, w.lon)).or(self.from),
             within: self.within,
+            settle: self.settle,
+            max_doc: reader.max_doc(),
             instants: self.instants.clone(),
             judged: Vec::new(),
             buffer: Vec::new(),
-            found: Vec::new(),
+            docs: Vec::with_capacity(BATCH),
+            scores: Vec::with_capacity(BATCH),
+            values: Vec::with_capacity(BATCH),
+            miles: Vec::with_capacity(BATCH),
+            found: Found {
+                lean: vec![Vec::new()],
+                ..Found::default()
+            },
         })
     }
 
@@ -187,31 +350,37 @@ impl Collector for Candidates<'_> {
         self.scoring
     }
 
-    fn merge_fruits(&self, fruits: Vec<Vec<Candidate>>) -> tantivy::Result<Vec<Candidate>> {
-        // Append the others to the largest rather than copy them all into a new one.
+    fn merge_fruits(&self, fruits: Vec<Found>) -> tantivy::Result<Found> {
+        // Append the others to the largest rather than copy them all into a new
+        // one; settled matches stay by segment (never copied).
         let mut fruits = fruits;
-        let Some(largest) = (0..fruits.len()).max_by_key(|&i| fruits[i].len()) else {
-            return Ok(Vec::new());
+        let Some(largest) = (0..fruits.len()).max_by_key(|&i| fruits[i].full.len()) else {
+            return Ok(Found::default());
         };
         let mut all = fruits.swap_remove(largest);
-        all.reserve(fruits.iter().map(Vec::len).sum());
+        all.full.reserve(fruits.iter().map(|f| f.full.len()).sum());
         for fruit in fruits {
-            all.extend(fruit);
+            all.full.extend(fruit.full);
+            all.lean.extend(fruit.lean);
+            all.facets.merge(&fruit.facets);
+            all.open_now += fruit.open_now;
+            all.best_score = all.best_score.max(fruit.best_score);
+            all.matched += fruit.matched;
         }
+        all.lean.retain(|lean| !lean.is_empty());
         Ok(all)
     }
 }
 
 impl SegmentCandidates {
-    fn opening(&mut self, doc: DocId) -> [Opening; 2] {
+    /// Whether the listing with these hours (by ordinal in the segment's hours
+    /// column; none when it has no entry there) is open at each instant.
+    fn opening(&mut self, ord: Option<u64>) -> [Opening; 2] {
         let none = [Opening::NotOpen; 2];
         if self.instants.is_empty() {
             return none;
         }
-        let Some(column) = &self.columns.hours else {
-            return [Opening::Dated; 2];
-        };
-        let Some(ord) = column.term_ords(doc).next() else {
+        let (Some(column), Some(ord)) = (&self.columns.hours, ord) else {
             return [Opening::Dated; 2];
         };
         let slot = usize::try_from(ord).unwrap_or(usize::MAX);
@@ -241,62 +410,185 @@ impl SegmentCandidates {
         }
         judged
     }
-}
 
-impl SegmentCollector for SegmentCandidates {
-    type Fruit = Vec<Candidate>;
+    /// Reads `column` for every match of the batch into `self.values`.
+    fn read(&mut self, column: &Column<u64>) {
+        self.values.clear();
+        self.values.resize(self.docs.len(), None);
+        column.first_vals(&self.docs, &mut self.values);
+    }
 
-    fn collect(&mut self, doc: DocId, score: Score) {
-        let columns = &self.columns;
-        let point = if self.points || self.within.is_some() {
-            columns.point.first(doc).unwrap_or(NO_POINT)
-        } else {
-            NO_POINT
-        };
-        let distance = match self.within {
-            None => None,
-            Some(w) => {
-                let Some(point) = unpack_point(point) else {
-                    return;
-                };
-                let d = distance_miles((w.lat, w.lon), point);
-                if d > w.miles {
-                    return;
-                }
-                Some(d)
+    /// Keeps the batch's matches whose `keep` is true, in order.
+    fn retain(&mut self, keep: &[bool]) {
+        let mut kept = 0;
+        for (i, _) in keep
+            .iter()
+            .take(self.docs.len())
+            .enumerate()
+            .filter(|(_, keep)| **keep)
+        {
+            self.docs[kept] = self.docs[i];
+            self.scores[kept] = self.scores[i];
+            self.miles[kept] = self.miles[i];
+            kept += 1;
+        }
+        self.docs.truncate(kept);
+        self.scores.truncate(kept);
+        self.miles.truncate(kept);
+    }
+
+    /// Reads the batch's columns, keeps the matches within the radius and the
+    /// age, and adds them to what was found. The radius is checked before
+    /// anything else is read (a radius's cells hold about as many documents
+    /// outside it as in it).
+    fn flush(&mut self) {
+        if self.docs.is_empty() {
+            return;
+        }
+        let columns = Arc::clone(&self.columns);
+        self.miles.clear();
+        match self.from {
+            Some(from) => {
+                self.read(&columns.point);
+                self.miles.extend(self.values.iter().map(|point| {
+                    unpack_point(point.unwrap_or(NO_POINT))
+                        .map_or(f64::NAN, |p| distance_miles(from, p))
+                }));
             }
-        };
+            None => self.miles.resize(self.docs.len(), f64::NAN),
+        }
+        let mut keep = [true; BATCH];
+        if let Some(w) = self.within {
+            for (keep, miles) in keep.iter_mut().zip(&self.miles) {
+                // NaN (no point) is never within.
+                *keep = *miles <= w.miles;
+            }
+            self.retain(&keep);
+        }
         if let Some(age) = self.age {
             // Stored as age + 1, 0 when the listing says nothing.
             let age = u64::from(age) + 1;
-            let min = self.columns.age_min.first(doc).unwrap_or(0);
-            let max = self.columns.age_max.first(doc).unwrap_or(0);
-            if (min > 0 && age < min) || (max > 0 && age > max) {
-                return;
+            self.read(&columns.age_min);
+            for (keep, min) in keep.iter_mut().zip(&self.values) {
+                let min = min.unwrap_or(0);
+                *keep = !(min > 0 && age < min);
+            }
+            self.read(&columns.age_max);
+            for (keep, max) in keep.iter_mut().zip(&self.values) {
+                let max = max.unwrap_or(0);
+                *keep = *keep && !(max > 0 && age > max);
+            }
+            self.retain(&keep);
+        }
+        let Some(&first) = self.docs.first() else {
+            // None left within the radius and the age.
+            return;
+        };
+        let n = self.docs.len();
+        let mut facts = [[0u64; BATCH]; 5];
+        for (out, column) in facts.iter_mut().zip([
+            &columns.fresh_day,
+            &columns.key_hash,
+            &columns.service_hash,
+            &columns.facet_bits,
+            &columns.language_bits,
+        ]) {
+            self.read(column);
+            for (slot, value) in out.iter_mut().zip(&self.values) {
+                *slot = value.unwrap_or(0);
             }
         }
-        let open = self.opening(doc);
-        let columns = &self.columns;
-        self.found.push(Candidate {
-            segment: self.segment,
-            doc,
-            score,
-            fresh_day: columns
-                .fresh_day
-                .first(doc)
-                .map_or(0, |day| u32::try_from(day).unwrap_or(u32::MAX)),
-            point,
-            key_hash: columns.key_hash.first(doc).unwrap_or(0),
-            service_hash: columns.service_hash.first(doc).unwrap_or(0),
-            facet_bits: columns.facet_bits.first(doc).unwrap_or(0),
-            language_bits: columns.language_bits.first(doc).unwrap_or(0),
-            distance,
-            open,
-            kind: distance.map(|_| MatchKind::At),
-        });
+        let mut ords = [None; BATCH];
+        if !self.instants.is_empty()
+            && let Some(hours) = &columns.hours
+        {
+            self.read(hours.ords());
+            ords[..n].copy_from_slice(&self.values);
+        }
+        self.found.matched += n;
+        let remaining = self.max_doc.saturating_sub(first) as usize;
+        make_room(&mut self.found.full, n, remaining);
+        if let Some(lean) = self.found.lean.last_mut() {
+            make_room(lean, n, remaining);
+        }
+        for i in 0..n {
+            let open = self.opening(ords[i]);
+            if let Some(settle) = self.settle
+                && facts[3][i] & SOLE_DOCUMENT != 0
+                && !open.contains(&Opening::Dated)
+            {
+                if settle
+                    .open_filter
+                    .is_some_and(|slot| open[slot] != Opening::Open)
+                {
+                    continue;
+                }
+                self.found.facets.add(facts[3][i], facts[4][i]);
+                self.found.open_now += usize::from(
+                    settle
+                        .open_now
+                        .is_some_and(|slot| open[slot] == Opening::Open),
+                );
+                self.found.best_score = self.found.best_score.max(self.scores[i]);
+                if let Some(lean) = self.found.lean.last_mut() {
+                    lean.push(Lean {
+                        key_hash: facts[1][i],
+                        score: self.scores[i],
+                        fresh_day: u32::try_from(facts[0][i]).unwrap_or(u32::MAX),
+                        segment: self.segment,
+                        doc: self.docs[i],
+                    });
+                }
+                continue;
+            }
+            self.found.full.push(Candidate {
+                segment: self.segment,
+                doc: self.docs[i],
+                score: self.scores[i],
+                fresh_day: u32::try_from(facts[0][i]).unwrap_or(u32::MAX),
+                key_hash: facts[1][i],
+                service_hash: facts[2][i],
+                facet_bits: facts[3][i],
+                language_bits: facts[4][i],
+                miles: self.miles[i],
+                open,
+                kind: self.within.map(|_| MatchKind::At),
+            });
+        }
+        self.docs.clear();
+        self.scores.clear();
+    }
+}
+
+/// Makes room for a batch of `batch` more items in `found`: by doubling while
+/// it is small, then, once a common word has shown itself, for every one of the
+/// `remaining` documents of the segment at once, so that a large result is never
+/// copied to grow (the pages it does not fill are never touched).
+fn make_room<T>(found: &mut Vec<T>, batch: usize, remaining: usize) {
+    const SMALL: usize = 4096;
+    if found.capacity() - found.len() >= batch {
+        return;
+    }
+    if found.len() < SMALL {
+        found.reserve(batch);
+    } else {
+        found.reserve_exact(remaining.max(batch));
+    }
+}
+
+impl SegmentCollector for SegmentCandidates {
+    type Fruit = Found;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        self.docs.push(doc);
+        self.scores.push(score);
+        if self.docs.len() >= BATCH {
+            self.flush();
+        }
     }
 
-    fn harvest(self) -> Vec<Candidate> {
+    fn harvest(mut self) -> Found {
+        self.flush();
         self.found
     }
 }

@@ -27,7 +27,7 @@ use tantivy::query::{
 use tantivy::schema::IndexRecordOption;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
 
-use crate::geo::{cells_covering, distance_miles};
+use crate::geo::cells_covering;
 use crate::model::{Category, Lang, Need, Population, Service};
 use schema::Fields;
 
@@ -253,62 +253,6 @@ pub trait DatedHours {
     fn open_at(&self, service_id: &str, location_id: Option<&str>, when: DateTime<Utc>) -> bool;
 }
 
-impl Facets {
-    fn count<'a>(candidates: impl Iterator<Item = &'a collect::Candidate>) -> Facets {
-        let mut categories = [0usize; 64];
-        let mut needs = [0usize; 64];
-        let mut languages = [0usize; 64];
-        let mut populations = [0usize; 64];
-        for c in candidates {
-            let (category_bits, need_bits, population_bits) = schema::unpack_facets(c.facet_bits);
-            for (bits, counts) in [
-                (category_bits, &mut categories),
-                (need_bits, &mut needs),
-                (c.language_bits, &mut languages),
-                (population_bits, &mut populations),
-            ] {
-                let mut rest = bits;
-                while rest != 0 {
-                    let i = rest.trailing_zeros() as usize;
-                    counts[i] += 1;
-                    rest &= rest - 1;
-                }
-            }
-        }
-        Facets {
-            categories: Category::ALL
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| categories[*i] > 0)
-                .map(|(i, c)| (*c, categories[i]))
-                .collect(),
-            needs: Need::CODES
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| needs[*i] > 0)
-                .filter_map(|(i, code)| Need::parse(code).map(|n| (n, needs[i])))
-                .collect(),
-            languages: {
-                let mut found: Vec<(&'static str, usize)> = crate::model::LANGUAGES
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| languages[*i] > 0)
-                    .map(|(i, (code, _))| (*code, languages[i]))
-                    .collect();
-                found.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-                found
-            },
-            populations: Population::ALL
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| populations[*i] > 0)
-                .map(|(i, p)| (*p, populations[i]))
-                .collect(),
-            open_now: None,
-        }
-    }
-}
-
 /// One service among the results: its best location and its blended rank.
 /// Small (it is sorted), so it names its best location by index.
 struct Ranked {
@@ -322,6 +266,34 @@ struct Ranked {
     /// 0 when its best location is nearby (or no place was given), 1 when it
     /// only serves the place: nearby results come first.
     group: u8,
+}
+
+/// A result chosen for the page, grouped or settled, with what orders it.
+struct Pick {
+    group: u8,
+    rank: f32,
+    distance: Option<f64>,
+    key_hash: u64,
+    segment: tantivy::SegmentOrdinal,
+    doc: tantivy::DocId,
+    kind: Option<MatchKind>,
+    more: u32,
+}
+
+impl Pick {
+    /// Nearby before serving; then by rank, distance and a stable hash (as
+    /// [`SearchIndex::search`] orders results).
+    fn order(a: &Pick, b: &Pick) -> std::cmp::Ordering {
+        a.group
+            .cmp(&b.group)
+            .then_with(|| b.rank.total_cmp(&a.rank))
+            .then_with(|| {
+                a.distance
+                    .unwrap_or(0.0)
+                    .total_cmp(&b.distance.unwrap_or(0.0))
+            })
+            .then_with(|| a.key_hash.cmp(&b.key_hash))
+    }
 }
 
 /// The tantivy index with its single writer and reader.
@@ -627,7 +599,7 @@ impl SearchIndex {
         mut clauses: Vec<(Occur, Box<dyn Query>)>,
         place: Option<(Occur, Box<dyn Query>)>,
         collector: &collect::Candidates<'_>,
-    ) -> Result<Vec<collect::Candidate>, IndexError> {
+    ) -> Result<collect::Found, IndexError> {
         clauses.extend(place);
         let query: Box<dyn Query> = if clauses.is_empty() {
             Box::new(AllQuery)
@@ -657,7 +629,7 @@ impl SearchIndex {
         request: &SearchRequest,
         clauses: Vec<(Occur, Box<dyn Query>)>,
         collector: &collect::Candidates<'_>,
-    ) -> Result<Vec<collect::Candidate>, IndexError> {
+    ) -> Result<collect::Found, IndexError> {
         let f = self.fields;
         let clone_clauses = |clauses: &Vec<(Occur, Box<dyn Query>)>| {
             clauses
@@ -666,7 +638,7 @@ impl SearchIndex {
                 .collect::<Vec<_>>()
         };
         // Candidates with how they match the place.
-        let mut found: Vec<collect::Candidate> = Vec::new();
+        let mut found = collect::Found::default();
         match request.near {
             None => found = self.collect(searcher, clauses, None, collector)?,
             Some(near) => {
@@ -690,7 +662,7 @@ impl SearchIndex {
                         &within,
                     )?;
                     if serving {
-                        at_keys.extend(found.iter().map(|c| c.key_hash));
+                        at_keys.extend(found.full.iter().map(|c| c.key_hash));
                     }
                 }
                 if serving {
@@ -699,20 +671,19 @@ impl SearchIndex {
                         .iter()
                         .map(|a| Term::from_field_text(f.coverage, a));
                     let place: Box<dyn Query> = Box::new(TermSetQuery::new(set));
-                    for mut c in
-                        self.collect(searcher, clauses, Some((Occur::Must, place)), collector)?
-                    {
+                    let serves =
+                        self.collect(searcher, clauses, Some((Occur::Must, place)), collector)?;
+                    found.matched += serves.matched;
+                    for mut c in serves.full {
                         if at_keys.contains(&c.key_hash) {
                             continue;
                         }
-                        let point = c.point();
-                        c.distance = point.map(|p| distance_miles((near.lat, near.lon), p));
-                        c.kind = Some(if point.is_some() {
+                        c.kind = Some(if c.distance().is_some() {
                             MatchKind::Serves
                         } else {
                             MatchKind::Virtual
                         });
-                        found.push(c);
+                        found.full.push(c);
                     }
                 }
             }
@@ -744,6 +715,17 @@ impl SearchIndex {
         request: &SearchRequest,
         dated: &dyn DatedHours,
     ) -> Result<Hits, IndexError> {
+        self.run(request, dated, true).map(|(hits, _)| hits)
+    }
+
+    /// Runs a search, settling matches while collecting when `settle` allows
+    /// and the search has no place ([`collect::Settle`]); with how many were settled.
+    fn run(
+        &self,
+        request: &SearchRequest,
+        dated: &dyn DatedHours,
+        settle: bool,
+    ) -> Result<(Hits, usize), IndexError> {
         let searcher = self.reader.searcher();
         let mut ids = IdReader::new(self, &searcher);
         let spanish = request.lang.map(|l| l == Lang::Es);
@@ -751,20 +733,28 @@ impl SearchIndex {
         if text.required.is_empty() && !request.text.trim().is_empty() {
             // Text with nothing searchable in it ("the", "🍞", "- *") matches nothing;
             // it must not fall back to "everything".
-            return Ok(Hits::default());
+            return Ok((Hits::default(), 0));
         }
         let scoring = !text.required.is_empty();
         let instants: Vec<DateTime<Utc>> = [request.now, request.open_at]
             .into_iter()
             .flatten()
             .collect();
+        let now_slot = request.now.map(|_| 0);
+        let filter_slot = request.open_at.map(|_| usize::from(request.now.is_some()));
         let collector = collect::Candidates {
             columns: &self.columns,
             scoring,
             instants: instants.clone(),
             age: request.age,
-            points: request.near.is_some(),
+            from: request.near.map(|n| (n.lat, n.lon)),
             within: None,
+            // With a place, a match found within the radius may be found again
+            // serving the area: nothing is settled before both passes.
+            settle: (settle && request.near.is_none()).then_some(collect::Settle {
+                open_filter: filter_slot,
+                open_now: now_slot,
+            }),
         };
         // Every concept of the text must match; when nothing does, one fewer, and
         // so on down to half of them (rounded up), so that a long plain-language
@@ -800,7 +790,7 @@ impl SearchIndex {
             clauses.extend(text.optional.iter().map(|q| (Occur::Should, q.box_clone())));
             clauses.extend(self.filter_clauses(request));
             let found = self.find(&searcher, request, clauses, &collector)?;
-            if !found.is_empty() || required <= fewest {
+            if found.matched > 0 || required <= fewest {
                 break found;
             }
             required -= 1;
@@ -812,7 +802,7 @@ impl SearchIndex {
 
         // Hours the index cannot judge are asked of the full rules, once each.
         if !instants.is_empty() {
-            for c in &mut found {
+            for c in &mut found.full {
                 let snapshot = *c;
                 let mut known = None;
                 for (slot, when) in c.open.iter_mut().zip(&instants) {
@@ -830,11 +820,19 @@ impl SearchIndex {
                 }
             }
         }
-        let now_slot = request.now.map(|_| 0);
-        let filter_slot = request.open_at.map(|_| usize::from(request.now.is_some()));
         if let Some(slot) = filter_slot {
-            found.retain(|c| c.open[slot] == collect::Opening::Open);
+            found
+                .full
+                .retain(|c| c.open[slot] == collect::Opening::Open);
         }
+        let collect::Found {
+            full: found,
+            lean,
+            facets: mut facet_counts,
+            mut open_now,
+            best_score,
+            matched: _,
+        } = found;
 
         // One entry per service: its best location (nearest within the radius).
         // Only documents that share their service need grouping, by a map keyed
@@ -844,8 +842,11 @@ impl SearchIndex {
         let mut groups: std::collections::HashMap<u64, usize, BuildIdentity> =
             std::collections::HashMap::with_capacity_and_hasher(shared, BuildIdentity);
         let mut ranked: Vec<Ranked> = Vec::with_capacity(found.len());
-        let order = |c: &collect::Candidate| (c.kind, c.distance.unwrap_or(f64::MAX), c.key_hash);
+        let order = |c: &collect::Candidate| (c.kind, c.distance().unwrap_or(f64::MAX), c.key_hash);
+        // The best text score, for relevance relative to the best result (0..1).
+        let mut best = best_score;
         for (i, c) in found.iter().enumerate() {
+            best = best.max(c.score);
             // Fewer than 2^32 documents in an index (tantivy's doc ids are u32).
             let i = u32::try_from(i).unwrap_or(u32::MAX);
             let new = Ranked {
@@ -874,64 +875,48 @@ impl SearchIndex {
                 }
             }
         }
+        drop(groups);
         let best_of = |r: &Ranked| &found[r.best as usize];
 
-        // Relevance is relative to the best result, so it is 0..1.
-        let best = ranked.iter().map(|r| r.score).fold(0.0_f32, f32::max);
         let today = request.now.map(|n| {
             (n.date_naive() - chrono::NaiveDate::default())
                 .num_days()
                 .max(0) as u64
         });
         let decay_h = request.near.map_or(1.0, |n| (n.miles / 3.0).max(1.0));
+        let freshness = |day: u32| match today {
+            Some(today) if day > 0 => {
+                let years = today.saturating_sub(u64::from(day)) as f32 / 365.0;
+                (1.0 - (years - 1.0).max(0.0) / 4.0).clamp(0.0, 1.0)
+            }
+            _ => 0.5,
+        };
+        let blend = |score: f32, closeness: f32, day: u32| {
+            if scoring {
+                let relevance = if best > 0.0 { score / best } else { 0.0 };
+                0.7 * relevance + 0.25 * closeness + 0.05 * freshness(day)
+            } else {
+                0.95 * closeness + 0.05 * freshness(day)
+            }
+        };
+        // Each result's rank and the counts, in one pass over the results
+        // (the settled ones are counted already, and have no place).
+        let settled: usize = lean.iter().map(Vec::len).sum();
+        let mut nearby = settled;
+        let mut nearest_miles: Option<f64> = None;
+        let mut within = vec![0; request.count_within.len()];
         for r in &mut ranked {
+            let c = &found[r.best as usize];
             r.group = u8::from(matches!(
-                best_of(r).kind,
+                c.kind,
                 Some(MatchKind::Serves | MatchKind::Virtual)
             ));
-            let relevance = if scoring && best > 0.0 {
-                r.score / best
-            } else {
-                0.0
-            };
-            let closeness = match (best_of(r).kind, best_of(r).distance) {
+            let closeness = match (c.kind, c.distance()) {
                 (Some(MatchKind::At), Some(d)) => (1.0 / (1.0 + d / decay_h)) as f32,
                 _ => 0.0,
             };
-            let freshness = match (today, best_of(r).fresh_day) {
-                (Some(today), day) if day > 0 => {
-                    let years = today.saturating_sub(u64::from(day)) as f32 / 365.0;
-                    (1.0 - (years - 1.0).max(0.0) / 4.0).clamp(0.0, 1.0)
-                }
-                _ => 0.5,
-            };
-            r.rank = if scoring {
-                0.7 * relevance + 0.25 * closeness + 0.05 * freshness
-            } else {
-                0.95 * closeness + 0.05 * freshness
-            };
-        }
-        let order = |a: &Ranked, b: &Ranked| {
-            a.group
-                .cmp(&b.group)
-                .then_with(|| b.rank.total_cmp(&a.rank))
-                .then_with(|| {
-                    best_of(a)
-                        .distance
-                        .unwrap_or(0.0)
-                        .total_cmp(&best_of(b).distance.unwrap_or(0.0))
-                })
-                .then_with(|| best_of(a).key_hash.cmp(&best_of(b).key_hash))
-        };
-        let total = ranked.len();
-        // The counts, in one pass over the results.
-        let mut nearby = 0;
-        let mut nearest_miles: Option<f64> = None;
-        let mut within = vec![0; request.count_within.len()];
-        let mut open_now = 0;
-        for r in &ranked {
-            let c = best_of(r);
-            match (c.kind, c.distance) {
+            r.rank = blend(r.score, closeness, c.fresh_day);
+            match (c.kind, c.distance()) {
                 (None, _) => nearby += 1,
                 (Some(MatchKind::At), distance) => {
                     nearby += 1;
@@ -947,23 +932,67 @@ impl SearchIndex {
             if let Some(slot) = now_slot {
                 open_now += usize::from(c.open[slot] == collect::Opening::Open);
             }
+            facet_counts.add(c.facet_bits, c.language_bits);
         }
-        let mut facets = Facets::count(ranked.iter().map(&best_of));
+        let pick_of = |r: &Ranked| {
+            let c = best_of(r);
+            Pick {
+                group: r.group,
+                rank: r.rank,
+                distance: c.distance(),
+                key_hash: c.key_hash,
+                segment: c.segment,
+                doc: c.doc,
+                kind: c.kind,
+                more: r.more,
+            }
+        };
+        let total = ranked.len() + settled;
+        let mut facets = facet_counts.finish();
         facets.open_now = now_slot.map(|_| open_now);
-        let page = first_in_order(&ranked, request.offset.saturating_add(request.limit), order);
+        // The page: the first of the grouped results and the first of each
+        // segment's settled ones, then the first of those, in the same order.
+        let wanted = request.offset.saturating_add(request.limit);
+        let mut picks: Vec<Pick> = first_in_order(&ranked, wanted, |a, b| {
+            Pick::order(&pick_of(a), &pick_of(b))
+        })
+        .into_iter()
+        .map(pick_of)
+        .collect();
+        let settled_rank = |l: &collect::Lean| blend(l.score, 0.0, l.fresh_day);
+        for segment in &lean {
+            let first = first_in_order(segment, wanted, |a, b| {
+                settled_rank(b)
+                    .total_cmp(&settled_rank(a))
+                    .then_with(|| a.key_hash.cmp(&b.key_hash))
+            });
+            picks.extend(first.into_iter().map(|l| Pick {
+                group: 0,
+                rank: settled_rank(l),
+                distance: None,
+                key_hash: l.key_hash,
+                segment: l.segment,
+                doc: l.doc,
+                kind: None,
+                more: 0,
+            }));
+        }
+        if !lean.is_empty() {
+            picks.sort_unstable_by(Pick::order);
+        }
         let mut hits = Vec::new();
-        for r in page.into_iter().skip(request.offset) {
-            let (service_id, location_id) = ids.of(best_of(r))?;
+        for p in picks.into_iter().take(wanted).skip(request.offset) {
+            let (service_id, location_id) = ids.of_doc(p.segment, p.doc)?;
             hits.push(Hit {
                 service_id,
                 location_id,
-                distance_miles: best_of(r).distance,
-                match_kind: best_of(r).kind,
-                more_locations: r.more as usize,
-                score: r.rank,
+                distance_miles: p.distance,
+                match_kind: p.kind,
+                more_locations: p.more as usize,
+                score: p.rank,
             });
         }
-        Ok(Hits {
+        let hits = Hits {
             total,
             nearby,
             hits,
@@ -974,7 +1003,8 @@ impl SearchIndex {
             nearest_miles,
             within,
             facets,
-        })
+        };
+        Ok((hits, settled))
     }
 }
 
@@ -1060,13 +1090,22 @@ impl<'a> IdReader<'a> {
 
     /// The service id and location id (if any) of a candidate.
     fn of(&mut self, c: &collect::Candidate) -> Result<(String, Option<String>), IndexError> {
+        self.of_doc(c.segment, c.doc)
+    }
+
+    /// The service and location ids of a document.
+    fn of_doc(
+        &mut self,
+        segment: tantivy::SegmentOrdinal,
+        doc: tantivy::DocId,
+    ) -> Result<(String, Option<String>), IndexError> {
         let index = self.index;
-        let columns = match self.columns.entry(c.segment) {
+        let columns = match self.columns.entry(segment) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::hash_map::Entry::Vacant(e) => e.insert(
                 index
                     .columns
-                    .get(self.searcher.segment_reader(c.segment))
+                    .get(self.searcher.segment_reader(segment))
                     .map_err(|e| index.err(e))?,
             ),
         };
@@ -1074,7 +1113,7 @@ impl<'a> IdReader<'a> {
             let Some(column) = column else {
                 return Ok(None);
             };
-            let Some(ord) = column.term_ords(c.doc).next() else {
+            let Some(ord) = column.term_ords(doc).next() else {
                 return Ok(None);
             };
             let mut text = String::new();
@@ -1228,6 +1267,146 @@ mod tests {
             .search(&request, &NeverDated)
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(found.hits, again.hits);
+    }
+
+    #[test]
+    fn settling_matches_while_collecting_changes_no_answer() {
+        // The real Miami fixture (services at one place and at several, with
+        // weekly hours), indexed in three commits so that there are segments to
+        // settle separately and to merge.
+        use crate::import::test_support::{context, fixture};
+        let parsed = crate::import::read_source_with(
+            context(),
+            &fixture("miami"),
+            &crate::import::ReadOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        // The fixture's services each have one location: one more, at the places
+        // of three of them, is grouped.
+        let mut services = parsed.services.clone();
+        let mut several = services[0].clone();
+        several.id = "several".into();
+        several.locations = services
+            .iter()
+            .flat_map(|s| s.locations.iter().cloned())
+            .take(3)
+            .enumerate()
+            .map(|(i, l)| crate::model::Location {
+                id: format!("several-{i}"),
+                ..l
+            })
+            .collect();
+        services.push(several);
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (index, _) = SearchIndex::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        for (seq, part) in services.chunks(services.len() / 3 + 1).enumerate() {
+            index.upsert(part).unwrap_or_else(|e| panic!("{e}"));
+            let covered = Covered {
+                store_id: "s".into(),
+                seq: seq as u64 + 1,
+            };
+            index.commit(&covered).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let now = DateTime::parse_from_rfc3339("2026-11-24T15:30:00Z")
+            .unwrap_or_else(|e| panic!("{e}"))
+            .with_timezone(&Utc);
+        let mut requests = Vec::new();
+        for text in [
+            "",
+            "health",
+            "food pantry",
+            "services",
+            "help center family",
+        ] {
+            for (open_at, categories) in [
+                (None, vec![]),
+                (Some(now), vec![]),
+                (None, vec![Category::Health]),
+            ] {
+                for (offset, limit) in [(0, 3), (2, 5), (0, 1000)] {
+                    requests.push(SearchRequest {
+                        text: text.into(),
+                        now: Some(now),
+                        open_at,
+                        categories: categories.clone(),
+                        offset,
+                        limit,
+                        ..SearchRequest::default()
+                    });
+                }
+            }
+        }
+        let mut settled_in_all = 0;
+        for request in &requests {
+            let (settled, count) = index
+                .run(request, &NeverDated, true)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let (unsettled, none) = index
+                .run(request, &NeverDated, false)
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(none, 0);
+            assert_eq!(settled, unsettled, "{request:?}");
+            settled_in_all += count;
+        }
+        // The settled path was taken (the comparison is not of one path with itself).
+        assert!(settled_in_all > 0);
+        assert!(services.iter().any(|s| s.locations.len() == 3));
+        let every = index
+            .run(&requests[2], &NeverDated, true)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .0;
+        assert!(every.total > 10, "{}", every.total);
+        assert!(
+            every
+                .facets
+                .open_now
+                .is_some_and(|n| n > 0 && n < every.total)
+        );
+    }
+
+    #[test]
+    fn a_batch_of_matches_that_the_radius_or_the_age_leaves_empty_is_no_result() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (index, _) = SearchIndex::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        // Half a mile north of the place searched, and for adults only.
+        let adults = Service {
+            minimum_age: Some(18),
+            locations: vec![crate::model::Location {
+                id: "l1".into(),
+                latitude: Some(40.7073),
+                longitude: Some(-73.9),
+                ..crate::model::Location::default()
+            }],
+            ..service("adults")
+        };
+        index.upsert([&adults]).unwrap_or_else(|e| panic!("{e}"));
+        let covered = Covered {
+            store_id: "s".into(),
+            seq: 1,
+        };
+        index.commit(&covered).unwrap_or_else(|e| panic!("{e}"));
+        let search = |miles: f64, age: Option<u32>| {
+            let request = SearchRequest {
+                text: "pantry".into(),
+                near: Some(Radius {
+                    lat: 40.7,
+                    lon: -73.9,
+                    miles,
+                }),
+                scope: Scope::Nearby,
+                age,
+                limit: 10,
+                ..SearchRequest::default()
+            };
+            index
+                .search(&request, &NeverDated)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .total
+        };
+        assert_eq!(search(1.0, None), 1);
+        assert_eq!(search(0.25, None), 0);
+        assert_eq!(search(1.0, Some(10)), 0);
+        assert_eq!(search(1.0, Some(30)), 1);
     }
 
     #[test]
