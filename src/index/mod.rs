@@ -13,6 +13,7 @@ mod document;
 mod schema;
 mod suggest;
 mod text;
+mod union;
 mod words;
 
 use std::path::{Path, PathBuf};
@@ -787,7 +788,13 @@ impl SearchIndex {
                     )),
                 )),
             }
-            clauses.extend(text.optional.iter().map(|q| (Occur::Should, q.box_clone())));
+            // What only adds to the score, as one clause that is cheap to seek
+            // (tantivy's own union would score a window of documents each time
+            // the required part asks it about one).
+            if !text.optional.is_empty() {
+                let optional = text.optional.iter().map(|q| q.box_clone()).collect();
+                clauses.push((Occur::Should, Box::new(union::AnyOf::new(optional))));
+            }
             clauses.extend(self.filter_clauses(request));
             let found = self.find(&searcher, request, clauses, &collector)?;
             if found.matched > 0 || required <= fewest {

@@ -12,6 +12,7 @@
 
 use std::sync::LazyLock;
 
+use super::union::AnyOf;
 use tantivy::Searcher;
 use tantivy::Term;
 use tantivy::query::{
@@ -256,10 +257,7 @@ pub fn build(fields: &Fields, searcher: &Searcher, text: &str, spanish: Option<b
                 }
             }
             out.read_as.push(raw[i..i + len].join(" "));
-            concepts.push((
-                weight_of(&raw[i..i + len]),
-                Box::new(BooleanQuery::new(shoulds)),
-            ));
+            concepts.push((weight_of(&raw[i..i + len]), any_of(shoulds)));
             i += len;
             continue;
         }
@@ -321,10 +319,7 @@ pub fn build(fields: &Fields, searcher: &Searcher, text: &str, spanish: Option<b
                 out.read_as.push(correction.word);
             }
         }
-        concepts.push((
-            weight_of(std::slice::from_ref(word)),
-            Box::new(BooleanQuery::new(shoulds)),
-        ));
+        concepts.push((weight_of(std::slice::from_ref(word)), any_of(shoulds)));
     }
     // The parts that say most about the need are required; the rest add to the score.
     if let Some(top) = concepts.iter().map(|(w, _)| *w).min() {
@@ -357,6 +352,12 @@ pub fn build(fields: &Fields, searcher: &Searcher, text: &str, spanish: Option<b
         out.optional.push(q);
     }
     out
+}
+
+/// A concept: any of the ways it can match ([`AnyOf`], cheap to seek when
+/// another concept leads).
+fn any_of(shoulds: Vec<(Occur, Box<dyn Query>)>) -> Box<dyn Query> {
+    Box::new(AnyOf::new(shoulds.into_iter().map(|(_, q)| q).collect()))
 }
 
 /// How many documents hold `word` in a raw (as written) field.
