@@ -1,6 +1,8 @@
-//! A collector that keeps every matching document with its score, point and the
-//! fast-field facts that ranking, grouping, facets and the hours filter need, so
-//! that exact distance can decide the radius and the ranking.
+//! A collector that keeps every matching document with its score, distance and
+//! the fast-field facts that ranking, grouping, facets and the hours filter
+//! need, so that exact distance can decide the radius and the ranking; with no
+//! place, a service's only document is counted as it is collected and kept as
+//! a [`Lean`].
 
 use std::collections::HashMap;
 
@@ -98,8 +100,10 @@ pub struct Found {
     pub open_now: usize,
     /// The best text score among the settled matches.
     pub best_score: Score,
-    /// How many matches there were before the open filter (which, for settled
-    /// matches, is applied while collecting).
+    /// Matches counted before the open filter (which, for settled matches, is
+    /// applied while collecting): whether anything matched at all. With a
+    /// place, a match found within the radius and again serving the area is
+    /// counted twice.
     pub matched: usize,
 }
 
@@ -196,8 +200,9 @@ impl FacetCounts {
     }
 }
 
-/// Collects every match with its facts, judging its hours at up to two instants
-/// (the search time for the facet, and the time the filter asks for).
+/// Collects every match with its facts (or settles it, [`Settle`]), judging its
+/// hours at up to two instants (the search time for the facet, and the time the
+/// filter asks for).
 #[derive(Clone)]
 pub struct Candidates<'a> {
     pub columns: &'a ColumnCache,
@@ -340,7 +345,8 @@ impl Collector for Candidates<'_> {
             values: Vec::with_capacity(BATCH),
             miles: Vec::with_capacity(BATCH),
             found: Found {
-                lean: vec![Vec::new()],
+                // Settled matches, for this segment (only when settling).
+                lean: self.settle.map(|_| Vec::new()).into_iter().collect(),
                 ..Found::default()
             },
         })
@@ -506,11 +512,11 @@ impl SegmentCandidates {
             ords[..n].copy_from_slice(&self.values);
         }
         self.found.matched += n;
-        let remaining = self.max_doc.saturating_sub(first) as usize;
-        make_room(&mut self.found.full, n, remaining);
-        if let Some(lean) = self.found.lean.last_mut() {
-            make_room(lean, n, remaining);
-        }
+        // Where the batch starts in the segment, for guessing how many more will match.
+        let room = Room {
+            scanned: first as usize + 1,
+            remaining: self.max_doc.saturating_sub(first) as usize,
+        };
         for i in 0..n {
             let open = self.opening(ords[i]);
             if let Some(settle) = self.settle
@@ -531,6 +537,7 @@ impl SegmentCandidates {
                 );
                 self.found.best_score = self.found.best_score.max(self.scores[i]);
                 if let Some(lean) = self.found.lean.last_mut() {
+                    room.make(lean);
                     lean.push(Lean {
                         key_hash: facts[1][i],
                         score: self.scores[i],
@@ -541,6 +548,7 @@ impl SegmentCandidates {
                 }
                 continue;
             }
+            room.make(&mut self.found.full);
             self.found.full.push(Candidate {
                 segment: self.segment,
                 doc: self.docs[i],
@@ -560,19 +568,35 @@ impl SegmentCandidates {
     }
 }
 
-/// Makes room for a batch of `batch` more items in `found`: by doubling while
-/// it is small, then, once a common word has shown itself, for every one of the
-/// `remaining` documents of the segment at once, so that a large result is never
-/// copied to grow (the pages it does not fill are never touched).
-fn make_room<T>(found: &mut Vec<T>, batch: usize, remaining: usize) {
-    const SMALL: usize = 4096;
-    if found.capacity() - found.len() >= batch {
-        return;
-    }
-    if found.len() < SMALL {
-        found.reserve(batch);
-    } else {
-        found.reserve_exact(remaining.max(batch));
+/// How far a segment collector is through its segment, to size what it keeps.
+struct Room {
+    /// Documents of the segment up to the current batch.
+    scanned: usize,
+    /// Documents of the segment from the current batch on (at most this many more can match).
+    remaining: usize,
+}
+
+impl Room {
+    /// Makes room for one more item in `found` when it is full: by doubling
+    /// while it is small, then, once a common word has shown itself, for as many
+    /// as the segment's share of matches so far says will come (a quarter more,
+    /// at most one for every remaining document), so that a large result is
+    /// grown a few times rather than copied at every doubling.
+    fn make<T>(&self, found: &mut Vec<T>) {
+        const SMALL: usize = 4096;
+        if found.len() < found.capacity() {
+            return;
+        }
+        let len = found.len();
+        if len < SMALL {
+            found.reserve(len.max(BATCH));
+            return;
+        }
+        let expected = len.saturating_mul(self.scanned + self.remaining) / self.scanned;
+        let more = (expected.saturating_mul(5) / 4)
+            .saturating_sub(len)
+            .clamp(BATCH, self.remaining.max(BATCH));
+        found.reserve_exact(more);
     }
 }
 
@@ -590,5 +614,58 @@ impl SegmentCollector for SegmentCandidates {
     fn harvest(mut self) -> Found {
         self.flush();
         self.found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn room_grows_to_the_share_of_matches_so_far_and_never_past_the_segment() {
+        // Small: doubling.
+        let mut small: Vec<u8> = vec![0; 1000];
+        small.shrink_to_fit();
+        Room {
+            scanned: 10,
+            remaining: 1_000_000,
+        }
+        .make(&mut small);
+        assert!(
+            (2000..4096).contains(&small.capacity()),
+            "{}",
+            small.capacity()
+        );
+        // A tenth of the first 40,960 documents of a million matched: about
+        // 100,000 will, so room for a quarter more than that.
+        let mut common: Vec<u8> = vec![0; 4096];
+        common.shrink_to_fit();
+        Room {
+            scanned: 40_960,
+            remaining: 959_041,
+        }
+        .make(&mut common);
+        assert!(
+            (120_000..=130_000).contains(&common.capacity()),
+            "{}",
+            common.capacity()
+        );
+        // Near the end of the segment: no more than the documents left.
+        let mut late: Vec<u8> = vec![0; 8192];
+        late.shrink_to_fit();
+        Room {
+            scanned: 999_000,
+            remaining: 1000,
+        }
+        .make(&mut late);
+        assert!(late.capacity() <= 8192 + 1000, "{}", late.capacity());
+        // Not full: nothing to do.
+        let before = late.capacity();
+        Room {
+            scanned: 1,
+            remaining: 1_000_000,
+        }
+        .make(&mut late);
+        assert_eq!(late.capacity(), before);
     }
 }

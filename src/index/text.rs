@@ -357,6 +357,7 @@ pub fn build(fields: &Fields, searcher: &Searcher, text: &str, spanish: Option<b
 /// A concept: any of the ways it can match ([`AnyOf`], cheap to seek when
 /// another concept leads).
 fn any_of(shoulds: Vec<(Occur, Box<dyn Query>)>) -> Box<dyn Query> {
+    debug_assert!(shoulds.iter().all(|(occur, _)| *occur == Occur::Should));
     Box::new(AnyOf::new(shoulds.into_iter().map(|(_, q)| q).collect()))
 }
 

@@ -4,19 +4,22 @@
 //!
 //! tantivy's union (`BooleanQuery` of `Should` clauses) scores a window of
 //! 4,096 documents at a time. That is the fastest way to go through every match
-//! of a union on its own, but in an intersection, where a rarer concept leads
-//! and the union is only asked "do you have document n?", each such question
-//! fills a window: a concept in 92% of the listings ("inc") costs as much next
-//! to a rare word as it does alone. [`AnyOf`] seeks each of its clauses to the
-//! document asked for instead, and scores only the documents it is on. When it
-//! leads instead (it is advanced before it is ever sought), it hands over to
-//! tantivy's union, which goes through every match faster. Its score is the sum
-//! of the scores of the clauses that match, added in clause order, as the
-//! union's is.
+//! of a union on its own, but in an intersection, which seeks each of its parts
+//! to the next candidate document, each such question fills or walks a window:
+//! a concept in 92% of the listings ("inc") costs as much next to a rare word
+//! as it does alone. [`AnyOf`] seeks each of its clauses to the document asked
+//! for instead, and scores only the documents it is on. When it is advanced
+//! before it is ever sought (it is the whole query, or a part of a union), it
+//! hands over to tantivy's union over the same clause weights, which goes
+//! through every match faster. Its score is the sum of the scores of the
+//! clauses that match, added in clause order, as the union's is.
 
 use std::sync::Arc;
 
-use tantivy::query::{BooleanQuery, EnableScoring, Explanation, Occur, Query, Scorer, Weight};
+use tantivy::query::{
+    BooleanWeight, EmptyScorer, EnableScoring, Explanation, Occur, Query, Scorer, SumCombiner,
+    Weight,
+};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 
 /// Matches a document any of its clauses matches.
@@ -41,21 +44,30 @@ impl Clone for AnyOf {
 
 impl Query for AnyOf {
     fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        let weights = self
+        let weights: Vec<Arc<dyn Weight>> = self
             .clauses
             .iter()
-            .map(|q| q.weight(enable_scoring))
-            .collect::<tantivy::Result<Vec<_>>>()?;
-        let union = BooleanQuery::new(
-            self.clauses
+            .map(|q| q.weight(enable_scoring).map(Arc::from))
+            .collect::<tantivy::Result<_>>()?;
+        // tantivy's union over the same weights (their term statistics are
+        // gathered once), at least one of which must match.
+        let union = BooleanWeight::with_minimum_number_should_match(
+            weights
                 .iter()
-                .map(|q| (Occur::Should, q.box_clone()))
+                .map(|w| {
+                    (
+                        Occur::Should,
+                        Box::new(Shared(Arc::clone(w))) as Box<dyn Weight>,
+                    )
+                })
                 .collect(),
-        )
-        .weight(enable_scoring)?;
+            1,
+            enable_scoring.is_scoring_enabled(),
+            Box::new(SumCombiner::default),
+        );
         Ok(Box::new(AnyOfWeight {
             weights,
-            union: Arc::from(union),
+            union: Arc::new(union),
         }))
     }
 
@@ -66,8 +78,21 @@ impl Query for AnyOf {
     }
 }
 
+/// A clause's weight, shared by [`AnyOf`]'s own scorer and tantivy's union.
+struct Shared(Arc<dyn Weight>);
+
+impl Weight for Shared {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        self.0.scorer(reader, boost)
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        self.0.explain(reader, doc)
+    }
+}
+
 struct AnyOfWeight {
-    weights: Vec<Box<dyn Weight>>,
+    weights: Vec<Arc<dyn Weight>>,
     /// The same clauses as tantivy's union, for going through every match.
     union: Arc<dyn Weight>,
 }
@@ -81,10 +106,8 @@ impl Weight for AnyOfWeight {
                 scorers.push(scorer);
             }
         }
-        if scorers.len() == 1
-            && let Some(only) = scorers.pop()
-        {
-            return Ok(only);
+        if scorers.len() <= 1 {
+            return Ok(scorers.pop().unwrap_or_else(|| Box::new(EmptyScorer)));
         }
         let mut union = AnyOfScorer {
             scorers,
@@ -100,23 +123,21 @@ impl Weight for AnyOfWeight {
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        let mut explanation = Explanation::new("sum of the clauses that match", 0.0);
-        let mut total = 0.0;
-        let mut any = false;
-        for weight in &self.weights {
-            if let Ok(clause) = weight.explain(reader, doc) {
-                total += clause.value();
-                explanation.add_detail(clause);
-                any = true;
-            }
-        }
-        if !any {
+        let matching: Vec<Explanation> = self
+            .weights
+            .iter()
+            .filter_map(|weight| weight.explain(reader, doc).ok())
+            .collect();
+        if matching.is_empty() {
             return Err(tantivy::TantivyError::InvalidArgument(format!(
                 "document {doc} matches none of the clauses"
             )));
         }
+        let total = matching.iter().map(Explanation::value).sum();
         let mut summed = Explanation::new("sum of the clauses that match", total);
-        summed.add_detail(explanation);
+        for clause in matching {
+            summed.add_detail(clause);
+        }
         Ok(summed)
     }
 }
@@ -228,6 +249,9 @@ impl Scorer for AnyOfScorer {
             return union.score();
         }
         let at = self.doc;
+        if at == TERMINATED {
+            return 0.0;
+        }
         let mut total = 0.0;
         for scorer in &mut self.scorers {
             if scorer.doc() == at {
