@@ -107,22 +107,13 @@ pub struct Found {
     pub matched: usize,
 }
 
-/// Facet counts as results are added, then read as [`Facets`].
-pub struct FacetCounts {
-    categories: [usize; 64],
-    needs: [usize; 64],
-    languages: [usize; 64],
-    populations: [usize; 64],
-}
+/// Facet counts as results are added, then read as [`Facets`]: by category,
+/// need, language and population, each by bit.
+pub struct FacetCounts([[usize; 64]; 4]);
 
 impl Default for FacetCounts {
     fn default() -> FacetCounts {
-        FacetCounts {
-            categories: [0; 64],
-            needs: [0; 64],
-            languages: [0; 64],
-            populations: [0; 64],
-        }
+        FacetCounts([[0; 64]; 4])
     }
 }
 
@@ -130,16 +121,10 @@ impl FacetCounts {
     /// Counts one result with these facet bits ([`super::schema::pack_facets`]) and languages.
     pub fn add(&mut self, facet_bits: u64, language_bits: u64) {
         let (category_bits, need_bits, population_bits) = unpack_facets(facet_bits);
-        for (bits, counts) in [
-            (category_bits, &mut self.categories),
-            (need_bits, &mut self.needs),
-            (language_bits, &mut self.languages),
-            (population_bits, &mut self.populations),
-        ] {
-            let mut rest = bits;
+        let bits = [category_bits, need_bits, language_bits, population_bits];
+        for (mut rest, counts) in bits.into_iter().zip(&mut self.0) {
             while rest != 0 {
-                let i = rest.trailing_zeros() as usize;
-                counts[i] += 1;
+                counts[rest.trailing_zeros() as usize] += 1;
                 rest &= rest - 1;
             }
         }
@@ -147,12 +132,7 @@ impl FacetCounts {
 
     /// Adds another's counts to these.
     pub fn merge(&mut self, other: &FacetCounts) {
-        for (mine, theirs) in [
-            (&mut self.categories, &other.categories),
-            (&mut self.needs, &other.needs),
-            (&mut self.languages, &other.languages),
-            (&mut self.populations, &other.populations),
-        ] {
+        for (mine, theirs) in self.0.iter_mut().zip(&other.0) {
             for (m, t) in mine.iter_mut().zip(theirs) {
                 *m += t;
             }
@@ -160,12 +140,7 @@ impl FacetCounts {
     }
 
     pub fn finish(&self) -> Facets {
-        let Self {
-            categories,
-            needs,
-            languages,
-            populations,
-        } = self;
+        let [categories, needs, languages, populations] = &self.0;
         Facets {
             categories: Category::ALL
                 .iter()
@@ -504,6 +479,13 @@ impl SegmentCandidates {
                 *slot = value.unwrap_or(0);
             }
         }
+        let [
+            fresh_days,
+            key_hashes,
+            service_hashes,
+            facet_bits,
+            language_bits,
+        ] = &facts;
         let mut ords = [None; BATCH];
         if !self.instants.is_empty()
             && let Some(hours) = &columns.hours
@@ -519,8 +501,9 @@ impl SegmentCandidates {
         };
         for i in 0..n {
             let open = self.opening(ords[i]);
+            let fresh_day = u32::try_from(fresh_days[i]).unwrap_or(u32::MAX);
             if let Some(settle) = self.settle
-                && facts[3][i] & SOLE_DOCUMENT != 0
+                && facet_bits[i] & SOLE_DOCUMENT != 0
                 && !open.contains(&Opening::Dated)
             {
                 if settle
@@ -529,7 +512,7 @@ impl SegmentCandidates {
                 {
                     continue;
                 }
-                self.found.facets.add(facts[3][i], facts[4][i]);
+                self.found.facets.add(facet_bits[i], language_bits[i]);
                 self.found.open_now += usize::from(
                     settle
                         .open_now
@@ -539,9 +522,9 @@ impl SegmentCandidates {
                 if let Some(lean) = self.found.lean.last_mut() {
                     room.make(lean);
                     lean.push(Lean {
-                        key_hash: facts[1][i],
+                        key_hash: key_hashes[i],
                         score: self.scores[i],
-                        fresh_day: u32::try_from(facts[0][i]).unwrap_or(u32::MAX),
+                        fresh_day,
                         segment: self.segment,
                         doc: self.docs[i],
                     });
@@ -553,11 +536,11 @@ impl SegmentCandidates {
                 segment: self.segment,
                 doc: self.docs[i],
                 score: self.scores[i],
-                fresh_day: u32::try_from(facts[0][i]).unwrap_or(u32::MAX),
-                key_hash: facts[1][i],
-                service_hash: facts[2][i],
-                facet_bits: facts[3][i],
-                language_bits: facts[4][i],
+                fresh_day,
+                key_hash: key_hashes[i],
+                service_hash: service_hashes[i],
+                facet_bits: facet_bits[i],
+                language_bits: language_bits[i],
                 miles: self.miles[i],
                 open,
                 kind: self.within.map(|_| MatchKind::At),
@@ -621,51 +604,35 @@ impl SegmentCollector for SegmentCandidates {
 mod tests {
     use super::*;
 
+    /// The capacity of a full vector of `len` items after [`Room::make`].
+    fn grown(len: usize, scanned: usize, remaining: usize) -> usize {
+        let mut found: Vec<u8> = vec![0; len];
+        found.shrink_to_fit();
+        Room { scanned, remaining }.make(&mut found);
+        found.capacity()
+    }
+
     #[test]
     fn room_grows_to_the_share_of_matches_so_far_and_never_past_the_segment() {
         // Small: doubling.
-        let mut small: Vec<u8> = vec![0; 1000];
-        small.shrink_to_fit();
-        Room {
-            scanned: 10,
-            remaining: 1_000_000,
-        }
-        .make(&mut small);
-        assert!(
-            (2000..4096).contains(&small.capacity()),
-            "{}",
-            small.capacity()
-        );
+        let small = grown(1000, 10, 1_000_000);
+        assert!((2000..4096).contains(&small), "{small}");
         // A tenth of the first 40,960 documents of a million matched: about
         // 100,000 will, so room for a quarter more than that.
-        let mut common: Vec<u8> = vec![0; 4096];
-        common.shrink_to_fit();
-        Room {
-            scanned: 40_960,
-            remaining: 959_041,
-        }
-        .make(&mut common);
-        assert!(
-            (120_000..=130_000).contains(&common.capacity()),
-            "{}",
-            common.capacity()
-        );
+        let common = grown(4096, 40_960, 959_041);
+        assert!((120_000..=130_000).contains(&common), "{common}");
         // Near the end of the segment: no more than the documents left.
-        let mut late: Vec<u8> = vec![0; 8192];
-        late.shrink_to_fit();
-        Room {
-            scanned: 999_000,
-            remaining: 1000,
-        }
-        .make(&mut late);
-        assert!(late.capacity() <= 8192 + 1000, "{}", late.capacity());
+        let late = grown(8192, 999_000, 1000);
+        assert!(late <= 8192 + 1000, "{late}");
         // Not full: nothing to do.
-        let before = late.capacity();
+        let mut roomy: Vec<u8> = Vec::with_capacity(9000);
+        roomy.resize(8192, 0);
+        let before = roomy.capacity();
         Room {
             scanned: 1,
             remaining: 1_000_000,
         }
-        .make(&mut late);
-        assert_eq!(late.capacity(), before);
+        .make(&mut roomy);
+        assert_eq!(roomy.capacity(), before);
     }
 }

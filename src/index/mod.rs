@@ -913,7 +913,7 @@ impl SearchIndex {
         let mut nearest_miles: Option<f64> = None;
         let mut within = vec![0; request.count_within.len()];
         for r in &mut ranked {
-            let c = &found[r.best as usize];
+            let c = best_of(r);
             r.group = u8::from(matches!(
                 c.kind,
                 Some(MatchKind::Serves | MatchKind::Virtual)
@@ -966,23 +966,22 @@ impl SearchIndex {
         .into_iter()
         .map(pick_of)
         .collect();
-        let settled_rank = |l: &collect::Lean| blend(l.score, 0.0, l.fresh_day);
+        // A settled match is nearby (no place), its service's only location.
+        let settled_pick = |l: &collect::Lean| Pick {
+            group: 0,
+            rank: blend(l.score, 0.0, l.fresh_day),
+            distance: None,
+            key_hash: l.key_hash,
+            segment: l.segment,
+            doc: l.doc,
+            kind: None,
+            more: 0,
+        };
         for segment in &lean {
             let first = first_in_order(segment, wanted, |a, b| {
-                settled_rank(b)
-                    .total_cmp(&settled_rank(a))
-                    .then_with(|| a.key_hash.cmp(&b.key_hash))
+                Pick::order(&settled_pick(a), &settled_pick(b))
             });
-            picks.extend(first.into_iter().map(|l| Pick {
-                group: 0,
-                rank: settled_rank(l),
-                distance: None,
-                key_hash: l.key_hash,
-                segment: l.segment,
-                doc: l.doc,
-                kind: None,
-                more: 0,
-            }));
+            picks.extend(first.into_iter().map(settled_pick));
         }
         if !lean.is_empty() {
             picks.sort_unstable_by(Pick::order);

@@ -250,14 +250,14 @@ pub fn build(fields: &Fields, searcher: &Searcher, text: &str, spanish: Option<b
                 .filter(|(phrase, _)| phrase.len() == len && raw[i..].starts_with(phrase))
                 .map(|(_, t)| *t)
                 .collect();
-            let shoulds = concept(fields, &mut english, &matched, 1.0);
+            let ways = concept(fields, &mut english, &matched, 1.0);
             for need in matched.iter().flat_map(|t| t.needs.iter()) {
                 if !out.needs.contains(need) {
                     out.needs.push(need.clone());
                 }
             }
             out.read_as.push(raw[i..i + len].join(" "));
-            concepts.push((weight_of(&raw[i..i + len]), any_of(shoulds)));
+            concepts.push((weight_of(&raw[i..i + len]), Box::new(AnyOf::new(ways))));
             i += len;
             continue;
         }
@@ -267,25 +267,25 @@ pub fn build(fields: &Fields, searcher: &Searcher, text: &str, spanish: Option<b
             // A Spanish stop word ("de", "para", "la"), even where English keeps it.
             continue;
         }
-        let mut shoulds: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut ways: Vec<Box<dyn Query>> = Vec::new();
         for stem in analyze(&mut english, word) {
             for (field, boost) in [
                 (fields.name, 3.0),
                 (fields.organization, 1.5),
                 (fields.body, 1.0),
             ] {
-                shoulds.push((Occur::Should, term_query(field, &stem, boost)));
+                ways.push(term_query(field, &stem, boost));
             }
             out.read_as.push(stem);
         }
         if spanish {
             for stem in analyze(&mut spanish_analyzer, word) {
                 for (field, boost) in [(fields.name_es, 3.0), (fields.body_es, 1.0)] {
-                    shoulds.push((Occur::Should, term_query(field, &stem, boost)));
+                    ways.push(term_query(field, &stem, boost));
                 }
             }
         }
-        if shoulds.is_empty() {
+        if ways.is_empty() {
             // A stop word ("the", "de"): nothing to match.
             continue;
         }
@@ -305,7 +305,7 @@ pub fn build(fields: &Fields, searcher: &Searcher, text: &str, spanish: Option<b
                     .map(|(_, t)| *t)
                     .collect();
                 if !single.is_empty() {
-                    shoulds.extend(concept(fields, &mut english, &single, 0.5));
+                    ways.extend(concept(fields, &mut english, &single, 0.5));
                 }
                 for stem in analyze(&mut english, &correction.word) {
                     for (field, boost) in [
@@ -313,13 +313,16 @@ pub fn build(fields: &Fields, searcher: &Searcher, text: &str, spanish: Option<b
                         (fields.organization, 0.5),
                         (fields.body, 0.3),
                     ] {
-                        shoulds.push((Occur::Should, term_query(field, &stem, boost)));
+                        ways.push(term_query(field, &stem, boost));
                     }
                 }
                 out.read_as.push(correction.word);
             }
         }
-        concepts.push((weight_of(std::slice::from_ref(word)), any_of(shoulds)));
+        concepts.push((
+            weight_of(std::slice::from_ref(word)),
+            Box::new(AnyOf::new(ways)),
+        ));
     }
     // The parts that say most about the need are required; the rest add to the score.
     if let Some(top) = concepts.iter().map(|(w, _)| *w).min() {
@@ -354,13 +357,6 @@ pub fn build(fields: &Fields, searcher: &Searcher, text: &str, spanish: Option<b
     out
 }
 
-/// A concept: any of the ways it can match ([`AnyOf`], cheap to seek when
-/// another concept leads).
-fn any_of(shoulds: Vec<(Occur, Box<dyn Query>)>) -> Box<dyn Query> {
-    debug_assert!(shoulds.iter().all(|(occur, _)| *occur == Occur::Should));
-    Box::new(AnyOf::new(shoulds.into_iter().map(|(_, q)| q).collect()))
-}
-
 /// How many documents hold `word` in a raw (as written) field.
 fn doc_freq(searcher: &Searcher, field: Field, word: &str) -> u32 {
     searcher
@@ -375,8 +371,8 @@ fn concept(
     english: &mut tantivy::tokenizer::TextAnalyzer,
     terms: &[&VocabularyTerm],
     weight: f32,
-) -> Vec<(Occur, Box<dyn Query>)> {
-    let mut shoulds: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+) -> Vec<Box<dyn Query>> {
+    let mut ways: Vec<Box<dyn Query>> = Vec::new();
     let categories: Vec<Term> = terms
         .iter()
         .flat_map(|t| t.categories.iter())
@@ -384,7 +380,7 @@ fn concept(
         .collect();
     if !categories.is_empty() {
         let q = ConstScoreQuery::new(Box::new(TermSetQuery::new(categories)), 1.0 * weight);
-        shoulds.push((Occur::Should, Box::new(q)));
+        ways.push(Box::new(q));
     }
     let codes: Vec<Term> = terms
         .iter()
@@ -393,7 +389,7 @@ fn concept(
         .collect();
     if !codes.is_empty() {
         let q = ConstScoreQuery::new(Box::new(TermSetQuery::new(codes)), 4.0 * weight);
-        shoulds.push((Occur::Should, Box::new(q)));
+        ways.push(Box::new(q));
     }
     let mut phrases: Vec<&str> = terms
         .iter()
@@ -419,8 +415,8 @@ fn concept(
                         .collect(),
                 )),
             };
-            shoulds.push((Occur::Should, q));
+            ways.push(q);
         }
     }
-    shoulds
+    ways
 }
