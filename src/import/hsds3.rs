@@ -419,7 +419,6 @@ pub(crate) fn read_json_batches<E>(
     };
     let mut summary = ParsedSource::empty(path, Format::Hsds3Json, &dataset);
     summary.rows_read = records;
-    let mut seen: HashMap<String, u64> = HashMap::new();
     let mut checker = super::validate::RecordChecker::new(path);
     let mut current = ParsedSource::empty(path, Format::Hsds3Json, &dataset);
     let mut notes = Notes::default();
@@ -435,7 +434,7 @@ pub(crate) fn read_json_batches<E>(
             &dataset,
             &record,
             number,
-            &mut seen,
+            &checker,
             &mut current,
             &mut notes,
         );
@@ -465,12 +464,14 @@ pub(crate) fn read_json_batches<E>(
 }
 
 /// Reads one JSON record into `parsed`: a listing, or a skipped row saying why.
+/// `checker` has checked this record already, so it knows which record first
+/// had its id.
 fn read_record(
     ctx: ImportContext<'_>,
     dataset: &str,
     record: &Value,
     number: u64,
-    seen: &mut HashMap<String, u64>,
+    checker: &super::validate::RecordChecker,
     parsed: &mut ParsedSource,
     notes: &mut Notes,
 ) {
@@ -492,14 +493,13 @@ fn read_record(
     for location in &mut raw.locations {
         location.origin = origin.clone();
     }
-    if let Some(id) = raw.id.clone() {
-        if let Some(first) = seen.get(&id) {
-            parsed.skipped.push(skip(format!(
-                "same id {id:?} as record {first}; kept the first"
-            )));
-            return;
-        }
-        seen.insert(id, number);
+    if let Some(id) = &raw.id
+        && let Some(first) = checker.first_with_id(id).filter(|&first| first != number)
+    {
+        parsed.skipped.push(skip(format!(
+            "same id {id:?} as record {first}; kept the first"
+        )));
+        return;
     }
     let schedule_notes: Vec<String> = raw
         .schedules
@@ -1045,6 +1045,33 @@ mod tests {
         assert_eq!(
             s.categories,
             vec![Category::Food, Category::Housing, Category::Emergency]
+        );
+    }
+
+    #[test]
+    fn a_repeated_id_keeps_the_first_record_across_batches() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("feed.ndjson");
+        std::fs::write(
+            &path,
+            "{\"id\":\"s1\",\"name\":\"First\"}\n\
+             {\"id\":\"s2\",\"name\":\"Second\"}\n\
+             {\"id\":\" s1 \",\"name\":\"Again\"}\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let mut names = Vec::new();
+        let mut skipped = Vec::new();
+        let done = read_json_batches(context(), &path, None, 1, |batch| {
+            names.extend(batch.services.iter().map(|s| s.name.clone()));
+            skipped.extend(batch.skipped.iter().map(|k| (k.row, k.reason.clone())));
+            Ok::<(), std::convert::Infallible>(())
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(done.is_ok());
+        assert_eq!(names, ["First", "Second"]);
+        assert_eq!(
+            skipped,
+            [(3, "same id \"s1\" as record 1; kept the first".to_owned())]
         );
     }
 

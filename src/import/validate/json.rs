@@ -79,6 +79,13 @@ impl RecordChecker {
         self.validation.findings.extend(found);
     }
 
+    /// The number of the first record checked with service id `id`. The reader
+    /// asks this rather than keep its own map: at a million records each map
+    /// of every id is about 80 MB.
+    pub(crate) fn first_with_id(&self, id: &str) -> Option<u64> {
+        self.first_record.get(id).copied()
+    }
+
     /// Applies the findings so far to a batch read from the same records (see
     /// `validate::apply`), then forgets them (the ids seen are kept, to catch
     /// repeats in later batches).
