@@ -11,7 +11,8 @@
 # times the queries in process (Hearth, SQLite) or on the server (PostgreSQL).
 # Then Hearth over HTTP: cold start, closed loop, open loop at 100/500/1000/2000
 # q/s, searches under 50 listing writes a second, approval to searchable.
-# Raw results go to bench/results/SIZE/ (JSON and logs); nothing else of ours
+# Raw results go to bench/results/SIZE/ (JSON and logs; RESULTS names another
+# folder, e.g. to keep a run on another machine beside the reference); nothing else of ours
 # should run meanwhile. PostgreSQL is started on loopback in a temporary
 # directory and removed at the end (bench/postgres.sh).
 #
@@ -19,7 +20,8 @@
 # the first SQLITE_TYPICAL_QUERIES (default 500) of the file, PostgreSQL
 # typical the first POSTGRES_TYPICAL_QUERIES (default 2000).
 #
-# Environment: BENCH_DATA (work directory), ROUNDS (timing passes, default 3),
+# Environment: BENCH_DATA (work directory), RESULTS (results folder, default
+# bench/results/SIZE), ROUNDS (timing passes, default 3),
 # SKIP (space-separated backends to leave out: hearth http postgres-typical
 # postgres-tuned sqlite-typical sqlite-tuned).
 set -euo pipefail
@@ -35,8 +37,9 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 data="${BENCH_DATA:-/tmp/hearth-bench}"
 rounds="${ROUNDS:-3}"
 skip=" ${SKIP:-} "
-out="$root/bench/results/$label"
+out="${RESULTS:-$root/bench/results/$label}"
 mkdir -p "$data" "$out"
+out="$(cd "$out" && pwd)"   # a relative RESULTS is from where the script was run
 cd "$root"
 
 wanted() { [[ "$skip" != *" $1 "* ]]; }
