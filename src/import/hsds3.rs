@@ -779,9 +779,7 @@ mod tests {
         let mut value: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
         value["service_areas"][0]["extent"] =
             serde_json::from_str(DOWNTOWN_MIAMI).unwrap_or_else(|e| panic!("{e}"));
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let path = dir.path().join("service_full.json");
-        std::fs::write(&path, value.to_string()).unwrap_or_else(|e| panic!("{e}"));
+        let (_dir, path) = written("service_full.json", &value.to_string());
         let parsed = read_json(context(), &path, None).unwrap_or_else(|e| panic!("{e}"));
         let coverage = &only_service(&parsed).service_areas[0].coverage;
         assert!(
@@ -861,9 +859,7 @@ mod tests {
             format!("{}\n{}\n", compact(&value), compact(&second)),
         ];
         let read = |body: &str| {
-            let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-            let path = dir.path().join("service_full.json");
-            std::fs::write(&path, body).unwrap_or_else(|e| panic!("{e}"));
+            let (_dir, path) = written("service_full.json", body);
             read_json(context(), &path, None).unwrap_or_else(|e| panic!("{e}"))
         };
         let single = read_json(context(), &fixture("hsds3/service_full.json"), None)
@@ -992,10 +988,8 @@ mod tests {
                 records.push(record);
             }
         }
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let path = dir.path().join("odd.json");
         let body = serde_json::to_string(&records).unwrap_or_else(|e| panic!("{e}"));
-        std::fs::write(&path, body).unwrap_or_else(|e| panic!("{e}"));
+        let (_dir, path) = written("odd.json", &body);
         let parsed = read_json(context(), &path, None).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(parsed.rows_read, records.len() as u64);
         assert_every_row_accounted_for(&parsed, None);
@@ -1023,8 +1017,6 @@ mod tests {
     /// code's shape, and Open Eligibility terms given by name by their title.
     #[test]
     fn terms_are_classified_by_code_shape_and_open_eligibility_title() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let path = dir.path().join("feed.json");
         let record = serde_json::json!({
             "id": "s1",
             "name": "Shelter and pantry",
@@ -1033,7 +1025,7 @@ mod tests {
                 {"name": "Food Pantry", "taxonomy": "Open Eligibility"}
             ]
         });
-        std::fs::write(&path, record.to_string()).unwrap_or_else(|e| panic!("{e}"));
+        let (_dir, path) = written("feed.json", &record.to_string());
         let parsed = read_json(context(), &path, None).unwrap_or_else(|e| panic!("{e}"));
         let s = only_service(&parsed);
         let taxonomies: Vec<&str> = s
@@ -1048,17 +1040,23 @@ mod tests {
         );
     }
 
+    /// `body` written to a file `name` in a new temporary directory, which
+    /// lasts as long as the first value.
+    fn written(name: &str, body: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join(name);
+        std::fs::write(&path, body).unwrap_or_else(|e| panic!("{e}"));
+        (dir, path)
+    }
+
     #[test]
     fn a_repeated_id_keeps_the_first_record_across_batches() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let path = dir.path().join("feed.ndjson");
-        std::fs::write(
-            &path,
+        let (_dir, path) = written(
+            "feed.ndjson",
             "{\"id\":\"s1\",\"name\":\"First\"}\n\
              {\"id\":\"s2\",\"name\":\"Second\"}\n\
              {\"id\":\" s1 \",\"name\":\"Again\"}\n",
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+        );
         let mut names = Vec::new();
         let mut skipped = Vec::new();
         let done = read_json_batches(context(), &path, None, 1, |batch| {
@@ -1077,13 +1075,10 @@ mod tests {
 
     #[test]
     fn bad_json_names_the_record() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let path = dir.path().join("feed.ndjson");
-        std::fs::write(
-            &path,
+        let (_dir, path) = written(
+            "feed.ndjson",
             "{\"id\":\"a\",\"name\":\"A\"}\n{\"id\":\"b\",\"name\":\n",
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+        );
         match read_json(context(), &path, None) {
             Err(ImportError::Json { record, .. }) => assert_eq!(record, 2),
             other => panic!("expected a JSON error, got {other:?}"),
