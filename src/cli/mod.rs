@@ -1,5 +1,6 @@
 //! The command line: one file per subcommand, each with its clap `Args` and a `run`.
 
+mod check;
 mod export;
 mod import;
 mod progress;
@@ -50,6 +51,8 @@ pub enum Command {
     User(user::Args),
     /// Create API tokens for scripts and other systems that call the API.
     Token(token::Args),
+    /// Verify the store (every record, the audit log's chain) and that the search index matches it.
+    Check(check::Args),
     /// Check an HSDS 3.0 package or JSON file and report each problem with its file, line and field.
     Validate(validate::Args),
 }
@@ -67,6 +70,7 @@ impl Cli {
             Command::User(args) => user::run(&config, args),
             Command::Token(args) => token::run(&config, args),
             Command::Validate(args) => validate::run(args),
+            Command::Check(args) => check::run(&config, args),
         }
     }
 }

@@ -6,6 +6,7 @@
 //! Imports write the store first (flushed), then index what changed.
 
 mod accounts;
+mod check;
 mod freshness;
 mod hsds;
 mod lists;
@@ -15,6 +16,7 @@ mod sync;
 
 pub use crate::store::ReferralFilter;
 pub use accounts::{AccountError, LoginError, SessionLookup, SignedIn};
+pub use check::{CheckReport, IndexCheck};
 pub use freshness::{
     ChangedEntry, ChangedPage, Freshness, FreshnessError, REVIEW_MONTHS, SourceCount, StaleEntry,
     StaleKind, StaleQueue, StaleRequest, may_verify, parse_instant, review_cutoff, snapshot_year,

@@ -79,6 +79,25 @@ pub fn fresh_day(service: &Service) -> u64 {
         .unwrap_or(0)
 }
 
+/// The keys of the documents [`documents`] makes for `service`, in the same
+/// order, without building them: what the index should hold for it.
+pub fn document_keys(service: &Service) -> Vec<String> {
+    if service.status != ServiceStatus::Active {
+        return Vec::new();
+    }
+    let placed: Vec<String> = service
+        .locations
+        .iter()
+        .filter(|location| location.point().is_some())
+        .map(|location| format!("{}/{}", service.id, location.id))
+        .collect();
+    if placed.is_empty() {
+        vec![service.id.clone()]
+    } else {
+        placed
+    }
+}
+
 /// The documents for a service: one per location with a point, or a single
 /// unplaced document (found by text and coverage only) when it has none.
 /// Services that are not active are not indexed.
@@ -250,5 +269,51 @@ mod tests {
             chrono::NaiveDate::from_ymd_opt(2025, 3, 15).unwrap_or_default()
         );
         assert_eq!(fresh_day(&Service::default()), 0);
+    }
+
+    #[test]
+    fn document_keys_are_the_keys_of_the_documents_made() {
+        use tantivy::schema::Value;
+        let (_, fields) = super::super::schema::build();
+        let at = |id: &str, lat: Option<f64>| crate::model::Location {
+            id: id.into(),
+            latitude: lat,
+            longitude: lat.map(|_| -80.2),
+            ..crate::model::Location::default()
+        };
+        let cases = [
+            Service {
+                id: "two-placed".into(),
+                locations: vec![at("a", Some(25.7)), at("b", None), at("c", Some(25.8))],
+                ..Service::default()
+            },
+            Service {
+                id: "unplaced".into(),
+                locations: vec![at("a", None)],
+                ..Service::default()
+            },
+            Service {
+                id: "closed".into(),
+                status: ServiceStatus::Inactive,
+                locations: vec![at("a", Some(25.7))],
+                ..Service::default()
+            },
+        ];
+        let keys: Vec<Vec<String>> = cases.iter().map(document_keys).collect();
+        assert_eq!(
+            keys,
+            [
+                vec!["two-placed/a".to_owned(), "two-placed/c".to_owned()],
+                vec!["unplaced".to_owned()],
+                vec![],
+            ]
+        );
+        for (service, keys) in cases.iter().zip(&keys) {
+            let made: Vec<String> = documents(&fields, service)
+                .iter()
+                .filter_map(|doc| doc.get_first(fields.doc_key)?.as_str().map(str::to_owned))
+                .collect();
+            assert_eq!(&made, keys, "{}", service.id);
+        }
     }
 }

@@ -10,6 +10,7 @@
 
 mod collect;
 mod document;
+
 mod schema;
 mod suggest;
 mod text;
@@ -32,7 +33,7 @@ use crate::geo::cells_covering;
 use crate::model::{Category, Lang, Need, Population, Service};
 use schema::Fields;
 
-pub use document::language_codes;
+pub use document::{document_keys, language_codes};
 pub use schema::SCHEMA_VERSION;
 pub use suggest::{NameSuggestion, folded_words};
 
@@ -486,6 +487,45 @@ impl SearchIndex {
     /// How many documents (service-at-location rows) are searchable.
     pub fn doc_count(&self) -> u64 {
         self.reader.searcher().num_docs()
+    }
+
+    /// Every searchable document's key (`{service id}/{location id}`, or the
+    /// service id for an unplaced one; see [`document::document_keys`]) with how
+    /// many live documents carry it, read from the key terms of each segment.
+    /// For `hearth check`: a key counted twice, or one the store does not
+    /// imply, means the index and the store disagree.
+    pub fn document_keys(&self) -> Result<std::collections::HashMap<String, u32>, IndexError> {
+        use tantivy::{DocSet, TERMINATED};
+        let io = |source| IndexError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        let searcher = self.reader.searcher();
+        let mut keys = std::collections::HashMap::new();
+        for segment in searcher.segment_readers() {
+            let inverted = segment
+                .inverted_index(self.fields.doc_key)
+                .map_err(|e| self.err(e))?;
+            let mut terms = inverted.terms().stream().map_err(io)?;
+            while terms.advance() {
+                let mut postings = inverted
+                    .read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)
+                    .map_err(io)?;
+                let mut live = 0;
+                while postings.doc() != TERMINATED {
+                    if !segment.is_deleted(postings.doc()) {
+                        live += 1;
+                    }
+                    postings.advance();
+                }
+                if live > 0 {
+                    *keys
+                        .entry(String::from_utf8_lossy(terms.key()).into_owned())
+                        .or_insert(0) += live;
+                }
+            }
+        }
+        Ok(keys)
     }
 
     /// Replaces the documents of each given service (removes its old ones, adds

@@ -39,6 +39,55 @@ pub struct AuditEntry {
     pub target_id: String,
 }
 
+/// An audit entry as stored: the entry and the link to the entry before it.
+#[derive(Serialize)]
+struct Chained<'a> {
+    #[serde(flatten)]
+    entry: &'a AuditEntry,
+    /// [`link_hash`] of the entry before (empty for the first entry).
+    prev: &'a str,
+}
+
+/// The link of a stored audit entry (absent in entries written before the
+/// log was chained).
+#[derive(Deserialize)]
+struct ChainLink {
+    #[serde(default)]
+    prev: Option<String>,
+    // An entry that does not read as an audit entry is broken, link or not.
+    #[serde(flatten)]
+    _entry: AuditEntry,
+}
+
+/// The SHA-256, in hex, of an audit entry's key and stored bytes.
+fn link_hash(key: &[u8], value: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(key);
+    hasher.update(value);
+    crate::auth::token::hex(&hasher.finalize())
+}
+
+/// What walking the audit log's chain found ([`Store::verify_audit_chain`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditChain {
+    /// Entries in the log.
+    pub entries: u64,
+    /// Entries at the start of the log written before entries were linked (by
+    /// an older Hearth): their order and content cannot be checked, only that
+    /// the newest of them was not changed once the links began.
+    pub unchained: u64,
+    /// The first break found, if any: which entry and what is wrong.
+    pub broken: Option<String>,
+}
+
+impl AuditChain {
+    /// Records a break (only the first is kept: later ones follow from it).
+    fn break_at(&mut self, what: String) {
+        self.broken.get_or_insert(what);
+    }
+}
+
 /// Which referrals to list.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReferralFilter {
@@ -297,12 +346,90 @@ impl Store {
     // ---- audit ---------------------------------------------------------------
 
     /// Appends to the audit log (made durable with the write it records).
+    ///
+    /// Each entry is stored with the SHA-256 of the entry before it (its key
+    /// and stored bytes), and the log's head (the newest entry's number and
+    /// hash) is written with it, so changing, removing, reordering or cutting
+    /// off entries shows in [`Store::verify_audit_chain`].
     pub fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
-        let seq = self.db.generate_id()?;
-        self.audit
-            .insert(keys::seq_key(seq), serde_json::to_vec(entry)?)?;
+        let _turn = self
+            .audit_writes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let prev = match self.audit.last()? {
+            Some((key, value)) => link_hash(&key, &value),
+            None => String::new(),
+        };
+        let key = keys::seq_key(self.db.generate_id()?);
+        let value = serde_json::to_vec(&Chained { entry, prev: &prev })?;
+        let mut head = key.to_vec();
+        head.extend_from_slice(link_hash(&key, &value).as_bytes());
+        (&self.audit, &self.meta)
+            .transaction(|(audit, meta)| {
+                audit.insert(&key, value.as_slice())?;
+                meta.insert(keys::META_AUDIT_HEAD, head.as_slice())?;
+                Ok(())
+            })
+            .map_err(transaction_error)?;
         self.wrote();
         Ok(())
+    }
+
+    /// Walks the audit log oldest first and checks that each entry links to
+    /// the one before it and that the newest is the recorded head.
+    pub fn verify_audit_chain(&self) -> Result<AuditChain, StoreError> {
+        let mut chain = AuditChain::default();
+        // The key and hash of the entry before, once there is one.
+        let mut before: Option<(sled::IVec, String)> = None;
+        let mut linked = false;
+        for item in self.audit.iter() {
+            let (key, value) = item?;
+            chain.entries += 1;
+            let label = keys::seq_from_key(&key)
+                .map_or_else(|| format!("entry {key:?}"), |seq| format!("entry {seq}"));
+            match serde_json::from_slice::<ChainLink>(&value) {
+                Err(e) => chain.break_at( format!("{label} cannot be read: {e}")),
+                Ok(ChainLink { prev: None, .. }) if !linked => chain.unchained += 1,
+                Ok(ChainLink { prev: None, .. }) => chain.break_at(
+                    format!("{label} has no link to the entry before it, though earlier entries are linked: it was replaced"),
+                ),
+                Ok(ChainLink { prev: Some(prev), .. }) => {
+                    linked = true;
+                    let expected = before.as_ref().map_or("", |(_, hash)| hash.as_str());
+                    if prev != expected {
+                        chain.break_at(
+                            format!("{label} does not link to the entry before it: that entry was changed or removed, or this one was moved"),
+                        );
+                    }
+                }
+            }
+            before = Some((key.clone(), link_hash(&key, &value)));
+        }
+        let head = self.meta.get(keys::META_AUDIT_HEAD)?;
+        match (head, &before) {
+            (Some(head), Some((key, hash))) => {
+                let (head_key, head_hash) = head.split_at(head.len().min(8));
+                if head_key != key.as_ref() {
+                    chain.break_at(
+                        format!(
+                            "the log ends at entry {}, but its head says {}: entries were removed from the end or added outside Hearth",
+                            keys::seq_from_key(key).unwrap_or_default(),
+                            keys::seq_from_key(head_key).unwrap_or_default()
+                        ),
+                    );
+                } else if head_hash != hash.as_bytes() {
+                    chain.break_at("the newest entry was changed".into());
+                }
+            }
+            (Some(_), None) => chain.break_at(
+                "the log is empty, but its head says it had entries: they were removed".into(),
+            ),
+            (None, Some(_)) if linked => {
+                chain.break_at("the log's head is missing: it was removed outside Hearth".into())
+            }
+            _ => {}
+        }
+        Ok(chain)
     }
 
     /// The newest audit entries first, at most `limit`.
@@ -328,11 +455,7 @@ mod tests {
     type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
     use crate::model::{Need, ReferralKind, Role, Urgency};
 
-    fn store() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let store = Store::open(&dir.path().join("store")).unwrap_or_else(|e| panic!("{e}"));
-        (dir, store)
-    }
+    use crate::store::test_store as store;
 
     fn user(id: &str, email: &str) -> User {
         User {
@@ -514,6 +637,142 @@ mod tests {
             log.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
             ["c", "b"]
         );
+        Ok(())
+    }
+
+    fn audited(store: &Store, actions: &[&str]) -> Result {
+        for action in actions {
+            store.audit(&AuditEntry {
+                at: Utc::now(),
+                actor: "u1".into(),
+                action: (*action).into(),
+                target_kind: "referral".into(),
+                target_id: "r1".into(),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The stored audit entries, oldest first, as (key, JSON).
+    fn raw_audit(store: &Store) -> Result<Vec<(sled::IVec, serde_json::Value)>> {
+        let mut out = Vec::new();
+        for item in store.audit.iter() {
+            let (k, v) = item?;
+            out.push((k, serde_json::from_slice(&v)?));
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn an_untouched_audit_log_verifies_and_each_entry_links_to_the_one_before() -> Result {
+        let (_dir, store) = store();
+        assert_eq!(store.verify_audit_chain()?, AuditChain::default());
+        audited(&store, &["a", "b", "c"])?;
+        assert_eq!(
+            store.verify_audit_chain()?,
+            AuditChain {
+                entries: 3,
+                unchained: 0,
+                broken: None
+            }
+        );
+        let raw = raw_audit(&store)?;
+        assert_eq!(raw[0].1["prev"], "", "the first entry links to nothing");
+        assert_eq!(raw[1].1["prev"].as_str().map(str::len), Some(64));
+        Ok(())
+    }
+
+    #[test]
+    fn a_changed_removed_or_cut_off_audit_entry_breaks_the_chain() -> Result {
+        {
+            // Changed in the middle: the entry after it no longer links.
+            let (_dir, store) = store();
+            audited(&store, &["a", "b", "c"])?;
+            let raw = raw_audit(&store)?;
+            let mut changed = raw[1].1.clone();
+            changed["actor"] = "someone-else".into();
+            store
+                .audit
+                .insert(&raw[1].0, serde_json::to_vec(&changed)?)?;
+            let chain = store.verify_audit_chain()?;
+            let third = keys::seq_from_key(&raw[2].0).unwrap_or_default();
+            assert_eq!(
+                chain.broken.as_deref(),
+                Some(format!("entry {third} does not link to the entry before it: that entry was changed or removed, or this one was moved").as_str())
+            );
+        }
+        {
+            // Removed from the middle.
+            let (_dir, store) = store();
+            audited(&store, &["a", "b", "c"])?;
+            let raw = raw_audit(&store)?;
+            store.audit.remove(&raw[1].0)?;
+            assert!(store.verify_audit_chain()?.broken.is_some(), "removed");
+        }
+        {
+            // The newest changed: only the head can tell.
+            let (_dir, store) = store();
+            audited(&store, &["a", "b"])?;
+            let raw = raw_audit(&store)?;
+            let mut changed = raw[1].1.clone();
+            changed["action"] = "login".into();
+            store
+                .audit
+                .insert(&raw[1].0, serde_json::to_vec(&changed)?)?;
+            assert_eq!(
+                store.verify_audit_chain()?.broken.as_deref(),
+                Some("the newest entry was changed")
+            );
+        }
+        {
+            // Cut off at the end.
+            let (_dir, store) = store();
+            audited(&store, &["a", "b", "c"])?;
+            let raw = raw_audit(&store)?;
+            store.audit.remove(&raw[2].0)?;
+            let broken = store.verify_audit_chain()?.broken.unwrap_or_default();
+            assert!(
+                broken.contains("entries were removed from the end"),
+                "{broken}"
+            );
+            // Emptied.
+            store.audit.clear()?;
+            assert!(store.verify_audit_chain()?.broken.is_some(), "emptied");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn entries_from_before_the_chain_are_counted_and_the_chain_continues_from_them() -> Result {
+        let (_dir, store) = store();
+        for action in ["old-a", "old-b"] {
+            let seq = store.db.generate_id()?;
+            let legacy = serde_json::json!({
+                "at": "2026-01-01T00:00:00Z", "actor": "u1", "action": action,
+                "target_kind": "user", "target_id": "u2"
+            });
+            store
+                .audit
+                .insert(keys::seq_key(seq), serde_json::to_vec(&legacy)?)?;
+        }
+        assert_eq!(store.verify_audit_chain()?.unchained, 2);
+        audited(&store, &["new"])?;
+        assert_eq!(
+            store.verify_audit_chain()?,
+            AuditChain {
+                entries: 3,
+                unchained: 2,
+                broken: None
+            }
+        );
+        // The newest unchained entry is covered by the first link.
+        let raw = raw_audit(&store)?;
+        let mut changed = raw[1].1.clone();
+        changed["action"] = "other".into();
+        store
+            .audit
+            .insert(&raw[1].0, serde_json::to_vec(&changed)?)?;
+        assert!(store.verify_audit_chain()?.broken.is_some());
         Ok(())
     }
 

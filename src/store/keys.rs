@@ -63,6 +63,12 @@ pub const META_REFERRALS_BY_TIME: &[u8] = b"referrals_by_time";
 /// once, when opened.
 pub const META_LISTINGS: &[u8] = b"listings";
 
+/// `meta` key holding the audit log's head: the sequence number of its newest
+/// entry (u64, big-endian) then the SHA-256 of that entry (see
+/// `Store::audit`), written in the same transaction as the entry, so cutting
+/// entries off the end of the log shows as well as changing one.
+pub const META_AUDIT_HEAD: &[u8] = b"audit_head";
+
 /// Encodes a sequence number as a sortable key.
 pub fn seq_key(seq: u64) -> [u8; 8] {
     seq.to_be_bytes()

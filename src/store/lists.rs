@@ -100,11 +100,7 @@ mod tests {
 
     type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
 
-    fn store() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let store = Store::open(&dir.path().join("store")).unwrap_or_else(|e| panic!("{e}"));
-        (dir, store)
-    }
+    use crate::store::test_store as store;
 
     fn list(id: &str, owner: &str, members: &[&str]) -> SavedList {
         let now = Utc::now();

@@ -7,12 +7,14 @@
 //! This is the only module that names `sled::`.
 
 mod accounts;
+mod check;
 mod freshness;
 pub mod keys;
 mod lists;
 mod submissions;
 
-pub use accounts::{AuditEntry, ReferralFilter, TokenRecord};
+pub use accounts::{AuditChain, AuditEntry, ReferralFilter, TokenRecord};
+pub use check::{Problems, StoreCheck};
 pub use freshness::ServiceStamp;
 
 use std::path::{Path, PathBuf};
@@ -130,6 +132,16 @@ pub struct Store {
     /// so that entries commit in sequence order: a reader that has seen
     /// sequence N has seen every change numbered below it.
     listing_writes: Arc<std::sync::Mutex<()>>,
+    /// Held while an audit entry is numbered and chained to the one before it.
+    audit_writes: Arc<std::sync::Mutex<()>>,
+}
+
+/// A store in a new temporary directory, for tests.
+#[cfg(test)]
+pub(crate) fn test_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let store = Store::open(&dir.path().join("store")).unwrap_or_else(|e| panic!("{e}"));
+    (dir, store)
 }
 
 /// A new store identity: creation time and process, unique enough to tell two stores apart.
@@ -242,6 +254,7 @@ impl Store {
             id,
             listings,
             listing_writes: Arc::default(),
+            audit_writes: Arc::default(),
         };
         store.migrate_search_log()?;
         store.backfill_referrals_by_time()?;

@@ -515,3 +515,58 @@ async fn only_admins_read_the_audit_log() {
     let (status, _, _) = w.app.send("GET", "/admin/audit", &[], "").await;
     assert_eq!(status.as_u16(), 303, "signed out: to the sign-in page");
 }
+
+/// S9: one audit entry per sensitive action, naming ids only: never the note
+/// text nor the client reference. The chain over them is whole.
+#[tokio::test]
+async fn each_sensitive_action_is_audited_once_without_notes_or_client_references() {
+    let w = world();
+    let t = Some(w.clinician_a.as_str());
+    let (status, r) = w
+        .api(
+            "POST",
+            "/api/v1/referrals",
+            t,
+            json!({"service_id": w.service_id, "need": "food-insecurity",
+                   "client_ref": "CLIENT-REF-7731", "consent": "verbal",
+                   "note": "NOTE-TEXT-eviction-next-week"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{r}");
+    let id = r["id"].as_str().unwrap();
+    let (status, body) = w
+        .api(
+            "POST",
+            &format!("/api/v1/referrals/{id}/status"),
+            t,
+            json!({"status": "completed", "reason": "got-help", "note": "NOTE-TEXT-she-got-food"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = w
+        .api("GET", &format!("/api/v1/referrals/{id}"), t, Value::Null)
+        .await;
+    assert_eq!(status, 200);
+
+    let directory = &w.app.state.directory;
+    let log = directory.audit_log(1000).unwrap();
+    let about: Vec<&str> = log
+        .iter()
+        .filter(|e| e.target_id == id)
+        .map(|e| e.action.as_str())
+        .collect();
+    for action in ["referral.create", "referral.status", "referral.view"] {
+        assert_eq!(
+            about.iter().filter(|a| **a == action).count(),
+            1,
+            "{action} in {about:?}"
+        );
+    }
+    let text = serde_json::to_string(&log).unwrap();
+    for secret in ["CLIENT-REF-7731", "NOTE-TEXT"] {
+        assert!(!text.contains(secret), "{secret} in the audit log: {text}");
+    }
+    let check = directory.check(&hearth::directory::Silent).unwrap();
+    assert_eq!(check.store.audit.broken, None);
+    assert_eq!(check.store.audit.entries, log.len() as u64);
+}
