@@ -309,6 +309,9 @@ pub async fn setup_page(
 
 #[derive(Debug, Deserialize)]
 pub struct SetupForm {
+    /// The one-time link's secret: it is what a forged form cannot know, so
+    /// it stands in for a CSRF token here. Missing reads as not valid.
+    #[serde(default)]
     token: String,
     email: String,
     password: String,

@@ -117,13 +117,22 @@ pub fn router(state: AppState) -> Router {
         .route("/hsds/taxonomies/{id}", get(hsds::taxonomy_show))
         .route("/hsds/taxonomy_terms", get(hsds::taxonomy_terms_list))
         .route("/hsds/taxonomy_terms/{id}", get(hsds::taxonomy_term_show))
-        .route("/hsds/service_at_locations", get(hsds::service_at_locations_list))
-        .route("/hsds/service_at_locations/{id}", get(hsds::service_at_location_show))
+        .route(
+            "/hsds/service_at_locations",
+            get(hsds::service_at_locations_list),
+        )
+        .route(
+            "/hsds/service_at_locations/{id}",
+            get(hsds::service_at_location_show),
+        )
         .route("/login", get(account::login_page).post(account::login))
         .route("/logout", post(account::logout))
         .route("/setup", get(account::setup_page).post(account::setup))
         .route("/refer", get(referrals::refer_page))
-        .route("/referrals", get(referrals::list_page).post(referrals::create_form))
+        .route(
+            "/referrals",
+            get(referrals::list_page).post(referrals::create_form),
+        )
         .route("/referrals.csv", get(referrals::export_csv))
         .route("/referrals/{id}", get(referrals::show_page))
         .route("/referrals/{id}/status", post(referrals::status_form))
@@ -134,14 +143,24 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/reports/gaps", get(reports::api_gaps))
         .route(
             "/api/v1/submissions",
-            post(moderation::api_submit).layer(axum::extract::DefaultBodyLimit::max(moderation::MAX_SUBMISSION_BYTES)),
+            post(moderation::api_submit).layer(axum::extract::DefaultBodyLimit::max(
+                moderation::MAX_SUBMISSION_BYTES,
+            )),
         )
         .route("/api/v1/moderation", get(moderation::api_queue))
-        .route("/api/v1/moderation/{id}/approve", post(moderation::api_approve))
-        .route("/api/v1/moderation/{id}/reject", post(moderation::api_reject))
+        .route(
+            "/api/v1/moderation/{id}/approve",
+            post(moderation::api_approve),
+        )
+        .route(
+            "/api/v1/moderation/{id}/reject",
+            post(moderation::api_reject),
+        )
         .route(
             "/submit",
-            get(moderation::submit_page).post(moderation::submit).layer(axum::extract::DefaultBodyLimit::max(moderation::MAX_SUBMISSION_BYTES)),
+            get(moderation::submit_page).post(moderation::submit).layer(
+                axum::extract::DefaultBodyLimit::max(moderation::MAX_SUBMISSION_BYTES),
+            ),
         )
         .route("/moderation", get(moderation::queue_page))
         .route("/services/{id}/claim", post(moderation::claim))
@@ -150,15 +169,25 @@ pub fn router(state: AppState) -> Router {
         .route("/moderation/{id}/reject", post(moderation::reject_form))
         .route(
             "/services/{id}/correct",
-            get(moderation::correct_page).post(moderation::correct).layer(axum::extract::DefaultBodyLimit::max(moderation::MAX_SUBMISSION_BYTES)),
+            get(moderation::correct_page)
+                .post(moderation::correct)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    moderation::MAX_SUBMISSION_BYTES,
+                )),
         )
-        .route("/api/v1/referrals", get(referrals::api_list).post(referrals::api_create))
+        .route(
+            "/api/v1/referrals",
+            get(referrals::api_list).post(referrals::api_create),
+        )
         .route("/api/v1/referrals/{id}", get(referrals::api_show))
         .route("/api/v1/referrals/{id}/status", post(referrals::api_status))
         .route("/api/v1/referrals/{id}/fhir", get(referrals::api_fhir))
         .route("/lists", get(lists::list_index).post(lists::list_create))
         .route("/lists/{id}/items", post(lists::list_item_add))
-        .route("/lists/{id}/items/{service_id}/remove", post(lists::list_item_remove))
+        .route(
+            "/lists/{id}/items/{service_id}/remove",
+            post(lists::list_item_remove),
+        )
         .route("/lists/{id}/members", post(lists::list_members))
         .route("/lists/{id}/rename", post(lists::list_rename))
         .route("/lists/{id}/delete", post(lists::list_delete))
@@ -167,17 +196,59 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/lists/{id}/items", post(lists::api_list_item_add))
         .fallback(handlers::not_found)
         .with_state(state)
+        .layer(axum::middleware::from_fn(refuse_cross_site))
         .layer(CatchPanicLayer::custom(handlers::panic_response))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'"),
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        // Pages carry referrals, sessions and clients' places: kept out of
+        // every cache unless a handler says otherwise (the stylesheets do).
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static("referrer-policy"),
             HeaderValue::from_static("same-origin"),
         ))
         .layer(TraceLayer::new_for_http())
+}
+
+/// The Content-Security-Policy of every response: Hearth's pages load only
+/// their own stylesheets and images, run no scripts, and post forms only to
+/// Hearth.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+/// Refuses a request that would change something when the browser says it was
+/// sent by another site (`Sec-Fetch-Site: cross-site` or `same-site`), before
+/// any handler runs. Scripts with API tokens send no such header; the CSRF
+/// tokens of Hearth's own forms stay the check for browsers that do not either.
+async fn refuse_cross_site(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::Method;
+    use axum::response::IntoResponse;
+    let reads = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    let from_elsewhere = request
+        .headers()
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"cross-site" || v.as_bytes() == b"same-site");
+    if !reads && from_elsewhere {
+        return AppError::Forbidden(
+            "this request came from another site's page; Hearth accepts changes only from its own pages. Open Hearth and try again from there.".into(),
+        )
+        .into_response();
+    }
+    next.run(request).await
 }
 
 /// How long a search waits for its turn before it is refused as busy.

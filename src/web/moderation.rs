@@ -21,8 +21,29 @@ use crate::model::{Service, Submission, SubmissionKind, Submitter, User};
 pub const MAX_SUBMISSION_BYTES: usize = 256 * 1024;
 
 /// The id of whoever is signed in, if anyone (submissions need no account).
-async fn submitter_id(state: &AppState, headers: &HeaderMap) -> Option<String> {
-    maybe_actor(state, headers).await.map(|a| a.user.id)
+/// A submission made from a signed-in browser session is credited to its
+/// user, so it must carry the session's CSRF token (`given`, or the
+/// `X-CSRF-Token` header) like every other signed-in change.
+async fn submitter_id(
+    state: &AppState,
+    headers: &HeaderMap,
+    given: Option<&str>,
+) -> Result<Option<String>, AppError> {
+    match maybe_actor(state, headers).await {
+        Some(actor) => {
+            check_csrf(&actor, given.or(csrf_header(headers)))?;
+            Ok(Some(actor.user.id))
+        }
+        None => Ok(None),
+    }
+}
+
+/// The session's CSRF token for a public form, when someone is signed in.
+async fn form_csrf(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    maybe_actor(state, headers)
+        .await
+        .map(|actor| actor.csrf().to_owned())
+        .filter(|csrf| !csrf.is_empty())
 }
 
 /// "Edit then approve": applies a moderator's edits (when there are any), then approves.
@@ -81,7 +102,7 @@ pub async fn api_submit(
         }
     })?;
     rate_limit(&state, &address(connect.as_ref().map(|c| &c.0)))?;
-    let user = submitter_id(&state, &headers).await;
+    let user = submitter_id(&state, &headers, None).await?;
     let (service, submitter, note) = match body.get("service") {
         Some(service) if service.is_object() => {
             let who = body.get("submitter");
@@ -334,6 +355,8 @@ fn received(id: &str) -> Markup {
 
 #[derive(Debug, Default, Deserialize)]
 pub struct CorrectionForm {
+    /// The session's token, when the form was sent signed in.
+    csrf: Option<String>,
     name: Option<String>,
     description: Option<String>,
     phone: Option<String>,
@@ -364,8 +387,10 @@ fn given(value: &Option<String>) -> Option<String> {
 /// `GET /services/{id}/correct`: suggest a correction to a listing.
 pub async fn correct_page(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Markup, AppError> {
+    let csrf = form_csrf(&state, &headers).await;
     let directory = state.directory.clone();
     let service = blocking(move || directory.service(&id))
         .await??
@@ -380,6 +405,7 @@ pub async fn correct_page(
             h1 { "Suggest a correction: " (service.name) }
             p { "Change what is wrong; a moderator checks every change before it goes live. No account needed." }
             form.refer method="post" action={ "/services/" (service.id) "/correct" } {
+                @if let Some(csrf) = &csrf { input type="hidden" name="csrf" value=(csrf); }
                 div.hp aria-hidden="true" {
                     label for="company_website" { "Leave this empty" }
                     input #company_website name="company_website" tabindex="-1" autocomplete="off";
@@ -415,7 +441,7 @@ pub async fn correct(
     Form(form): Form<CorrectionForm>,
 ) -> Result<Response, AppError> {
     rate_limit(&state, &address(connect.as_ref().map(|c| &c.0)))?;
-    let user_id = submitter_id(&state, &headers).await;
+    let user_id = submitter_id(&state, &headers, form.csrf.as_deref()).await?;
     if given(&form.company_website).is_some() {
         tracing::info!("a correction filled the hidden field; not queued");
         return Ok((StatusCode::ACCEPTED, received("-")).into_response());
@@ -556,6 +582,8 @@ pub struct SubmitForm {
     submitter_name: String,
     submitter_email: String,
     company_website: String,
+    /// The session's token, when the form was sent signed in.
+    csrf: String,
 }
 
 impl SubmitForm {
@@ -566,6 +594,7 @@ impl SubmitForm {
         for (key, value) in form_urlencoded::parse(body) {
             let value = value.into_owned();
             match key.as_ref() {
+                "csrf" => f.csrf = value,
                 "organization" => f.organization = value,
                 "name" => f.name = value,
                 "description" => f.description = value,
@@ -718,6 +747,7 @@ fn submit_form(form: &SubmitForm, errors: &[crate::referral::FieldError]) -> Mar
             p { "Run a service that people should find? Tell us about it. A moderator checks every listing before it appears in search; no account is needed." }
             @if !errors.is_empty() { p.field-error role="alert" { "⚠ Some fields need fixing; each says what is wrong. Nothing you typed was lost." } (error_for("")) }
             form.refer method="post" action="/submit" {
+                @if !form.csrf.is_empty() { input type="hidden" name="csrf" value=(form.csrf); }
                 div.hp aria-hidden="true" {
                     label for="company_website" { "Leave this empty" }
                     input #company_website name="company_website" tabindex="-1" autocomplete="off";
@@ -772,8 +802,12 @@ fn submit_form(form: &SubmitForm, errors: &[crate::referral::FieldError]) -> Mar
 }
 
 /// `GET /submit`: the public new-listing form.
-pub async fn submit_page() -> Markup {
-    submit_form(&SubmitForm::default(), &[])
+pub async fn submit_page(State(state): State<AppState>, headers: HeaderMap) -> Markup {
+    let form = SubmitForm {
+        csrf: form_csrf(&state, &headers).await.unwrap_or_default(),
+        ..SubmitForm::default()
+    };
+    submit_form(&form, &[])
 }
 
 /// `POST /submit`.
@@ -790,7 +824,7 @@ pub async fn submit(
         return Ok((StatusCode::ACCEPTED, received("-")).into_response());
     }
     let value = form_to_hsds(&form);
-    let user = submitter_id(&state, &headers).await;
+    let user = submitter_id(&state, &headers, Some(&form.csrf)).await?;
     let submitter = Submitter {
         name: opt(&form.submitter_name).map(str::to_owned),
         email: opt(&form.submitter_email).map(str::to_owned),

@@ -26,6 +26,7 @@ mod referrals;
 mod relevance;
 mod report;
 mod search;
+mod security;
 mod sync;
 mod validate;
 mod web;

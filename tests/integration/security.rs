@@ -1,0 +1,400 @@
+//! Issue 9's security checks over the whole route table, read from the
+//! router's source so that a route added there is walked here too:
+//! S3/S4 (every state-changing route refuses a missing or wrong CSRF token and
+//! a cross-site request; no GET changes anything), S7 (the security headers on
+//! every response, errors and stylesheets included) and S12 (error pages name
+//! no paths, panics or library internals).
+
+use hearth::directory::Silent;
+use hearth::model::Role;
+use hearth::web::CONTENT_SECURITY_POLICY;
+use serde_json::json;
+
+use crate::common::{TestApp, bearer, enc, fixture, user_with_token};
+
+/// Request headers, as name and value.
+type Headers<'a> = Vec<(&'a str, &'a str)>;
+
+/// Each route of `hearth::web::router` with each method it answers, from
+/// `src/web/mod.rs`.
+fn routes() -> Vec<(&'static str, String)> {
+    let source = include_str!("../../src/web/mod.rs");
+    let body = &source[source.find("pub fn router(").unwrap()..];
+    let body = &body[..body.find(".fallback(").unwrap()];
+    let mut out = Vec::new();
+    for chunk in body.split(".route(").skip(1) {
+        let start = chunk.find('"').unwrap() + 1;
+        let path = &chunk[start..start + chunk[start..].find('"').unwrap()];
+        let before = out.len();
+        for (method, name) in [
+            ("GET", "get("),
+            ("POST", "post("),
+            ("PUT", "put("),
+            ("DELETE", "delete("),
+        ] {
+            let routed = chunk.match_indices(name).any(|(i, _)| {
+                !chunk[..i]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':')
+            });
+            if routed {
+                out.push((method, path.to_owned()));
+            }
+        }
+        assert!(out.len() > before, "no method read for route {path}");
+    }
+    out
+}
+
+#[test]
+fn the_route_table_is_read_whole() {
+    let routes = routes();
+    assert!(routes.len() >= 70, "{}", routes.len());
+    for expected in [
+        ("GET", "/"),
+        ("POST", "/referrals"),
+        ("GET", "/referrals"),
+        ("POST", "/api/v1/referrals/{id}/status"),
+        ("POST", "/submit"),
+        ("GET", "/submit"),
+        ("POST", "/lists/{id}/items/{service_id}/remove"),
+    ] {
+        assert!(
+            routes.iter().any(|(m, p)| (*m, p.as_str()) == expected),
+            "{expected:?} in {routes:?}"
+        );
+    }
+}
+
+/// A Hearth with Miami's listings, a user of each role, and one of each kind
+/// of record a route can name.
+struct World {
+    app: TestApp,
+    admin_token: String,
+    ids: Vec<(&'static str, String)>,
+}
+
+async fn world() -> World {
+    let app = TestApp::with(&[fixture("miami")]);
+    let directory = &app.state.directory;
+    let admin_token = user_with_token(directory, "admin@hearth.test", Role::Admin);
+    let clinician = user_with_token(directory, "a@clinic.test", Role::Clinician);
+    let service = directory.services().next().unwrap().unwrap();
+    let (status, referral) = app
+        .api(
+            "POST",
+            "/api/v1/referrals",
+            Some(&clinician),
+            &json!({"service_id": service.id, "need": "food-insecurity", "client_ref": "C-1", "consent": "verbal"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{referral}");
+    let (status, submission) = app
+        .api(
+            "POST",
+            "/api/v1/submissions",
+            None,
+            &json!({"kind": "new", "submitter": {"name": "Ana", "email": "ana@org.test"},
+                    "service": {"name": "Test pantry", "organization": {"name": "Test org"},
+                                "description": "Food on Tuesdays."}}),
+        )
+        .await;
+    let submission_id = submission["id"].as_str().unwrap_or("missing").to_owned();
+    assert!(status < 300 || submission_id == "missing", "{submission}");
+    let (cookie, csrf) = app.session("a@clinic.test");
+    let (status, headers, page) = app
+        .send(
+            "POST",
+            "/lists",
+            &[
+                ("cookie", &cookie),
+                ("content-type", "application/x-www-form-urlencoded"),
+            ],
+            &format!("csrf={csrf}&name=Team"),
+        )
+        .await;
+    assert_eq!(status, 303, "{page}");
+    let list = header(&headers, "location")
+        .trim_start_matches("/lists#list-")
+        .to_owned();
+    let ids = vec![
+        ("{service_id}", service.id.clone()),
+        (
+            "/referrals/{id}",
+            referral["id"].as_str().unwrap().to_owned(),
+        ),
+        ("/moderation/{id}", submission_id),
+        ("/lists/{id}", list),
+        ("/organizations/{id}", service.organization.id.clone()),
+        ("{id}", service.id.clone()),
+    ];
+    World {
+        app,
+        admin_token,
+        ids,
+    }
+}
+
+impl World {
+    /// `path` with its parameters filled with ids of real records.
+    fn uri(&self, path: &str) -> String {
+        let mut uri = path.to_owned();
+        for (pattern, id) in &self.ids {
+            if let Some(at) = uri.find(pattern) {
+                let param = if pattern.starts_with('/') {
+                    at + pattern.len() - "{id}".len()
+                } else {
+                    at
+                };
+                let end = param + uri[param..].find('}').unwrap() + 1;
+                uri.replace_range(param..end, &enc(id));
+            }
+        }
+        uri
+    }
+}
+
+fn header<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> &'a str {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// S7 and S12: every route, signed out and as an admin, plus the errors a
+/// router makes itself (not found, wrong method).
+#[tokio::test]
+async fn every_response_carries_the_security_headers_and_no_internals() {
+    let w = world().await;
+    assert!(!CONTENT_SECURITY_POLICY.contains("unsafe-inline"));
+    for directive in [
+        "default-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ] {
+        assert!(CONTENT_SECURITY_POLICY.contains(directive), "{directive}");
+    }
+    let auth = bearer(&w.admin_token);
+    let mut requests: Vec<(String, String, Headers)> = Vec::new();
+    for (method, path) in routes() {
+        let uri = w.uri(&path);
+        requests.push((method.to_owned(), uri.clone(), vec![]));
+        requests.push((
+            method.to_owned(),
+            uri,
+            vec![("authorization", auth.as_str())],
+        ));
+    }
+    requests.push(("GET".into(), "/no/such/page".into(), vec![]));
+    requests.push(("GET".into(), "/logout".into(), vec![]));
+    requests.push(("DELETE".into(), "/referrals".into(), vec![]));
+    requests.push(("GET".into(), "/api/v1/search?radius=zzz".into(), vec![]));
+    let mut seen = 0;
+    for (method, uri, headers) in &requests {
+        let (status, got, body) = w.app.send(method, uri, headers, "").await;
+        let what = format!(
+            "{method} {uri} ({status}, signed in: {})",
+            !headers.is_empty()
+        );
+        assert!(status.as_u16() < 500, "{what}: {body}");
+        assert_eq!(
+            header(&got, "content-security-policy"),
+            CONTENT_SECURITY_POLICY,
+            "{what}"
+        );
+        assert_eq!(header(&got, "x-content-type-options"), "nosniff", "{what}");
+        assert_eq!(header(&got, "referrer-policy"), "same-origin", "{what}");
+        assert!(got.get("server").is_none(), "{what}: names the server");
+        if uri.starts_with("/static/") {
+            assert!(
+                header(&got, "cache-control").starts_with("public"),
+                "{what}"
+            );
+        } else {
+            assert_eq!(header(&got, "cache-control"), "no-store", "{what}");
+        }
+        if status.as_u16() >= 400 {
+            for internal in [
+                "/work/",
+                "src/",
+                ".rs:",
+                "panicked",
+                "sled::",
+                "tantivy::",
+                "RUST_BACKTRACE",
+            ] {
+                assert!(!body.contains(internal), "{what}: {internal} in {body}");
+            }
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, routes().len() * 2 + 4);
+}
+
+/// S3/S4: each state-changing route, from a signed-in browser session,
+/// refuses a request without the session's CSRF token, with a wrong one, and
+/// one the browser says came from another site, whatever else it carries.
+#[tokio::test]
+async fn every_state_changing_route_refuses_missing_wrong_and_cross_site_tokens() {
+    let w = world().await;
+    let (cookie, csrf) = w.app.session("admin@hearth.test");
+    // The session itself is good: it reads a signed-in page.
+    let (status, _) = w.app.get_as("/referrals", &cookie).await;
+    assert_eq!(status, 200);
+    let posts: Vec<String> = routes()
+        .into_iter()
+        .filter(|(method, _)| *method != "GET")
+        .map(|(_, path)| path)
+        .collect();
+    assert!(posts.len() >= 25, "{posts:?}");
+    // One body that every form and every JSON route reads without a field
+    // error (each takes the fields it knows), so that only the token decides.
+    let service = w.ids[0].1.clone();
+    // A setup link is open, so /setup is refused for its token alone.
+    let setup = w.app.state.start_setup().unwrap();
+    assert!(!setup.is_empty());
+    let fields = [
+        ("email", "admin@hearth.test"),
+        ("password", crate::common::PASSWORD),
+        ("confirm", crate::common::PASSWORD),
+        ("name", "Team B"),
+        ("status", "completed"),
+        ("reason", "got-help"),
+        ("need", "food-insecurity"),
+        ("service_id", service.as_str()),
+        ("consent", "verbal"),
+        ("client_ref", "C-9"),
+        ("members", ""),
+        ("note", "n"),
+        ("contact_email", "ana@org.test"),
+        ("organization", "Test org"),
+        ("description", "Food."),
+    ];
+    let form_body: String = fields
+        .iter()
+        .map(|(k, v)| format!("{k}={}", enc(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let json_body = serde_json::to_string(&serde_json::json!({
+        "service_id": service, "need": "food-insecurity", "consent": "verbal",
+        "client_ref": "C-9", "status": "completed", "reason": "got-help",
+        "kind": "new", "submitter": {"name": "Ana", "email": "ana@org.test"},
+        "service": {"name": "Test pantry", "organization": {"name": "Test org"}, "description": "Food."},
+    }))
+    .unwrap();
+    let mut failures = Vec::new();
+    for path in &posts {
+        let uri = w.uri(path);
+        let (kind, body) = if path.starts_with("/api/") {
+            ("application/json", json_body.clone())
+        } else {
+            ("application/x-www-form-urlencoded", form_body.clone())
+        };
+        let with = |token: &str| {
+            if kind == "application/json" {
+                body.clone()
+            } else {
+                // The first-admin form's check is its one-time link's token.
+                format!("csrf={0}&token={0}&{body}", enc(token))
+            }
+        };
+        let cases: [(&str, Headers, String); 3] = [
+            (
+                "no token",
+                vec![("cookie", cookie.as_str()), ("content-type", kind)],
+                body.clone(),
+            ),
+            (
+                "a wrong token",
+                vec![
+                    ("cookie", cookie.as_str()),
+                    ("content-type", kind),
+                    ("x-csrf-token", "wrong"),
+                ],
+                with("wrong"),
+            ),
+            (
+                "cross-site",
+                vec![
+                    ("cookie", cookie.as_str()),
+                    ("content-type", kind),
+                    ("x-csrf-token", csrf.as_str()),
+                    ("sec-fetch-site", "cross-site"),
+                ],
+                with(&csrf),
+            ),
+        ];
+        for (case, headers, body) in &cases {
+            let (status, _, page) = w.app.send("POST", &uri, headers, body).await;
+            // A wrong or missing setup link is "not valid", as for anyone.
+            let refused =
+                status == 403 || (path == "/setup" && status == 404 && *case != "cross-site");
+            if !refused {
+                failures.push(format!("POST {uri} with {case}: {status} {page}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // And the public forms still work signed in: their pages carry the token.
+    let (_, page) = w.app.get_as("/submit", &cookie).await;
+    assert!(
+        page.contains(&format!("name=\"csrf\" value=\"{csrf}\"")),
+        "{page}"
+    );
+    let (status, _, page) = w
+        .app
+        .send(
+            "POST",
+            "/submit",
+            &[("cookie", &cookie), ("content-type", "application/x-www-form-urlencoded")],
+            &format!("csrf={csrf}&organization=Org&name=Pantry&description=Food&phone=305-555-0100&zip=33136"),
+        )
+        .await;
+    assert_eq!(status, 202, "{page}");
+}
+
+/// S4: no GET changes what the store holds. Reading a referral is written to
+/// the audit log and searches to the search log (both by design); nothing
+/// else may change.
+#[tokio::test]
+async fn no_get_route_changes_state() {
+    let w = world().await;
+    let directory = &w.app.state.directory;
+    let state = || {
+        let check = directory.check(&Silent).unwrap();
+        let counts: Vec<(&str, u64)> = check
+            .store
+            .counts
+            .into_iter()
+            .filter(|(tree, _)| !tree.starts_with("search_log"))
+            .collect();
+        let all = directory
+            .referrals_made(chrono::DateTime::UNIX_EPOCH, chrono::Utc::now())
+            .unwrap();
+        let referrals = serde_json::to_string(&all).unwrap();
+        (counts, directory.sequences().unwrap(), referrals)
+    };
+    let before = state();
+    let (cookie, _) = w.app.session("admin@hearth.test");
+    let auth = bearer(&w.admin_token);
+    for (method, path) in routes() {
+        if method != "GET" {
+            continue;
+        }
+        let uri = w.uri(&path);
+        for headers in [
+            vec![],
+            vec![("authorization", auth.as_str())],
+            vec![("cookie", cookie.as_str())],
+        ] {
+            w.app.send("GET", &uri, &headers, "").await;
+        }
+    }
+    let after = state();
+    // Signing in above added a session; sessions are not among the trees compared.
+    assert_eq!(before, after);
+}
