@@ -91,6 +91,33 @@ pub struct ValidSearch {
     pub open: Option<OpenFilter>,
 }
 
+impl SearchParams {
+    /// Each parameter with its name, in the order a link writes them (`page`,
+    /// `limit` and `offset` last).
+    pub fn named(&self) -> [(&'static str, &Option<String>); 18] {
+        [
+            ("q", &self.q),
+            ("near", &self.near),
+            ("radius", &self.radius),
+            ("category", &self.category),
+            ("need", &self.need),
+            ("language", &self.language),
+            ("open_now", &self.open_now),
+            ("open_at", &self.open_at),
+            ("free", &self.free),
+            ("accessible", &self.accessible),
+            ("scope", &self.scope),
+            ("lang", &self.lang),
+            ("population", &self.population),
+            ("age", &self.age),
+            ("words", &self.words),
+            ("page", &self.page),
+            ("limit", &self.limit),
+            ("offset", &self.offset),
+        ]
+    }
+}
+
 impl ValidSearch {
     /// True when nothing was asked (no text, no place, no category or taxonomy
     /// code, no need, no population).
@@ -325,8 +352,30 @@ pub fn areas_of(place: &Place, gazetteer: &Gazetteer) -> Vec<String> {
     areas
 }
 
+/// The longest value each parameter other than `q` may have, in characters:
+/// far past any real one, short enough that a message quoting it stays short.
+const MAX_PARAM_CHARS: usize = 200;
+
+/// Refuses a parameter (other than the search text) longer than any real value.
+fn check_lengths(params: &SearchParams) -> Result<(), InputError> {
+    for (param, value) in params.named() {
+        if param == "q" {
+            continue;
+        }
+        let chars = value.as_deref().map_or(0, |v| v.chars().count());
+        if chars > MAX_PARAM_CHARS {
+            return Err(bad(
+                param,
+                format!("{param} is {chars} characters long; it may be at most {MAX_PARAM_CHARS}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Checks search parameters and resolves the place.
 pub fn validate(params: &SearchParams, gazetteer: &Gazetteer) -> Result<ValidSearch, InputError> {
+    check_lengths(params)?;
     let text = params.q.clone().unwrap_or_default();
     let place = given(&params.near)
         .map(|near| {
@@ -543,6 +592,11 @@ mod tests {
                 ],
                 "open_at",
                 "not both",
+            ),
+            (
+                vec![("near", &"Miami ".repeat(40))],
+                "near",
+                "near is 240 characters long; it may be at most 200",
             ),
         ] {
             let e = validate(&params(&pairs), &g)

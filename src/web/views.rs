@@ -728,22 +728,12 @@ fn way_out_link(params: &SearchParams, way: &WayOut) -> (String, String) {
 
 fn page_link(params: &SearchParams, page: usize) -> String {
     let mut query = form_urlencoded::Serializer::new(String::new());
-    for (key, value) in [
-        ("q", &params.q),
-        ("near", &params.near),
-        ("radius", &params.radius),
-        ("category", &params.category),
-        ("need", &params.need),
-        ("language", &params.language),
-        ("open_now", &params.open_now),
-        ("open_at", &params.open_at),
-        ("free", &params.free),
-        ("accessible", &params.accessible),
-        ("scope", &params.scope),
-        ("lang", &params.lang),
-        ("population", &params.population),
-        ("age", &params.age),
-    ] {
+    // The search as asked, without its paging (set below) or the word rule.
+    let asked = params
+        .named()
+        .into_iter()
+        .filter(|(key, _)| !matches!(*key, "words" | "page" | "limit" | "offset"));
+    for (key, value) in asked {
         if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
             query.append_pair(key, v);
         }

@@ -11,6 +11,7 @@ mod cli_users;
 mod common;
 mod freshness;
 mod gaps;
+mod hostile;
 mod hours;
 mod hsds_api;
 mod hsds_export;
