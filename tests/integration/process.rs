@@ -66,16 +66,7 @@ async fn serve_imports_the_seed_data_into_an_empty_store_and_answers_over_http()
     let root = tempfile::tempdir().unwrap();
     let seed = fixture_seed_dir(root.path());
     let home = root.path().join("home");
-    let mut child = hearth()
-        .args(["serve", "--addr", "127.0.0.1:0", "--seed-dir"])
-        .arg(&seed)
-        .arg("--dir")
-        .arg(&home)
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let (url, _log) = wait_for_address(&mut child);
+    let (mut child, url, _log) = serve(&home, &seed);
     let http = client();
 
     let health = http.get(format!("{url}healthz")).send().await.unwrap();
@@ -299,26 +290,44 @@ fn rows_imported_with_changed_data_are_listed_as_notes() {
     );
 }
 
-/// Starts `hearth serve` on a free port over `home` (seeding from `seed`).
-pub(crate) fn serve(home: &Path, seed: &Path) -> (Child, String, mpsc::Receiver<String>) {
-    let mut child = hearth()
+/// `hearth serve` on a free port over `home`, seeding from `seed`.
+fn serve_command(home: &Path, seed: &Path) -> Command {
+    let mut command = hearth();
+    command
         .args(["serve", "--addr", "127.0.0.1:0", "--seed-dir"])
         .arg(seed)
         .arg("--dir")
         .arg(home)
+        .stdout(Stdio::null());
+    command
+}
+
+/// Starts `hearth serve` on a free port over `home` (seeding from `seed`).
+pub(crate) fn serve(home: &Path, seed: &Path) -> (Child, String, mpsc::Receiver<String>) {
+    let mut child = serve_command(home, seed)
         .stderr(Stdio::piped())
-        .stdout(Stdio::null())
         .spawn()
         .unwrap();
     let (url, log) = wait_for_address(&mut child);
     (child, url, log)
 }
 
-/// Acknowledged means durable: a burst of referral writes from several clients,
-/// the server killed with SIGKILL in the middle of it, restarted — every
-/// referral that got a 201 is there, once. Three cycles.
+/// R1, acknowledged means durable: a burst of referral writes from several
+/// clients, the server killed with SIGKILL in the middle of it, restarted:
+/// every referral that got a 201 is there, once. Three cycles here, twenty in
+/// the long version.
 #[tokio::test]
 async fn every_acknowledged_referral_survives_sigkill() {
+    sigkill_cycles(3).await;
+}
+
+#[tokio::test]
+#[ignore = "long version: cargo test --release -- --ignored sigkill"]
+async fn every_acknowledged_referral_survives_sigkill_long() {
+    sigkill_cycles(20).await;
+}
+
+async fn sigkill_cycles(cycles: u64) {
     let root = tempfile::tempdir().unwrap();
     let seed = fixture_seed_dir(root.path());
     let home = root.path().join("home");
@@ -336,18 +345,13 @@ async fn every_acknowledged_referral_survives_sigkill() {
     let auth = format!("Bearer {token}");
     let mut acknowledged: std::collections::BTreeMap<String, String> = Default::default();
     let mut service_id = String::new();
-    for cycle in 0..3u64 {
+    for cycle in 0..cycles {
+        let started = std::time::Instant::now();
         let (mut child, url, _log) = serve(&home, &seed);
+        eprintln!("R1 cycle {cycle}: ready in {:?}", started.elapsed());
         if service_id.is_empty() {
-            let body: serde_json::Value = http
-                .get(format!("{url}api/v1/search?near=33136&radius=25&limit=1"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            service_id = body["results"][0]["id"].as_str().unwrap().to_owned();
+            let (_, ids) = found(&http, &url, "near=33136&radius=25").await;
+            service_id = ids[0].clone();
         }
         // Everything acknowledged in earlier cycles is still there, once.
         let list: serde_json::Value = http
@@ -439,7 +443,7 @@ async fn every_acknowledged_referral_survives_sigkill() {
         assert_eq!(response.status(), 200, "{request} → {id} lost");
     }
     eprintln!(
-        "sigkill: {} acknowledged referrals over 3 kills, none lost",
+        "sigkill: {} acknowledged referrals over {cycles} kills, none lost",
         acknowledged.len()
     );
     child.kill().unwrap();
@@ -505,4 +509,90 @@ async fn the_first_serve_prints_a_one_time_admin_setup_link() {
     let (directory, _) =
         hearth::directory::Directory::open(&home, &hearth::directory::Silent).unwrap();
     assert!(directory.has_admin().unwrap());
+}
+
+/// The ids of a search's results, and its total, from a running server.
+async fn found(http: &reqwest::Client, url: &str, query: &str) -> (u64, Vec<String>) {
+    let body: serde_json::Value = http
+        .get(format!("{url}api/v1/search?{query}&limit=100"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids = body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect();
+    (body["total"].as_u64().unwrap(), ids)
+}
+
+/// R2: `serve` killed with SIGKILL 0–300 ms after it starts, cycle after
+/// cycle, in the middle of importing the seed data and building the index.
+/// No start fails, and the home ends up as one never interrupted: the same
+/// answers to the same searches, and `hearth check` finds nothing wrong.
+async fn killed_while_starting(cycles: u64) {
+    let root = tempfile::tempdir().unwrap();
+    let seed = fixture_seed_dir(root.path());
+    let home = root.path().join("home");
+    for cycle in 0..cycles {
+        let mut child = serve_command(&home, &seed)
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let wait = (cycle * 137 + 41) % 301;
+        tokio::time::sleep(Duration::from_millis(wait)).await;
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("cycle {cycle}: serve stopped by itself ({status}) after {wait} ms");
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+    }
+    let started = std::time::Instant::now();
+    let (mut child, url, _log) = serve(&home, &seed);
+    eprintln!("R2: after {cycles} kills, ready in {:?}", started.elapsed());
+    let reference_home = root.path().join("reference");
+    let (mut reference, reference_url, _log) = serve(&reference_home, &seed);
+    let http = client();
+    for query in [
+        "near=33136&radius=25",
+        "q=food&near=33101",
+        "q=mental%20health",
+        "category=housing&near=20001&radius=50",
+        "q=library",
+    ] {
+        assert_eq!(
+            found(&http, &url, query).await,
+            found(&http, &reference_url, query).await,
+            "{query}"
+        );
+    }
+    for server in [&mut child, &mut reference] {
+        server.kill().unwrap();
+        server.wait().unwrap();
+    }
+    let check = crate::common::hearth_at(&home)
+        .arg("check")
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
+
+#[tokio::test]
+async fn a_start_killed_again_and_again_ends_as_if_never_interrupted() {
+    killed_while_starting(5).await;
+}
+
+#[tokio::test]
+#[ignore = "long version: cargo test --release -- --ignored killed"]
+async fn killed_while_starting_long() {
+    killed_while_starting(20).await;
 }
