@@ -137,6 +137,43 @@ async fn world() -> World {
 }
 
 impl World {
+    /// One form body and one JSON body that every POST route reads without a
+    /// field error (each takes the fields it knows), so that only who asks,
+    /// and their token, decide the answer.
+    fn bodies(&self) -> (String, String) {
+        let service = self.ids[0].1.clone();
+        let fields = [
+            ("email", "admin@hearth.test"),
+            ("password", crate::common::PASSWORD),
+            ("confirm", crate::common::PASSWORD),
+            ("name", "Team B"),
+            ("status", "completed"),
+            ("reason", "got-help"),
+            ("need", "food-insecurity"),
+            ("service_id", service.as_str()),
+            ("consent", "verbal"),
+            ("client_ref", "C-9"),
+            ("members", ""),
+            ("note", "n"),
+            ("contact_email", "ana@org.test"),
+            ("organization", "Test org"),
+            ("description", "Food."),
+        ];
+        let form: String = fields
+            .iter()
+            .map(|(k, v)| format!("{k}={}", enc(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let json = serde_json::to_string(&serde_json::json!({
+            "service_id": service, "need": "food-insecurity", "consent": "verbal",
+            "client_ref": "C-9", "status": "completed", "reason": "got-help",
+            "kind": "new", "submitter": {"name": "Ana", "email": "ana@org.test"},
+            "service": {"name": "Test pantry", "organization": {"name": "Test org"}, "description": "Food."},
+        }))
+        .unwrap();
+        (form, json)
+    }
+
     /// `path` with its parameters filled with ids of real records.
     fn uri(&self, path: &str) -> String {
         let mut uri = path.to_owned();
@@ -250,41 +287,10 @@ async fn every_state_changing_route_refuses_missing_wrong_and_cross_site_tokens(
         .map(|(_, path)| path)
         .collect();
     assert!(posts.len() >= 25, "{posts:?}");
-    // One body that every form and every JSON route reads without a field
-    // error (each takes the fields it knows), so that only the token decides.
-    let service = w.ids[0].1.clone();
     // A setup link is open, so /setup is refused for its token alone.
     let setup = w.app.state.start_setup().unwrap();
     assert!(!setup.is_empty());
-    let fields = [
-        ("email", "admin@hearth.test"),
-        ("password", crate::common::PASSWORD),
-        ("confirm", crate::common::PASSWORD),
-        ("name", "Team B"),
-        ("status", "completed"),
-        ("reason", "got-help"),
-        ("need", "food-insecurity"),
-        ("service_id", service.as_str()),
-        ("consent", "verbal"),
-        ("client_ref", "C-9"),
-        ("members", ""),
-        ("note", "n"),
-        ("contact_email", "ana@org.test"),
-        ("organization", "Test org"),
-        ("description", "Food."),
-    ];
-    let form_body: String = fields
-        .iter()
-        .map(|(k, v)| format!("{k}={}", enc(v)))
-        .collect::<Vec<_>>()
-        .join("&");
-    let json_body = serde_json::to_string(&serde_json::json!({
-        "service_id": service, "need": "food-insecurity", "consent": "verbal",
-        "client_ref": "C-9", "status": "completed", "reason": "got-help",
-        "kind": "new", "submitter": {"name": "Ana", "email": "ana@org.test"},
-        "service": {"name": "Test pantry", "organization": {"name": "Test org"}, "description": "Food."},
-    }))
-    .unwrap();
+    let (form_body, json_body) = w.bodies();
     let mut failures = Vec::new();
     for path in &posts {
         let uri = w.uri(path);
@@ -397,4 +403,288 @@ async fn no_get_route_changes_state() {
     let after = state();
     // Signing in above added a session; sessions are not among the trees compared.
     assert_eq!(before, after);
+}
+
+/// Who may get a success from each route (S8). `ANYONE` is everyone, signed
+/// out included; `OWNER` is clinician A, whose referral and list the ids name
+/// (clinician B is the other clinician, who owns neither).
+const ANYONE: &[&str] = &[
+    "anonymous",
+    "clinician-a",
+    "clinician-b",
+    "organization",
+    "moderator",
+    "advocate",
+    "admin",
+];
+const CLINICIANS: &[&str] = &["clinician-a", "clinician-b", "admin"];
+const OWNER: &[&str] = &["clinician-a", "admin"];
+const OWNER_ONLY: &[&str] = &["clinician-a"];
+const MODERATORS: &[&str] = &["moderator", "admin"];
+const ADVOCATES: &[&str] = &["advocate", "admin"];
+const ORGANIZATIONS: &[&str] = &["organization", "admin"];
+const ADMINS: &[&str] = &["admin"];
+
+/// The access policy: every route of the router, and who may succeed on it.
+/// A route missing here, or listed here and gone from the router, fails
+/// [`no_one_gets_a_success_the_policy_does_not_give_them`].
+const POLICY: &[(&str, &str, &[&str])] = &[
+    ("GET", "/", ANYONE),
+    ("GET", "/services/{id}", ANYONE),
+    ("GET", "/about", ANYONE),
+    ("GET", "/static/hearth.css", ANYONE),
+    ("GET", "/static/handout.css", ANYONE),
+    ("GET", "/api/v1/search", ANYONE),
+    ("GET", "/api/v1/suggest", ANYONE),
+    ("GET", "/api/v1/services/{id}", ANYONE),
+    ("GET", "/api/v1/services", ANYONE),
+    ("POST", "/api/v1/services/{id}/verify", MODERATORS),
+    ("POST", "/services/{id}/verify", MODERATORS),
+    ("GET", "/moderation/stale", MODERATORS),
+    ("GET", "/api/v1/moderation/stale", MODERATORS),
+    ("GET", "/healthz", ANYONE),
+    ("GET", "/hsds", ANYONE),
+    ("GET", "/hsds/", ANYONE),
+    ("GET", "/hsds/openapi.json", ANYONE),
+    ("GET", "/api/v1/openapi.json", ANYONE),
+    ("GET", "/hsds/services", ANYONE),
+    ("GET", "/hsds/services/{id}", ANYONE),
+    ("GET", "/hsds/organizations", ANYONE),
+    ("GET", "/hsds/organizations/{id}", ANYONE),
+    ("GET", "/hsds/taxonomies", ANYONE),
+    ("GET", "/hsds/taxonomies/{id}", ANYONE),
+    ("GET", "/hsds/taxonomy_terms", ANYONE),
+    ("GET", "/hsds/taxonomy_terms/{id}", ANYONE),
+    ("GET", "/hsds/service_at_locations", ANYONE),
+    ("GET", "/hsds/service_at_locations/{id}", ANYONE),
+    ("GET", "/login", ANYONE),
+    ("POST", "/login", ANYONE),
+    ("POST", "/logout", ANYONE),
+    ("GET", "/setup", ANYONE),
+    ("POST", "/setup", ANYONE),
+    ("GET", "/refer", CLINICIANS),
+    ("GET", "/referrals", CLINICIANS),
+    ("POST", "/referrals", CLINICIANS),
+    ("GET", "/referrals.csv", CLINICIANS),
+    ("GET", "/referrals/{id}", OWNER),
+    ("POST", "/referrals/{id}/status", OWNER),
+    ("GET", "/handout", ANYONE),
+    ("GET", "/admin/audit", ADMINS),
+    ("GET", "/admin/sync", ADMINS),
+    ("GET", "/reports/gaps", ADVOCATES),
+    ("GET", "/api/v1/reports/gaps", ADVOCATES),
+    ("POST", "/api/v1/submissions", ANYONE),
+    ("GET", "/api/v1/moderation", MODERATORS),
+    ("POST", "/api/v1/moderation/{id}/approve", MODERATORS),
+    ("POST", "/api/v1/moderation/{id}/reject", MODERATORS),
+    ("GET", "/submit", ANYONE),
+    ("POST", "/submit", ANYONE),
+    ("GET", "/moderation", MODERATORS),
+    ("POST", "/services/{id}/claim", ORGANIZATIONS),
+    ("POST", "/api/v1/services/{id}/claim", ORGANIZATIONS),
+    ("POST", "/moderation/{id}/approve", MODERATORS),
+    ("POST", "/moderation/{id}/reject", MODERATORS),
+    ("GET", "/services/{id}/correct", ANYONE),
+    ("POST", "/services/{id}/correct", ANYONE),
+    ("GET", "/api/v1/referrals", CLINICIANS),
+    ("POST", "/api/v1/referrals", CLINICIANS),
+    ("GET", "/api/v1/referrals/{id}", OWNER),
+    ("POST", "/api/v1/referrals/{id}/status", OWNER),
+    ("GET", "/api/v1/referrals/{id}/fhir", OWNER),
+    ("GET", "/lists", CLINICIANS),
+    ("POST", "/lists", CLINICIANS),
+    ("POST", "/lists/{id}/items", OWNER_ONLY),
+    ("POST", "/lists/{id}/items/{service_id}/remove", OWNER_ONLY),
+    ("POST", "/lists/{id}/members", OWNER_ONLY),
+    ("POST", "/lists/{id}/rename", OWNER_ONLY),
+    ("POST", "/lists/{id}/delete", OWNER_ONLY),
+    ("GET", "/api/v1/lists", CLINICIANS),
+    ("GET", "/api/v1/lists/{id}", OWNER_ONLY),
+    ("POST", "/api/v1/lists/{id}/items", OWNER_ONLY),
+];
+
+/// S8: every role against every route, with the records of clinician A: no
+/// one outside a route's policy gets a success (a 2xx, or a redirect anywhere
+/// but the sign-in page), and the policy names every route.
+#[tokio::test]
+async fn no_one_gets_a_success_the_policy_does_not_give_them() {
+    let routes = routes();
+    for (method, path) in &routes {
+        assert!(
+            POLICY.iter().any(|(m, p, _)| m == method && p == path),
+            "{method} {path} is not in the access policy: add it to POLICY with who may use it"
+        );
+    }
+    for (method, path, _) in POLICY {
+        assert!(
+            routes.iter().any(|(m, p)| m == method && p == path),
+            "{method} {path} is in the access policy but not in the router"
+        );
+    }
+    let w = world().await;
+    let directory = &w.app.state.directory;
+    let now = chrono::Utc::now();
+    let mut people: Vec<(&str, Option<String>)> = vec![("anonymous", None)];
+    for (name, role) in [
+        ("clinician-b", Role::Clinician),
+        ("organization", Role::Organization),
+        ("moderator", Role::Moderator),
+        ("advocate", Role::Advocate),
+    ] {
+        let token = user_with_token(directory, &format!("{name}@people.test"), role);
+        people.push((name, Some(token)));
+    }
+    people.push(("admin", Some(w.admin_token.clone())));
+    let owner = directory
+        .create_token("a@clinic.test", "matrix", "test", now)
+        .unwrap();
+    people.push(("clinician-a", Some(owner)));
+
+    let (form_body, json_body) = w.bodies();
+    let mut wrong = Vec::new();
+    let mut refused = 0;
+    // The owner goes last on each route, and deleting routes go last of all,
+    // so no record is taken away before everyone has tried it.
+    let (deleting, rest): (Vec<_>, Vec<_>) = POLICY
+        .iter()
+        .partition(|(_, path, _)| path.ends_with("/delete"));
+    for &(method, path, allowed) in rest.into_iter().chain(deleting) {
+        let uri = w.uri(path);
+        for (who, token) in &people {
+            let auth = token.as_deref().map(bearer);
+            let (kind, body) = match method {
+                "GET" => ("text/plain", String::new()),
+                _ if path.starts_with("/api/") => ("application/json", json_body.clone()),
+                _ => ("application/x-www-form-urlencoded", form_body.clone()),
+            };
+            let mut headers = vec![("content-type", kind)];
+            if let Some(auth) = &auth {
+                headers.push(("authorization", auth));
+            }
+            let (status, got, page) = w.app.send(method, &uri, &headers, &body).await;
+            let location = header(&got, "location");
+            let success =
+                status.is_success() || (status.is_redirection() && !location.starts_with("/login"));
+            if allowed.contains(who) {
+                continue;
+            }
+            if success {
+                wrong.push(format!(
+                    "{who}: {method} {uri} → {status} {location} {}",
+                    page.chars().take(200).collect::<String>()
+                ));
+            } else {
+                refused += 1;
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "unauthorized successes:\n{}",
+        wrong.join("\n")
+    );
+    eprintln!(
+        "S8: {} routes × {} people, {refused} refusals, 0 unauthorized successes",
+        POLICY.len(),
+        people.len()
+    );
+}
+
+/// Sends a request as if from `peer` (the socket's address), with any headers.
+async fn from_peer(
+    app: &TestApp,
+    peer: &str,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: String,
+) -> u16 {
+    use tower::ServiceExt;
+    let mut request = axum::http::Request::builder().method(method).uri(uri);
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    let mut request = request.body(axum::body::Body::from(body)).unwrap();
+    let peer: std::net::SocketAddr = peer.parse().unwrap();
+    request
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(peer));
+    hearth::web::router(app.state.clone())
+        .oneshot(request)
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// S2: sign-in and public submission limits count the connection's address;
+/// a forged `X-Forwarded-For` on each attempt does not reset them (Hearth
+/// trusts no proxy header), and another address is not held back.
+#[tokio::test]
+async fn a_forged_forwarded_for_does_not_evade_the_rate_limits() {
+    let app = TestApp::with(&[fixture("miami")]);
+    let csrf = app.login_csrf().await;
+    let cookie = format!("hearth_csrf={csrf}");
+    let login = |n: usize| {
+        format!(
+            "email={}&password=wrong-password-{n}&csrf={csrf}",
+            enc(&format!("person{n}@clinic.test"))
+        )
+    };
+    let attacker = "203.0.113.7:40000";
+    // Twenty failures, each for another account and "forwarded for" another host.
+    for n in 0..20 {
+        let forged = format!("10.0.{n}.1");
+        let headers = [
+            ("cookie", cookie.as_str()),
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("x-forwarded-for", forged.as_str()),
+        ];
+        let status = from_peer(&app, attacker, "POST", "/login", &headers, login(n)).await;
+        assert_eq!(status, 401, "attempt {n}");
+    }
+    let headers = [
+        ("cookie", cookie.as_str()),
+        ("content-type", "application/x-www-form-urlencoded"),
+        ("x-forwarded-for", "198.51.100.1"),
+    ];
+    let status = from_peer(&app, attacker, "POST", "/login", &headers, login(20)).await;
+    assert_eq!(status, 429, "the address is held back whatever it claims");
+    let status = from_peer(
+        &app,
+        "203.0.113.8:40000",
+        "POST",
+        "/login",
+        &headers,
+        login(21),
+    )
+    .await;
+    assert_eq!(status, 401, "another address is not");
+
+    // Public submissions: ten per address in the window.
+    let submission =
+        serde_json::json!({"service": {"name": "Pantry", "organization": {"name": "Org"},
+        "description": "Food.", "phones": [{"number": "305-555-0100"}]}})
+        .to_string();
+    let mut statuses = Vec::new();
+    for n in 0..11 {
+        let forged = format!("10.1.{n}.1");
+        let headers = [
+            ("content-type", "application/json"),
+            ("x-forwarded-for", forged.as_str()),
+        ];
+        statuses.push(
+            from_peer(
+                &app,
+                attacker,
+                "POST",
+                "/api/v1/submissions",
+                &headers,
+                submission.clone(),
+            )
+            .await,
+        );
+    }
+    assert!(statuses[..10].iter().all(|s| *s != 429), "{statuses:?}");
+    assert_eq!(statuses[10], 429, "{statuses:?}");
 }

@@ -226,6 +226,18 @@ impl TestApp {
         self.send("POST", uri, &headers, body).await
     }
 
+    /// The sign-in form's CSRF token, which it also sets as the `hearth_csrf` cookie.
+    pub async fn login_csrf(&self) -> String {
+        let (_, headers, _) = self.send("GET", "/login", &[], "").await;
+        set_cookie(&headers, "hearth_csrf")
+            .unwrap()
+            .trim_start_matches("hearth_csrf=")
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned()
+    }
+
     /// Signs in through the login form (GET `/login` for its CSRF cookie, then
     /// POST the form with `next`); returns the status and headers of the POST.
     pub async fn sign_in(
@@ -234,14 +246,7 @@ impl TestApp {
         password: &str,
         next: &str,
     ) -> (StatusCode, HeaderMap) {
-        let (_, headers, _) = self.send("GET", "/login", &[], "").await;
-        let csrf = set_cookie(&headers, "hearth_csrf")
-            .unwrap()
-            .trim_start_matches("hearth_csrf=")
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned();
+        let csrf = self.login_csrf().await;
         let body = format!(
             "email={}&password={}&csrf={csrf}&next={}",
             enc(email),
