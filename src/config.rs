@@ -13,6 +13,11 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 /// The bundled open data `serve` imports into an empty store.
 pub const DEFAULT_SEED_DIR: &str = "data";
 
+/// The file in the home where a running `serve` says where it listens and the
+/// secret `hearth backup` sends it (readable by its user only; removed when it
+/// stops cleanly).
+pub const SERVE_FILE: &str = "serve.json";
+
 /// The settings every command shares.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {

@@ -1,5 +1,6 @@
 //! The command line: one file per subcommand, each with its clap `Args` and a `run`.
 
+mod backup;
 mod check;
 mod export;
 mod import;
@@ -51,6 +52,10 @@ pub enum Command {
     User(user::Args),
     /// Create API tokens for scripts and other systems that call the API.
     Token(token::Args),
+    /// Back up every record into a new folder, with checksums (works while `serve` runs).
+    Backup(backup::BackupArgs),
+    /// Restore a backup into a new home (--dir), then build the index and check it.
+    Restore(backup::RestoreArgs),
     /// Verify the store (every record, the audit log's chain) and that the search index matches it.
     Check(check::Args),
     /// Check an HSDS 3.0 package or JSON file and report each problem with its file, line and field.
@@ -71,6 +76,8 @@ impl Cli {
             Command::Token(args) => token::run(&config, args),
             Command::Validate(args) => validate::run(args),
             Command::Check(args) => check::run(&config, args),
+            Command::Backup(args) => backup::run_backup(&config, args),
+            Command::Restore(args) => backup::run_restore(&config, args),
         }
     }
 }

@@ -139,6 +139,9 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<()> {
             .map(|source| std::sync::Arc::new(SyncSchedule::new(source, args.sync_every)))
             .collect(),
     );
+    let local_secret =
+        crate::auth::token::generate("hthlocal_").context("making the local backup secret")?;
+    state.local_secret_digest = Some(crate::auth::token::digest(&local_secret).into());
     let setup_token = if needs_admin {
         Some(state.start_setup().context("making the admin setup link")?)
     } else {
@@ -161,6 +164,9 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<()> {
         let local = listener
             .local_addr()
             .context("reading the listening address")?;
+        let handoff = config.home.join(crate::config::SERVE_FILE);
+        write_handoff(&handoff, local, &local_secret)
+            .with_context(|| format!("writing {}", handoff.display()))?;
         tracing::info!(
             listings,
             ready_in_s = format!("{:.1}", started.elapsed().as_secs_f64()),
@@ -178,14 +184,36 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<()> {
             );
             let _ = out.flush();
         }
-        axum::serve(
+        let served = axum::serve(
             listener,
             router(state).into_make_service_with_connect_info::<SocketAddr>(),
         )
             .with_graceful_shutdown(shutdown_signal())
             .await
-            .context("serving HTTP")
+            .context("serving HTTP");
+        let _ = std::fs::remove_file(&handoff);
+        served
     })
+}
+
+/// Writes the home's `serve.json` (readable by this user only): where this
+/// server listens on this machine and the secret `hearth backup` sends it.
+fn write_handoff(path: &std::path::Path, local: SocketAddr, secret: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut at = local;
+    if at.ip().is_unspecified() {
+        at.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let text = serde_json::json!({ "url": format!("http://{at}/"), "secret": secret });
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(text.to_string().as_bytes())?;
+    file.sync_all()
 }
 
 fn seed(directory: &Directory, serve: &ServeConfig, bar: &Bar) -> anyhow::Result<()> {

@@ -6,6 +6,7 @@
 //! Imports write the store first (flushed), then index what changed.
 
 mod accounts;
+mod backup;
 mod check;
 mod freshness;
 mod hsds;
@@ -16,6 +17,7 @@ mod sync;
 
 pub use crate::store::ReferralFilter;
 pub use accounts::{AccountError, LoginError, SessionLookup, SignedIn};
+pub use backup::{backup_home, restore_home};
 pub use check::{CheckReport, IndexCheck};
 pub use freshness::{
     ChangedEntry, ChangedPage, Freshness, FreshnessError, REVIEW_MONTHS, SourceCount, StaleEntry,

@@ -15,7 +15,7 @@ use super::{Store, StoreError, decode, decode_in, keys, transaction_error};
 use crate::model::SavedList;
 
 /// Everyone a list is indexed under: its owner and its members.
-fn people(list: Option<&SavedList>) -> BTreeSet<&str> {
+pub(super) fn people(list: Option<&SavedList>) -> BTreeSet<&str> {
     list.map(|l| {
         std::iter::once(l.owner.as_str())
             .chain(l.members.iter().map(String::as_str))

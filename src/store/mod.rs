@@ -7,6 +7,7 @@
 //! This is the only module that names `sled::`.
 
 mod accounts;
+mod backup;
 mod check;
 mod freshness;
 pub mod keys;
@@ -14,6 +15,7 @@ mod lists;
 mod submissions;
 
 pub use accounts::{AuditChain, AuditEntry, ReferralFilter, TokenRecord};
+pub use backup::{BackupError, MANIFEST, Manifest, Restored, TreeFile, read_manifest};
 pub use check::{Problems, StoreCheck};
 pub use freshness::ServiceStamp;
 

@@ -7,6 +7,7 @@
 
 mod account;
 mod api;
+pub mod backup;
 mod error;
 mod freshness;
 mod handlers;
@@ -56,6 +57,9 @@ pub struct AppState {
     /// (cheaply, as waiting tasks) instead of running hundreds of searches at
     /// once, each holding its matches in memory (see [`search_turn`]).
     pub searches: Arc<tokio::sync::Semaphore>,
+    /// The digest of the secret `serve` writes to the home's `serve.json`, which
+    /// `hearth backup` sends to ask the running server for a backup.
+    pub local_secret_digest: Option<Arc<str>>,
 }
 
 impl AppState {
@@ -75,6 +79,7 @@ impl AppState {
             searches: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()) * 2,
             )),
+            local_secret_digest: None,
         }
     }
 
@@ -194,6 +199,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/lists", get(lists::api_list_index))
         .route("/api/v1/lists/{id}", get(lists::api_list_show))
         .route("/api/v1/lists/{id}/items", post(lists::api_list_item_add))
+        .route("/internal/backup", post(backup::backup))
         .fallback(handlers::not_found)
         .with_state(state)
         .layer(axum::middleware::from_fn(refuse_cross_site))

@@ -6,6 +6,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod backup;
 mod check;
 mod cli_users;
 mod common;

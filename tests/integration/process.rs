@@ -327,20 +327,27 @@ async fn every_acknowledged_referral_survives_sigkill_long() {
     sigkill_cycles(20).await;
 }
 
-async fn sigkill_cycles(cycles: u64) {
+/// A temp root with the fixture seed and a new home holding one clinician
+/// (made before any server starts); returns them and the clinician's API token.
+fn home_with_clinician(
+    email: &str,
+) -> (
+    tempfile::TempDir,
+    std::path::PathBuf,
+    std::path::PathBuf,
+    String,
+) {
     let root = tempfile::tempdir().unwrap();
     let seed = fixture_seed_dir(root.path());
     let home = root.path().join("home");
-    // A clinician with an API token, made before the server starts.
-    let token = {
-        let (directory, _) =
-            hearth::directory::Directory::open(&home, &hearth::directory::Silent).unwrap();
-        crate::common::user_with_token(
-            &directory,
-            "kill@clinic.test",
-            hearth::model::Role::Clinician,
-        )
-    };
+    let (directory, _) =
+        hearth::directory::Directory::open(&home, &hearth::directory::Silent).unwrap();
+    let token = crate::common::user_with_token(&directory, email, hearth::model::Role::Clinician);
+    (root, seed, home, token)
+}
+
+async fn sigkill_cycles(cycles: u64) {
+    let (_root, seed, home, token) = home_with_clinician("kill@clinic.test");
     let http = client();
     let auth = format!("Bearer {token}");
     let mut acknowledged: std::collections::BTreeMap<String, String> = Default::default();
@@ -595,4 +602,123 @@ async fn a_start_killed_again_and_again_ends_as_if_never_interrupted() {
 #[ignore = "long version: cargo test --release -- --ignored killed"]
 async fn killed_while_starting_long() {
     killed_while_starting(20).await;
+}
+
+/// R13, online: `hearth backup` while `serve` answers referral writes from
+/// four clients. The server makes the backup; restored into a new home it
+/// passes `hearth check` and holds every referral acknowledged before the
+/// backup started.
+#[tokio::test]
+async fn an_online_backup_under_writes_restores_every_referral_acknowledged_before_it() {
+    let (root, seed, home, token) = home_with_clinician("backup@clinic.test");
+    let (mut child, url, _log) = serve(&home, &seed);
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let handoff = std::fs::metadata(home.join("serve.json")).unwrap();
+        assert_eq!(
+            handoff.permissions().mode() & 0o777,
+            0o600,
+            "serve.json is the user's own"
+        );
+    }
+    let http = client();
+    let (_, ids) = found(&http, &url, "near=33136&radius=25").await;
+    let service_id = ids[0].clone();
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut writers = Vec::new();
+    for worker in 0..4 {
+        let (http, url, token, service_id) =
+            (http.clone(), url.clone(), token.clone(), service_id.clone());
+        let (acknowledged, stop) = (acknowledged.clone(), stop.clone());
+        writers.push(tokio::spawn(async move {
+            for n in 0.. {
+                if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    break;
+                }
+                let response = http
+                    .post(format!("{url}api/v1/referrals"))
+                    .header("authorization", format!("Bearer {token}"))
+                    .json(
+                        &serde_json::json!({"service_id": service_id, "need": "food-insecurity",
+                        "request_id": format!("w{worker}-{n}")}),
+                    )
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), 201);
+                let body: serde_json::Value = response.json().await.unwrap();
+                acknowledged
+                    .lock()
+                    .unwrap()
+                    .push(body["id"].as_str().unwrap().to_owned());
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let before: Vec<String> = acknowledged.lock().unwrap().clone();
+    assert!(
+        !before.is_empty(),
+        "writes were acknowledged before the backup"
+    );
+    let backup = root.path().join("backup");
+    let out = tokio::task::spawn_blocking({
+        let (home, backup) = (home.clone(), backup.clone());
+        move || {
+            crate::common::hearth_at(&home)
+                .arg("backup")
+                .arg(&backup)
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{printed}");
+    assert!(printed.contains("by the running server"), "{printed}");
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for w in writers {
+        w.await.unwrap();
+    }
+    let during = acknowledged.lock().unwrap().len() - before.len();
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let restored = root.path().join("restored");
+    let out = crate::common::hearth_at(&restored)
+        .arg("restore")
+        .arg(&backup)
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{printed}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(printed.contains("Checked: no problems found."), "{printed}");
+    let (directory, _) =
+        hearth::directory::Directory::open(&restored, &hearth::directory::Silent).unwrap();
+    let held: std::collections::BTreeSet<String> = directory
+        .referrals_made(chrono::DateTime::UNIX_EPOCH, chrono::Utc::now())
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    for id in &before {
+        assert!(
+            held.contains(id),
+            "referral {id}, acknowledged before the backup, is missing"
+        );
+    }
+    eprintln!(
+        "R13: {} referrals acknowledged before the backup, all restored; {during} written during or after it, {} of all restored",
+        before.len(),
+        held.len()
+    );
 }
