@@ -329,20 +329,26 @@ async fn every_acknowledged_referral_survives_sigkill_long() {
 
 /// A temp root with the fixture seed and a new home holding one clinician
 /// (made before any server starts); returns them and the clinician's API token.
-fn home_with_clinician(
-    email: &str,
-) -> (
+/// A fresh temp root: the fixture seed, a home path, and the root to keep alive.
+type Home = (
     tempfile::TempDir,
     std::path::PathBuf,
     std::path::PathBuf,
     String,
-) {
+);
+
+fn home_with_clinician(email: &str) -> Home {
+    home_with_user(email, hearth::model::Role::Clinician)
+}
+
+/// The same, with a user of any role.
+fn home_with_user(email: &str, role: hearth::model::Role) -> Home {
     let root = tempfile::tempdir().unwrap();
     let seed = fixture_seed_dir(root.path());
     let home = root.path().join("home");
     let (directory, _) =
         hearth::directory::Directory::open(&home, &hearth::directory::Silent).unwrap();
-    let token = crate::common::user_with_token(&directory, email, hearth::model::Role::Clinician);
+    let token = crate::common::user_with_token(&directory, email, role);
     (root, seed, home, token)
 }
 
@@ -361,15 +367,8 @@ async fn sigkill_cycles(cycles: u64) {
             service_id = ids[0].clone();
         }
         // Everything acknowledged in earlier cycles is still there, once.
-        let list: serde_json::Value = http
-            .get(format!("{url}api/v1/referrals"))
-            .header("authorization", &auth)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let list: serde_json::Value =
+            get_json(&http, format!("{url}api/v1/referrals"), Some(&auth)).await;
         let stored: Vec<&serde_json::Value> =
             list["referrals"].as_array().unwrap().iter().collect();
         let mut seen = std::collections::BTreeSet::new();
@@ -389,7 +388,7 @@ async fn sigkill_cycles(cycles: u64) {
             );
         }
         // A burst from 8 clients; the server is killed 150–650 ms in.
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(String, String)>();
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<(String, String)>();
         let mut workers = Vec::new();
         for worker in 0..8 {
             let (http, url, auth, tx, service_id) = (
@@ -423,14 +422,9 @@ async fn sigkill_cycles(cycles: u64) {
         }
         drop(tx);
         let wait = 150 + (cycle * 211 + 97) % 500;
-        tokio::time::sleep(Duration::from_millis(wait)).await;
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
-        for w in workers {
-            let _ = w.await;
-        }
+        let answered = kill_midway(&mut child, wait, workers, rx).await;
         let before = acknowledged.len();
-        while let Ok((request, id)) = rx.try_recv() {
+        for (request, id) in answered {
             acknowledged.insert(request, id);
         }
         assert!(
@@ -518,16 +512,19 @@ async fn the_first_serve_prints_a_one_time_admin_setup_link() {
     assert!(directory.has_admin().unwrap());
 }
 
+/// GETs `uri` (with an `Authorization` header when given) and reads the JSON.
+async fn get_json(http: &reqwest::Client, uri: String, auth: Option<&str>) -> serde_json::Value {
+    let mut request = http.get(uri);
+    if let Some(auth) = auth {
+        request = request.header("authorization", auth);
+    }
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 /// The ids of a search's results, and its total, from a running server.
 async fn found(http: &reqwest::Client, url: &str, query: &str) -> (u64, Vec<String>) {
-    let body: serde_json::Value = http
-        .get(format!("{url}api/v1/search?{query}&limit=100"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: serde_json::Value =
+        get_json(http, format!("{url}api/v1/search?{query}&limit=100"), None).await;
     let ids = body["results"]
         .as_array()
         .unwrap()
@@ -721,4 +718,164 @@ async fn an_online_backup_under_writes_restores_every_referral_acknowledged_befo
         before.len(),
         held.len()
     );
+}
+
+/// Kills the server with SIGKILL `wait` ms from now, lets the clients in
+/// `workers` see it, and returns what they reported answered.
+async fn kill_midway<T>(
+    child: &mut Child,
+    wait: u64,
+    workers: Vec<tokio::task::JoinHandle<()>>,
+    mut answered: tokio::sync::mpsc::UnboundedReceiver<T>,
+) -> Vec<T> {
+    tokio::time::sleep(Duration::from_millis(wait)).await;
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    for w in workers {
+        let _ = w.await;
+    }
+    let mut out = Vec::new();
+    while let Ok(item) = answered.try_recv() {
+        out.push(item);
+    }
+    out
+}
+
+/// A word no listing has, for listing `n`: `zq` and `n` in letters.
+fn unique_word(n: usize) -> String {
+    let mut word = String::from("zq");
+    let mut n = n;
+    loop {
+        word.push(char::from(b'a' + (n % 26) as u8));
+        n /= 26;
+        if n == 0 {
+            return word;
+        }
+    }
+}
+
+/// Whether a search for `word` finds the listing named "Pantry {word}".
+async fn searchable(http: &reqwest::Client, url: &str, word: &str) -> bool {
+    let body: serde_json::Value =
+        get_json(http, format!("{url}api/v1/search?q={word}&limit=100"), None).await;
+    let name = format!("Pantry {word}");
+    body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["name"] == name.as_str())
+}
+
+/// R5: moderators approving listings from three clients, the server killed
+/// with SIGKILL in the middle (some approvals between the store write and the
+/// index commit), cycle after cycle. After each restart every approval that
+/// was answered is searchable, and at the end `hearth check` finds the index
+/// holding exactly the store's listings: every approved one, no pending one.
+async fn approvals_killed_midway(cycles: u64) {
+    let (_root, seed, home, moderator) =
+        home_with_user("mod@hearth.test", hearth::model::Role::Moderator);
+    {
+        let (directory, _) =
+            hearth::directory::Directory::open(&home, &hearth::directory::Silent).unwrap();
+        for n in 0..60 {
+            let listing = serde_json::json!({
+                "name": format!("Pantry {}", unique_word(n)),
+                "description": "Food on Tuesdays.",
+                "organization": {"name": "Neighbors"},
+                "phones": [{"number": "305-555-0100"}]
+            });
+            let submitter = hearth::model::Submitter {
+                name: Some("Ana".into()),
+                email: Some("ana@neighbors.test".into()),
+                user_id: None,
+            };
+            directory
+                .submit_new(&listing, submitter, None, chrono::Utc::now())
+                .unwrap();
+        }
+    }
+    let http = client();
+    let auth = format!("Bearer {moderator}");
+    let mut approved: Vec<String> = Vec::new();
+    for cycle in 0..cycles {
+        let (mut child, url, _log) = serve(&home, &seed);
+        for word in &approved {
+            assert!(
+                searchable(&http, &url, word).await,
+                "cycle {cycle}: approved {word} is not searchable"
+            );
+        }
+        let queue: serde_json::Value =
+            get_json(&http, format!("{url}api/v1/moderation"), Some(&auth)).await;
+        let items: Vec<(String, String)> = queue["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                let name = i["service"]["name"].as_str().unwrap_or("");
+                let word = name.trim_start_matches("Pantry ").to_owned();
+                (i["id"].as_str().unwrap().to_owned(), word)
+            })
+            .collect();
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+        let mut workers = Vec::new();
+        for worker in 0..3 {
+            let mine: Vec<(String, String)> =
+                items.iter().skip(worker).step_by(3).cloned().collect();
+            let (http, url, auth, tx) = (http.clone(), url.clone(), auth.clone(), tx.clone());
+            workers.push(tokio::spawn(async move {
+                for (id, word) in mine {
+                    let Ok(response) = http
+                        .post(format!("{url}api/v1/moderation/{id}/approve"))
+                        .header("authorization", &auth)
+                        .send()
+                        .await
+                    else {
+                        break;
+                    };
+                    if response.status() != 200 || tx.send(word).is_err() {
+                        break;
+                    }
+                }
+            }));
+        }
+        drop(tx);
+        let wait = 60 + (cycle * 97 + 31) % 250;
+        approved.extend(kill_midway(&mut child, wait, workers, rx).await);
+    }
+    let (mut child, url, _log) = serve(&home, &seed);
+    for word in &approved {
+        assert!(
+            searchable(&http, &url, word).await,
+            "approved {word} is not searchable"
+        );
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let check = crate::common::hearth_at(&home)
+        .arg("check")
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        check.status.success(),
+        "{printed}{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    eprintln!(
+        "R5: {} approvals answered over {cycles} kills, all searchable; check: {}",
+        approved.len(),
+        printed.lines().last().unwrap_or("")
+    );
+}
+
+#[tokio::test]
+async fn approvals_killed_midway_are_all_searchable_and_nothing_else_is() {
+    approvals_killed_midway(3).await;
+}
+
+#[tokio::test]
+#[ignore = "long version: cargo test --release -- --ignored approvals"]
+async fn approvals_killed_midway_long() {
+    approvals_killed_midway(20).await;
 }

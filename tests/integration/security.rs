@@ -691,3 +691,67 @@ async fn a_forged_forwarded_for_does_not_evade_the_rate_limits() {
     assert!(statuses[..10].iter().all(|s| *s != 429), "{statuses:?}");
     assert_eq!(statuses[10], 429, "{statuses:?}");
 }
+
+/// S3/S4 sessions: a sign-in always gets a new session id (one the browser
+/// brought is never adopted), signing out ends the session on the server, and
+/// a session in use ends 12 hours after sign-in however active it is.
+#[tokio::test]
+async fn sessions_are_new_at_sign_in_and_end_on_the_server() {
+    use hearth::directory::SessionLookup;
+    let w = world().await;
+    let app = &w.app;
+    let csrf = app.login_csrf().await;
+    let body = format!(
+        "email={}&password={}&csrf={csrf}",
+        enc("admin@hearth.test"),
+        enc(crate::common::PASSWORD)
+    );
+    let planted = "hearth_session=chosen-by-someone-else";
+    let mut issued = Vec::new();
+    for _ in 0..2 {
+        let cookie = format!("hearth_csrf={csrf}; {planted}");
+        let (status, headers, _) = app.post_form("/login", &[("cookie", &cookie)], &body).await;
+        assert_eq!(status, 303);
+        let session = crate::common::set_cookie(&headers, "hearth_session").unwrap();
+        let value = session.split(';').next().unwrap().to_owned();
+        assert_ne!(
+            value, planted,
+            "a session id the browser brought is not adopted"
+        );
+        issued.push(value);
+    }
+    assert_ne!(issued[0], issued[1], "each sign-in gets its own session id");
+
+    // Signing out ends the session on the server: the old cookie is refused.
+    let cookie = &issued[0];
+    let csrf = app.session_csrf(cookie);
+    let (status, _, _) = app
+        .post_form("/logout", &[("cookie", cookie)], &format!("csrf={csrf}"))
+        .await;
+    assert_eq!(status, 303);
+    let (status, _) = app.get_as("/referrals", cookie).await;
+    assert_eq!(status, 303, "after sign-out the cookie is sent to sign in");
+    let (status, _) = app.get_as("/referrals", &issued[1]).await;
+    assert_eq!(status, 200, "the other session goes on");
+
+    // Active every 20 minutes, the session still ends 12 hours after sign-in.
+    let value = issued[1].trim_start_matches("hearth_session=");
+    let directory = &app.state.directory;
+    let start = chrono::Utc::now();
+    let mut at = start;
+    while at < start + chrono::Duration::hours(12) - chrono::Duration::minutes(20) {
+        at += chrono::Duration::minutes(20);
+        assert!(
+            matches!(
+                directory.session(value, at).unwrap(),
+                SessionLookup::Active(_)
+            ),
+            "active at {at}"
+        );
+    }
+    let late = start + chrono::Duration::hours(12) + chrono::Duration::minutes(1);
+    assert!(matches!(
+        directory.session(value, late).unwrap(),
+        SessionLookup::Expired(_)
+    ));
+}
