@@ -766,6 +766,26 @@ async fn searchable(http: &reqwest::Client, url: &str, word: &str) -> bool {
         .any(|r| r["name"] == name.as_str())
 }
 
+/// Queues `count` new listings, "Pantry {unique word}", for moderation.
+fn submit_pantries(directory: &hearth::directory::Directory, count: usize) {
+    for n in 0..count {
+        let listing = serde_json::json!({
+            "name": format!("Pantry {}", unique_word(n)),
+            "description": "Food on Tuesdays.",
+            "organization": {"name": "Neighbors"},
+            "phones": [{"number": "305-555-0100"}]
+        });
+        let submitter = hearth::model::Submitter {
+            name: Some("Ana".into()),
+            email: Some("ana@neighbors.test".into()),
+            user_id: None,
+        };
+        directory
+            .submit_new(&listing, submitter, None, chrono::Utc::now())
+            .unwrap();
+    }
+}
+
 /// R5: moderators approving listings from three clients, the server killed
 /// with SIGKILL in the middle (some approvals between the store write and the
 /// index commit), cycle after cycle. After each restart every approval that
@@ -777,22 +797,7 @@ async fn approvals_killed_midway(cycles: u64) {
     {
         let (directory, _) =
             hearth::directory::Directory::open(&home, &hearth::directory::Silent).unwrap();
-        for n in 0..60 {
-            let listing = serde_json::json!({
-                "name": format!("Pantry {}", unique_word(n)),
-                "description": "Food on Tuesdays.",
-                "organization": {"name": "Neighbors"},
-                "phones": [{"number": "305-555-0100"}]
-            });
-            let submitter = hearth::model::Submitter {
-                name: Some("Ana".into()),
-                email: Some("ana@neighbors.test".into()),
-                user_id: None,
-            };
-            directory
-                .submit_new(&listing, submitter, None, chrono::Utc::now())
-                .unwrap();
-        }
+        submit_pantries(&directory, 60);
     }
     let http = client();
     let auth = format!("Bearer {moderator}");
@@ -878,4 +883,210 @@ async fn approvals_killed_midway_are_all_searchable_and_nothing_else_is() {
 #[ignore = "long version: cargo test --release -- --ignored approvals"]
 async fn approvals_killed_midway_long() {
     approvals_killed_midway(20).await;
+}
+
+/// The server's resident memory, in kB, from `/proc`.
+fn rss_kb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// R11: for `seconds`, 50 connections searching, 10 writing referrals and a
+/// moderator approving listings, all at once against a real server on
+/// loopback. No answer is a 5xx; every referral acknowledged is stored, once;
+/// memory after the first quarter stays flat. Search latency is printed (the
+/// benchmarks, not this test, hold it to a bound).
+async fn under_load(seconds: u64) {
+    use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+    let (_root, seed, home, clinician) = home_with_clinician("load@clinic.test");
+    let moderator = {
+        let (directory, _) =
+            hearth::directory::Directory::open(&home, &hearth::directory::Silent).unwrap();
+        submit_pantries(&directory, 300);
+        crate::common::user_with_token(
+            &directory,
+            "mod@hearth.test",
+            hearth::model::Role::Moderator,
+        )
+    };
+    let (mut child, url, _log) = serve(&home, &seed);
+    let pid = child.id();
+    let http = client();
+    let (_, ids) = found(&http, &url, "near=33136&radius=25").await;
+    let service_id = ids[0].clone();
+    let until = std::time::Instant::now() + Duration::from_secs(seconds);
+    let server_errors = std::sync::Arc::new(AtomicU64::new(0));
+    let requests = std::sync::Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    let queries = [
+        "q=food&near=33136&radius=10",
+        "near=20001&radius=25&category=food",
+        "q=mental%20health&near=33101",
+        "q=library",
+        "q=shelter&open_now=true&near=33136",
+        "q=legal%20aid&language=es",
+    ];
+    let (lat_tx, mut lat_rx) = tokio::sync::mpsc::unbounded_channel::<f64>();
+    for c in 0..50 {
+        let (http, url, errors, requests, lat_tx) = (
+            http.clone(),
+            url.clone(),
+            server_errors.clone(),
+            requests.clone(),
+            lat_tx.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut n = c;
+            while std::time::Instant::now() < until {
+                let started = std::time::Instant::now();
+                let status = http
+                    .get(format!("{url}api/v1/search?{}", queries[n % queries.len()]))
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
+                    .unwrap_or(599);
+                let _ = lat_tx.send(started.elapsed().as_secs_f64() * 1000.0);
+                requests.fetch_add(1, Relaxed);
+                if status >= 500 {
+                    errors.fetch_add(1, Relaxed);
+                }
+                n += 1;
+            }
+        }));
+    }
+    drop(lat_tx);
+    let (ack_tx, mut ack_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    for w in 0..10 {
+        let (http, url, errors, requests, ack_tx) = (
+            http.clone(),
+            url.clone(),
+            server_errors.clone(),
+            requests.clone(),
+            ack_tx.clone(),
+        );
+        let (auth, service_id) = (format!("Bearer {clinician}"), service_id.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut n = 0;
+            while std::time::Instant::now() < until {
+                let response = http
+                    .post(format!("{url}api/v1/referrals"))
+                    .header("authorization", &auth)
+                    .json(
+                        &serde_json::json!({"service_id": service_id, "need": "food-insecurity",
+                        "request_id": format!("load-{w}-{n}")}),
+                    )
+                    .send()
+                    .await;
+                requests.fetch_add(1, Relaxed);
+                match response {
+                    Ok(r) if r.status() == 201 => {
+                        let body: serde_json::Value = r.json().await.unwrap();
+                        let _ = ack_tx.send(body["id"].as_str().unwrap().to_owned());
+                    }
+                    Ok(r) if r.status().as_u16() >= 500 => {
+                        errors.fetch_add(1, Relaxed);
+                    }
+                    Ok(r) => panic!("a referral write was refused: {}", r.status()),
+                    Err(e) => panic!("a referral write failed: {e}"),
+                }
+                n += 1;
+            }
+        }));
+    }
+    drop(ack_tx);
+    let approvals = {
+        let (http, url, errors) = (http.clone(), url.clone(), server_errors.clone());
+        let auth = format!("Bearer {moderator}");
+        tokio::spawn(async move {
+            let queue = get_json(&http, format!("{url}api/v1/moderation"), Some(&auth)).await;
+            let mut approved = 0u64;
+            for item in queue["items"].as_array().unwrap() {
+                if std::time::Instant::now() >= until {
+                    break;
+                }
+                let id = item["id"].as_str().unwrap();
+                let status = http
+                    .post(format!("{url}api/v1/moderation/{id}/approve"))
+                    .header("authorization", &auth)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status();
+                if status.as_u16() >= 500 {
+                    errors.fetch_add(1, Relaxed);
+                }
+                approved += u64::from(status == 200);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            approved
+        })
+    };
+    let mut memory = Vec::new();
+    while std::time::Instant::now() < until {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        memory.push(rss_kb(pid));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let approved = approvals.await.unwrap();
+    let mut acknowledged = std::collections::BTreeSet::new();
+    while let Some(id) = ack_rx.recv().await {
+        acknowledged.insert(id);
+    }
+    let mut latencies = Vec::new();
+    while let Some(ms) = lat_rx.recv().await {
+        latencies.push(ms);
+    }
+    latencies.sort_by(f64::total_cmp);
+    let stored = get_json(
+        &http,
+        format!("{url}api/v1/referrals"),
+        Some(&format!("Bearer {clinician}")),
+    )
+    .await;
+    let stored: std::collections::BTreeSet<String> = stored["referrals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect();
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    assert_eq!(server_errors.load(Relaxed), 0, "answers that were 5xx");
+    assert_eq!(
+        stored, acknowledged,
+        "acknowledged referrals = stored referrals"
+    );
+    let warm = memory[memory.len() / 4..].to_vec();
+    let (first, peak) = (warm[0], warm.iter().copied().max().unwrap_or(0));
+    assert!(
+        peak <= first + first / 2 + 32 * 1024,
+        "memory grew after warm-up: {first} kB then up to {peak} kB ({memory:?})"
+    );
+    let p = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+    eprintln!(
+        "R11: {seconds} s, {} requests, {} searches p50 {:.1} / p99 {:.1} ms, {} referrals acknowledged and stored, {approved} approvals, RSS {first} → {peak} kB after warm-up, 0 5xx",
+        requests.load(Relaxed),
+        latencies.len(),
+        p(0.5),
+        p(0.99),
+        acknowledged.len()
+    );
+}
+
+#[tokio::test]
+async fn under_load_nothing_fails_nothing_is_lost_and_memory_stays_flat() {
+    under_load(120).await;
+}
+
+#[tokio::test]
+#[ignore = "long version: cargo test --release -- --ignored load"]
+async fn under_load_long() {
+    under_load(600).await;
 }
