@@ -38,11 +38,23 @@ pub enum AppError {
     Busy { message: String, retry_after: u64 },
 }
 
+/// What a person is told when the server's disk is full.
+const DISK_FULL: &str = "The server's disk is full, so this was not saved (nothing you saved before is lost). Tell the people who run this Hearth: once they free space and restart it, try again.";
+
 impl AppError {
+    /// An internal error caused by a full disk: the operating system's "no
+    /// space left on device" (ENOSPC, `StorageFull`), which every layer
+    /// below carries in its message.
+    fn is_disk_full(&self) -> bool {
+        matches!(self, AppError::Internal(cause)
+            if cause.contains("No space left on device") || cause.contains("StorageFull"))
+    }
+
     fn status(&self) -> StatusCode {
         match self {
             AppError::BadInput(_) => StatusCode::BAD_REQUEST,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Internal(_) if self.is_disk_full() => StatusCode::INSUFFICIENT_STORAGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -66,6 +78,7 @@ impl AppError {
             | AppError::TooMany { message: m, .. }
             | AppError::Busy { message: m, .. } => m,
             AppError::Invalid(_) => "Some fields need fixing; each says what is wrong.",
+            AppError::Internal(_) if self.is_disk_full() => DISK_FULL,
             AppError::Internal(_) => {
                 "Something went wrong on our side. Please try again; if it keeps happening, tell the people who run this Hearth."
             }
@@ -207,6 +220,7 @@ impl IntoResponse for AppError {
             StatusCode::CONFLICT => "That change is not possible now",
             StatusCode::UNPROCESSABLE_ENTITY => "Please check the form",
             StatusCode::TOO_MANY_REQUESTS => "Please wait",
+            StatusCode::INSUFFICIENT_STORAGE => "Not saved: the disk is full",
             _ => "Something went wrong",
         };
         let mut message = self.public_message().to_owned();

@@ -578,16 +578,7 @@ async fn killed_while_starting(cycles: u64) {
         server.kill().unwrap();
         server.wait().unwrap();
     }
-    let check = crate::common::hearth_at(&home)
-        .arg("check")
-        .output()
-        .unwrap();
-    assert!(
-        check.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&check.stdout),
-        String::from_utf8_lossy(&check.stderr)
-    );
+    checks_out(&home);
 }
 
 #[tokio::test]
@@ -754,6 +745,39 @@ fn unique_word(n: usize) -> String {
     }
 }
 
+/// The ids of the referrals the API lists for `auth`.
+async fn stored_referrals(
+    http: &reqwest::Client,
+    url: &str,
+    auth: &str,
+) -> std::collections::BTreeSet<String> {
+    let list = get_json(http, format!("{url}api/v1/referrals"), Some(auth)).await;
+    list["referrals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// POSTs a food referral to `service_id` with a client-chosen request id.
+async fn post_referral(
+    http: &reqwest::Client,
+    url: &str,
+    auth: &str,
+    service_id: &str,
+    request_id: &str,
+) -> reqwest::Result<reqwest::Response> {
+    http.post(format!("{url}api/v1/referrals"))
+        .header("authorization", auth)
+        .json(
+            &serde_json::json!({"service_id": service_id, "need": "food-insecurity",
+            "request_id": request_id}),
+        )
+        .send()
+        .await
+}
+
 /// Whether a search for `word` finds the listing named "Pantry {word}".
 async fn searchable(http: &reqwest::Client, url: &str, word: &str) -> bool {
     let body: serde_json::Value =
@@ -857,20 +881,10 @@ async fn approvals_killed_midway(cycles: u64) {
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    let check = crate::common::hearth_at(&home)
-        .arg("check")
-        .output()
-        .unwrap();
-    let printed = String::from_utf8_lossy(&check.stdout);
-    assert!(
-        check.status.success(),
-        "{printed}{}",
-        String::from_utf8_lossy(&check.stderr)
-    );
+    let checked = checks_out(&home);
     eprintln!(
-        "R5: {} approvals answered over {cycles} kills, all searchable; check: {}",
-        approved.len(),
-        printed.lines().last().unwrap_or("")
+        "R5: {} approvals answered over {cycles} kills, all searchable; check: {checked}",
+        approved.len()
     );
 }
 
@@ -972,15 +986,8 @@ async fn under_load(seconds: u64) {
         tasks.push(tokio::spawn(async move {
             let mut n = 0;
             while std::time::Instant::now() < until {
-                let response = http
-                    .post(format!("{url}api/v1/referrals"))
-                    .header("authorization", &auth)
-                    .json(
-                        &serde_json::json!({"service_id": service_id, "need": "food-insecurity",
-                        "request_id": format!("load-{w}-{n}")}),
-                    )
-                    .send()
-                    .await;
+                let response =
+                    post_referral(&http, &url, &auth, &service_id, &format!("load-{w}-{n}")).await;
                 requests.fetch_add(1, Relaxed);
                 match response {
                     Ok(r) if r.status() == 201 => {
@@ -1043,18 +1050,7 @@ async fn under_load(seconds: u64) {
         latencies.push(ms);
     }
     latencies.sort_by(f64::total_cmp);
-    let stored = get_json(
-        &http,
-        format!("{url}api/v1/referrals"),
-        Some(&format!("Bearer {clinician}")),
-    )
-    .await;
-    let stored: std::collections::BTreeSet<String> = stored["referrals"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_str().unwrap().to_owned())
-        .collect();
+    let stored = stored_referrals(&http, &url, &format!("Bearer {clinician}")).await;
     child.kill().unwrap();
     child.wait().unwrap();
 
@@ -1089,4 +1085,140 @@ async fn under_load_nothing_fails_nothing_is_lost_and_memory_stays_flat() {
 #[ignore = "long version: cargo test --release -- --ignored load"]
 async fn under_load_long() {
     under_load(600).await;
+}
+
+/// Runs `hearth check` on `home`, which must find nothing wrong; returns its last line.
+fn checks_out(home: &Path) -> String {
+    let check = crate::common::hearth_at(home)
+        .arg("check")
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&check.stdout).into_owned();
+    assert!(
+        check.status.success(),
+        "{printed}{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    printed.lines().last().unwrap_or("").to_owned()
+}
+
+/// A tmpfs of `megabytes`, unmounted when dropped.
+struct SmallDisk {
+    path: std::path::PathBuf,
+}
+
+impl SmallDisk {
+    /// `None` when this user may not mount (the test then says so and stops).
+    fn mount(path: std::path::PathBuf, megabytes: u32) -> Option<SmallDisk> {
+        std::fs::create_dir_all(&path).unwrap();
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m"), "tmpfs"])
+            .arg(&path)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        mounted.then_some(SmallDisk { path })
+    }
+
+    /// Fills the disk but for about `leave_kb`.
+    fn fill(&self, leave_kb: u64) {
+        let out = Command::new("df")
+            .arg("-k")
+            .arg(&self.path)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let free: u64 = text
+            .lines()
+            .last()
+            .and_then(|l| l.split_whitespace().nth(3)?.parse().ok())
+            .unwrap();
+        let filler = vec![0u8; ((free.saturating_sub(leave_kb)) * 1024) as usize];
+        std::fs::write(self.path.join("filler"), filler).unwrap();
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.path).status();
+    }
+}
+
+/// R6: the disk fills while referrals are written. A write that cannot be
+/// saved is answered 507 with a plain message, never acknowledged; after
+/// space returns and the server restarts, every acknowledged referral is
+/// there, the home checks out, and writes succeed again. (sled stops writing
+/// after an I/O error, so the server needs the restart: see the README.)
+#[tokio::test]
+async fn a_full_disk_refuses_writes_plainly_and_loses_nothing_acknowledged() {
+    let root = tempfile::tempdir().unwrap();
+    let Some(disk) = SmallDisk::mount(root.path().join("disk"), 40) else {
+        eprintln!("R6 needs to mount a tmpfs (root); not run here");
+        return;
+    };
+    let seed = fixture_seed_dir(root.path());
+    let home = disk.path.join("home");
+    let token = {
+        let (directory, _) =
+            hearth::directory::Directory::open(&home, &hearth::directory::Silent).unwrap();
+        crate::common::user_with_token(
+            &directory,
+            "full@clinic.test",
+            hearth::model::Role::Clinician,
+        )
+    };
+    let (mut child, url, _log) = serve(&home, &seed);
+    let http = client();
+    let auth = format!("Bearer {token}");
+    let (_, ids) = found(&http, &url, "near=33136&radius=25").await;
+    let service_id = ids[0].clone();
+    disk.fill(3_000);
+    let mut acknowledged = std::collections::BTreeSet::new();
+    let mut refused = None;
+    for n in 0..20_000 {
+        let response = post_referral(&http, &url, &auth, &service_id, &format!("full-{n}"))
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let body: serde_json::Value = response.json().await.unwrap();
+        if status == 201 {
+            acknowledged.insert(body["id"].as_str().unwrap().to_owned());
+        } else {
+            refused = Some((status, body));
+            break;
+        }
+    }
+    let (status, body) = refused.expect("the disk filled up");
+    assert_eq!(status, 507, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("disk is full"),
+        "{body}"
+    );
+    assert!(!acknowledged.is_empty());
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    std::fs::remove_file(disk.path.join("filler")).unwrap();
+    let (mut child, url, _log) = serve(&home, &seed);
+    let stored = stored_referrals(&http, &url, &auth).await;
+    assert!(
+        acknowledged.is_subset(&stored),
+        "{} acknowledged referrals missing",
+        acknowledged.difference(&stored).count()
+    );
+    let response = http
+        .post(format!("{url}api/v1/referrals"))
+        .header("authorization", &auth)
+        .json(&serde_json::json!({"service_id": service_id, "need": "food-insecurity"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201, "writes resume once there is space");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    checks_out(&home);
+    eprintln!(
+        "R6: {} referrals acknowledged before the disk filled, then 507; all there after a restart",
+        acknowledged.len()
+    );
 }
