@@ -49,6 +49,7 @@ pub fn detect_format(path: &Path) -> Result<Format, ImportError> {
             Format::Hsds3Csv
         });
     }
+    check_encoding(path)?;
     let file = std::fs::File::open(path).map_err(|e| ImportError::io(path, e))?;
     let mut lines = BufReader::new(file).lines();
     let mut first = String::new();
@@ -93,6 +94,55 @@ pub fn detect_format(path: &Path) -> Result<Format, ImportError> {
                 truncate(first, 120)
             ))
         })
+}
+
+/// How much of a file's start is checked for its encoding.
+const ENCODING_SAMPLE: usize = 64 * 1024;
+
+/// What to tell someone whose file is not UTF-8.
+const SAVE_AS_UTF8: &str = "Hearth reads UTF-8: save the file as UTF-8 (in Excel, \"CSV UTF-8\"; in a text editor, Save As with the encoding UTF-8) and import it again";
+
+/// Refuses a file whose start is not UTF-8 (a UTF-8 byte-order mark is
+/// fine), naming the encoding when its byte-order mark says it (UTF-16,
+/// UTF-32), or the line and column of the first byte that is not UTF-8.
+fn check_encoding(path: &Path) -> Result<(), ImportError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| ImportError::io(path, e))?;
+    let mut sample = Vec::with_capacity(ENCODING_SAMPLE);
+    file.take(ENCODING_SAMPLE as u64)
+        .read_to_end(&mut sample)
+        .map_err(|e| ImportError::io(path, e))?;
+    let invalid = |message: String| ImportError::Invalid {
+        path: path.to_owned(),
+        message,
+    };
+    let named = [
+        (&[0x00, 0x00, 0xFE, 0xFF][..], "UTF-32"),
+        (&[0xFF, 0xFE, 0x00, 0x00][..], "UTF-32"),
+        (&[0xFE, 0xFF][..], "UTF-16"),
+        (&[0xFF, 0xFE][..], "UTF-16"),
+    ];
+    if let Some((_, name)) = named.iter().find(|(mark, _)| sample.starts_with(mark)) {
+        return Err(invalid(format!(
+            "the file is {name} text (it starts with a {name} byte-order mark). {SAVE_AS_UTF8}"
+        )));
+    }
+    if let Err(e) = std::str::from_utf8(&sample) {
+        // A character cut off by the end of the sample is not an error.
+        if e.error_len().is_none() {
+            return Ok(());
+        }
+        let good = &sample[..e.valid_up_to()];
+        let line = good.iter().filter(|b| **b == b'\n').count() + 1;
+        let line_start = good.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&good[line_start..]).chars().count() + 1;
+        let byte = sample[e.valid_up_to()];
+        return Err(invalid(format!(
+            "line {line}, column {column}: byte 0x{byte:02X} is not UTF-8 (the file may be in Latin-1 or Windows-1252, where it is {:?}). {SAVE_AS_UTF8}",
+            char::from(byte)
+        )));
+    }
+    Ok(())
 }
 
 fn truncate(text: &str, max: usize) -> &str {

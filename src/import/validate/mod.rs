@@ -75,6 +75,8 @@ pub enum Check {
     /// A value of the wrong JSON type (an object where text belongs), or a table
     /// that cannot be read.
     Shape,
+    /// Text that starts like a spreadsheet formula (`=`, `+`, `@`).
+    Formula,
 }
 
 /// One problem found, where it is, and what to do about it.
@@ -644,6 +646,21 @@ fn check_record(
                 field,
                 format!(
                     "{} is not a full URL; write it with its scheme (https://...)",
+                    quoted(&value)
+                ),
+            ));
+        }
+    }
+    for field in ["name", "alternate_name", "description"] {
+        if let Some(value) = record.text(field)
+            && rules::looks_like_formula(&value)
+        {
+            issues.push(Issue::new(
+                Warning,
+                Check::Formula,
+                field,
+                format!(
+                    "{} starts like a spreadsheet formula; it is kept as text, but a spreadsheet that opens an export of it may run it: check that it is meant",
                     quoted(&value)
                 ),
             ));

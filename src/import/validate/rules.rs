@@ -481,6 +481,12 @@ pub(super) fn number(text: &str) -> Option<f64> {
 }
 
 /// Whether `text` looks like an email address: one `@`, something before it, a dotted domain after.
+/// Text a spreadsheet would take for a formula: it starts with `=`, `+` or
+/// `@` (a leading `-` is too common in ordinary text to flag).
+pub(super) fn looks_like_formula(text: &str) -> bool {
+    text.trim_start().starts_with(['=', '+', '@'])
+}
+
 pub(super) fn is_email(text: &str) -> bool {
     let text = text.strip_prefix("mailto:").unwrap_or(text);
     let Some((local, domain)) = text.split_once('@') else {
