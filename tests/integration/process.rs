@@ -1217,8 +1217,34 @@ async fn a_full_disk_refuses_writes_plainly_and_loses_nothing_acknowledged() {
     child.kill().unwrap();
     child.wait().unwrap();
     checks_out(&home);
+
+    // An export that runs out of room fails whole: no file, no part of one.
+    let export = |to: &Path| {
+        crate::common::hearth_at(&home)
+            .args(["export", "--format", "hsds-json"])
+            .arg(to)
+            .output()
+            .unwrap()
+    };
+    let elsewhere = root.path().join("export.ndjson");
+    assert!(export(&elsewhere).status.success());
+    let size_kb = std::fs::metadata(&elsewhere).unwrap().len() / 1024;
+    disk.fill(size_kb / 2);
+    let out = export(&disk.path.join("export.ndjson"));
+    let printed = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "an export with no room failed");
+    assert!(printed.contains("No space left on device"), "{printed}");
+    let left: Vec<String> = std::fs::read_dir(&disk.path)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "home" && n != "filler")
+        .collect();
+    assert!(left.is_empty(), "nothing of the export is left: {left:?}");
+    std::fs::remove_file(disk.path.join("filler")).unwrap();
+    checks_out(&home);
     eprintln!(
-        "R6: {} referrals acknowledged before the disk filled, then 507; all there after a restart",
-        acknowledged.len()
+        "R6: {} referrals acknowledged before the disk filled, then 507; all there after a restart; a {size_kb} kB export into {} kB of room failed whole",
+        acknowledged.len(),
+        size_kb / 2
     );
 }
