@@ -60,7 +60,7 @@ struct ChainLink {
 }
 
 /// The SHA-256, in hex, of an audit entry's key and stored bytes.
-fn link_hash(key: &[u8], value: &[u8]) -> String {
+pub(super) fn link_hash(key: &[u8], value: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     let mut hasher = Sha256::new();
     hasher.update(key);

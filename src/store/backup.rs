@@ -302,6 +302,21 @@ impl Store {
                 cut += 1;
             }
         }
+        // The copied head may be newer than the entries kept (an entry written
+        // between reading the backup point and copying `meta`): the head is
+        // the newest entry kept.
+        if self.meta.contains_key(keys::META_AUDIT_HEAD)? {
+            match self.audit.last()? {
+                Some((key, value)) => {
+                    let mut head = key.to_vec();
+                    head.extend_from_slice(super::accounts::link_hash(&key, &value).as_bytes());
+                    self.meta.insert(keys::META_AUDIT_HEAD, head)?;
+                }
+                None => {
+                    self.meta.remove(keys::META_AUDIT_HEAD)?;
+                }
+            }
+        }
         Ok(cut)
     }
 }
@@ -498,6 +513,27 @@ mod tests {
         let check = store.check()?;
         assert!(check.is_sound(), "{check:?}");
         assert_eq!(check.audit.entries, 2);
+        Ok(())
+    }
+
+    #[test]
+    fn a_head_copied_after_the_backup_point_is_set_back_to_the_newest_entry_kept() -> Result {
+        let (dir, store) = test_store();
+        store.audit(&entry("a"))?;
+        let point =
+            keys::seq_from_key(&store.meta.get(keys::META_AUDIT_HEAD)?.unwrap_or_default()[..8]);
+        // Written after the backup point was read, before `meta` was copied.
+        store.audit(&entry("b"))?;
+        let backup = dir.path().join("backup");
+        let mut manifest = store.backup(&backup, Utc::now())?;
+        manifest.audit_head = point;
+        std::fs::write(backup.join(MANIFEST), serde_json::to_vec(&manifest)?)?;
+        let target = dir.path().join("restored");
+        let restored = Store::restore(&backup, &target)?;
+        assert_eq!(restored.audit_left_out, 1);
+        let check = Store::open(&target)?.check()?;
+        assert!(check.is_sound(), "{check:?}");
+        assert_eq!(check.audit.entries, 1);
         Ok(())
     }
 }
