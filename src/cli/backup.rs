@@ -142,16 +142,9 @@ pub fn run_restore(config: &Config, args: RestoreArgs) -> anyhow::Result<()> {
     );
     let report = directory.check(&bar)?;
     if !report.is_sound() {
-        let problems: Vec<&String> = report
-            .store
-            .problems
-            .listed
-            .iter()
-            .chain(report.store.audit.broken.iter())
-            .chain(&report.index.problems.listed)
-            .collect();
         bail!(
-            "the restored home does not check out: {problems:?} (run `hearth check --dir {}`)",
+            "the restored home does not check out: {:?} (run `hearth check --dir {}`)",
+            report.listed(),
             config.home.display()
         );
     }

@@ -47,7 +47,7 @@ pub fn run(config: &Config, _args: Args) -> anyhow::Result<()> {
     }
     let report = directory.check(&bar)?;
     print!("{}", describe(&report));
-    let problems = count_problems(&report);
+    let problems = report.count();
     println!(
         "Checked {} in {:.1} s.",
         config.home.display(),
@@ -61,12 +61,6 @@ pub fn run(config: &Config, _args: Args) -> anyhow::Result<()> {
     }
     println!("No problems found.");
     Ok(())
-}
-
-fn count_problems(report: &CheckReport) -> u64 {
-    report.store.problems.count()
-        + u64::from(report.store.audit.broken.is_some())
-        + report.index.problems.count()
 }
 
 /// The report as the terminal shows it.
@@ -102,14 +96,7 @@ fn describe(report: &CheckReport) -> String {
         "Index:\n  {} documents; the store's active listings imply {}; covers store change {} of {}",
         index.documents, index.expected, index.covered_seq, index.last_seq
     );
-    let problems: Vec<&String> = report
-        .store
-        .problems
-        .listed
-        .iter()
-        .chain(audit.broken.iter())
-        .chain(&index.problems.listed)
-        .collect();
+    let problems = report.listed();
     if !problems.is_empty() {
         out.push_str("Problems:\n");
         for problem in problems {

@@ -17,6 +17,24 @@ impl CheckReport {
     pub fn is_sound(&self) -> bool {
         self.store.is_sound() && self.index.is_sound()
     }
+
+    /// Every problem listed: the store's, the audit chain's break, the index's.
+    pub fn listed(&self) -> Vec<&String> {
+        self.store
+            .problems
+            .listed
+            .iter()
+            .chain(self.store.audit.broken.iter())
+            .chain(&self.index.problems.listed)
+            .collect()
+    }
+
+    /// How many problems, listed or counted only.
+    pub fn count(&self) -> u64 {
+        self.store.problems.count()
+            + u64::from(self.store.audit.broken.is_some())
+            + self.index.problems.count()
+    }
 }
 
 /// How the search index compares with the store.

@@ -149,7 +149,7 @@ impl Store {
             let file = format!("{name}.kv");
             let path = work.join(&file);
             let handle = std::fs::File::create(&path).map_err(io(&path))?;
-            let mut out = HashingWriter::new(BufWriter::new(handle));
+            let mut out = Hashing::new(BufWriter::new(handle));
             let mut entries = 0;
             for item in tree.iter() {
                 let (key, value) = item?;
@@ -364,19 +364,32 @@ pub fn read_manifest(backup: &Path) -> Result<Manifest, BackupError> {
 /// entry count.
 pub fn verify(backup: &Path, tree: &TreeFile) -> Result<(), BackupError> {
     let path = backup.join(&tree.file);
-    let mut reader = std::io::BufReader::new(std::fs::File::open(&path).map_err(io(&path))?);
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; 1 << 16];
-    let mut bytes = 0u64;
-    loop {
-        let n = reader.read(&mut buffer).map_err(io(&path))?;
-        if n == 0 {
-            break;
+    let file = std::fs::File::open(&path).map_err(io(&path))?;
+    // One pass: the entries are counted as the bytes are hashed. A file that
+    // does not parse is read to its end, so a changed byte is reported as
+    // damage (the checksum) before what it broke.
+    let mut reader = Hashing::new(std::io::BufReader::new(file));
+    let mut entries = 0;
+    let parsed = loop {
+        match read_part(&mut reader, &path) {
+            Ok(None) => break Ok(()),
+            Ok(Some(_)) => match read_part(&mut reader, &path) {
+                Ok(Some(_)) => entries += 1,
+                Ok(None) => {
+                    break Err(BackupError::Invalid(format!(
+                        "{}: ends inside an entry",
+                        path.display()
+                    )));
+                }
+                Err(e) => break Err(e),
+            },
+            Err(e) => break Err(e),
         }
-        hasher.update(&buffer[..n]);
-        bytes += n as u64;
+    };
+    if parsed.is_err() {
+        std::io::copy(&mut reader, &mut std::io::sink()).map_err(io(&path))?;
     }
-    let sha256 = crate::auth::token::hex(&hasher.finalize());
+    let (bytes, sha256, _) = reader.finish();
     if bytes != tree.bytes || sha256 != tree.sha256 {
         return Err(BackupError::Invalid(format!(
             "{}: does not match the manifest ({bytes} bytes, SHA-256 {sha256}; expected {} bytes, {}): the backup is damaged",
@@ -385,17 +398,7 @@ pub fn verify(backup: &Path, tree: &TreeFile) -> Result<(), BackupError> {
             tree.sha256
         )));
     }
-    let mut reader = std::io::BufReader::new(std::fs::File::open(&path).map_err(io(&path))?);
-    let mut entries = 0;
-    while read_part(&mut reader, &path)?.is_some() {
-        if read_part(&mut reader, &path)?.is_none() {
-            return Err(BackupError::Invalid(format!(
-                "{}: ends inside an entry",
-                path.display()
-            )));
-        }
-        entries += 1;
-    }
+    parsed?;
     if entries != tree.entries {
         return Err(BackupError::Invalid(format!(
             "{}: holds {entries} entries, the manifest says {}",
@@ -425,23 +428,23 @@ fn read_part(reader: &mut impl Read, path: &Path) -> Result<Option<Vec<u8>>, Bac
     Ok(Some(part))
 }
 
-/// A writer that counts and hashes what passes through it.
-struct HashingWriter<W> {
+/// A reader or writer that counts and hashes what passes through it.
+struct Hashing<W> {
     inner: W,
     hasher: Sha256,
     bytes: u64,
 }
 
-impl<W: Write> HashingWriter<W> {
+impl<W> Hashing<W> {
     fn new(inner: W) -> Self {
-        HashingWriter {
+        Hashing {
             inner,
             hasher: Sha256::new(),
             bytes: 0,
         }
     }
 
-    /// The bytes written, their SHA-256 in hex, and the inner writer.
+    /// The bytes passed, their SHA-256 in hex, and the inner reader or writer.
     fn finish(self) -> (u64, String, W) {
         (
             self.bytes,
@@ -451,7 +454,7 @@ impl<W: Write> HashingWriter<W> {
     }
 }
 
-impl<W: Write> Write for HashingWriter<W> {
+impl<W: Write> Write for Hashing<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.inner.write(buf)?;
         self.hasher.update(&buf[..n]);
@@ -461,6 +464,15 @@ impl<W: Write> Write for HashingWriter<W> {
 
     fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
+    }
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
     }
 }
 

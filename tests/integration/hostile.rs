@@ -488,13 +488,7 @@ fn import_peak_kb(root: &std::path::Path, path: &std::path::Path) -> u64 {
             assert!(status.success());
             return peak_kb;
         }
-        let rss = std::fs::read_to_string(format!("/proc/{}/status", child.id()))
-            .unwrap_or_default()
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.split_whitespace().next()?.parse().ok())
-            .unwrap_or(0);
-        peak_kb = peak_kb.max(rss);
+        peak_kb = peak_kb.max(crate::common::rss_kb(child.id()));
         std::thread::sleep(Duration::from_millis(50));
     }
 }

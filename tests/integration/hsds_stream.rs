@@ -11,15 +11,9 @@ use std::time::Duration;
 /// The most the server's resident memory may grow while streaming everything.
 const MAX_GROWTH_BYTES: u64 = 96 * 1024 * 1024;
 
-/// Resident memory of a process, in bytes, from `/proc`.
+/// Resident memory of a process, in bytes.
 fn rss(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .unwrap()
-        * 1024
+    crate::common::rss_kb(pid) * 1024
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -899,16 +899,6 @@ async fn approvals_killed_midway_long() {
     approvals_killed_midway(20).await;
 }
 
-/// The server's resident memory, in kB, from `/proc`.
-fn rss_kb(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
-}
-
 /// R11: for `seconds`, 50 connections searching, 10 writing referrals and a
 /// moderator approving listings, all at once against a real server on
 /// loopback. No answer is a 5xx; every referral acknowledged is stored, once;
@@ -1035,7 +1025,7 @@ async fn under_load(seconds: u64) {
     let mut memory = Vec::new();
     while std::time::Instant::now() < until {
         tokio::time::sleep(Duration::from_secs(1)).await;
-        memory.push(rss_kb(pid));
+        memory.push(crate::common::rss_kb(pid));
     }
     for task in tasks {
         task.await.unwrap();
